@@ -1,0 +1,191 @@
+"""The comprehensive strategy's hierarchy (goal → policy → project) and the departments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+def person_name(user) -> str:
+    """A person's name the Japanese way (family name first), or the login when no name is set."""
+    if user is None:
+        return ""
+    full = f"{user.last_name} {user.first_name}".strip()
+    return full or user.username
+
+
+class Department(models.Model):
+    """A 担当課. A sub-unit such as 青少年課（児童センター） records its parent."""
+
+    name = models.CharField("部署名", max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上位の部署",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = "部署（担当課）"
+        verbose_name_plural = "部署（担当課）"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="department_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class Strategy(models.Model):
+    """A 総合戦略 period: the first ran FY2015–FY2019, a second followed with its own goals."""
+
+    name = models.CharField("名称", max_length=200, unique=True)
+    first_year = models.PositiveSmallIntegerField("開始年度", null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField("終了年度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "総合戦略"
+        verbose_name_plural = "総合戦略"
+        ordering = ["first_year", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    """A 基本目標: printed as `1 働きやすいまちをつくる <しごと応援プロジェクト>`."""
+
+    strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="goals")
+    number = models.PositiveSmallIntegerField("番号")
+    title = models.CharField("基本目標", max_length=200)
+    project_label = models.CharField("プロジェクト名", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "基本目標"
+        verbose_name_plural = "基本目標"
+        ordering = ["strategy", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "number"], name="unique_goal_number_per_strategy"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="goal_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.band_text
+
+    @property
+    def band_text(self) -> str:
+        """The goal as printed on the sheet's band row."""
+        label = f" <{self.project_label}>" if self.project_label else ""
+        return f"{self.number} {self.title}{label}"
+
+
+class Policy(models.Model):
+    """A 基本施策 row, kept whole as printed (some rows join several policies with ・)."""
+
+    goal = models.ForeignKey(Goal, verbose_name="基本目標", on_delete=models.PROTECT, related_name="policies")
+    title = models.CharField("基本施策", max_length=300)
+    order = models.PositiveSmallIntegerField("表示順")
+
+    class Meta:
+        verbose_name = "基本施策"
+        verbose_name_plural = "基本施策"
+        ordering = ["goal__strategy", "goal__number", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "order"], name="unique_policy_order_per_goal"),
+            models.UniqueConstraint(fields=["goal", "title"], name="unique_policy_title_per_goal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Project(models.Model):
+    """A 事業 under a policy, run by one or more departments (the lead first)."""
+
+    class Category(models.TextChoices):
+        CONTINUING = "continuing", "継続"
+        NEW = "new", "新規"
+
+    policy = models.ForeignKey(Policy, verbose_name="基本施策", on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField("事業名", max_length=200)
+    description = models.TextField("事業内容", max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    category = models.CharField("継続/新規", max_length=20, choices=Category.choices)
+    order = models.PositiveSmallIntegerField("表示順")
+    active = models.BooleanField("実施中", default=True, help_text="終了した事業は次の評価回に含めません。")
+    departments = models.ManyToManyField(
+        Department, through="ProjectDepartment", verbose_name="担当課", related_name="projects"
+    )
+
+    class Meta:
+        verbose_name = "事業"
+        verbose_name_plural = "事業"
+        ordering = ["policy__goal__strategy", "policy__goal__number", "policy__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "order"], name="unique_project_order_per_policy"),
+            models.UniqueConstraint(fields=["policy", "name"], name="unique_project_name_per_policy"),
+            models.CheckConstraint(
+                condition=Q(category__in=["continuing", "new"]), name="project_category_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ordered_departments(self) -> list[Department]:
+        """The departments with the lead first (uses a prefetch of `project_departments` if any)."""
+        links = sorted(self.project_departments.all(), key=lambda link: link.position)
+        return [link.department for link in links]
+
+
+class ProjectDepartment(models.Model):
+    """One department of a project; position 1 is the lead (主管課)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name="事業", on_delete=models.CASCADE, related_name="project_departments"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="担当課", on_delete=models.PROTECT, related_name="project_links"
+    )
+    position = models.PositiveSmallIntegerField("順番", help_text="1 が主管課です。")
+
+    class Meta:
+        verbose_name = "事業の担当課"
+        verbose_name_plural = "事業の担当課"
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "department"], name="unique_department_per_project"),
+            models.UniqueConstraint(fields=["project", "position"], name="unique_department_position_per_project"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="project_department_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.department}"
+
+
+class Membership(models.Model):
+    """A user's current membership of a department; April's personnel changes replace these."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="職員", on_delete=models.CASCADE, related_name="memberships"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="部署", on_delete=models.PROTECT, related_name="memberships"
+    )
+
+    class Meta:
+        verbose_name = "所属"
+        verbose_name_plural = "所属"
+        ordering = ["department", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="unique_membership"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.department}"

@@ -1,0 +1,216 @@
+"""Flat spreadsheets (CSV/XLSX) for the admin: one row per record, Japanese column names and
+natural keys instead of database ids. The official 入力表 has its own reader (reviews.sheet)."""
+
+from django.db import transaction
+from django.db.models import F
+from import_export import fields, resources, widgets
+
+from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
+
+DEPARTMENT_SEPARATORS = ("\n", "、", ",")
+
+
+class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key written as a name, with a Japanese error when the name is unknown."""
+
+    def __init__(self, model, field: str, label: str, **kwargs):
+        self.label = label
+        super().__init__(model, field=field, **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            return super().clean(str(value).strip(), row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                f"{self.label}「{value}」が見つかりません。先に登録するか、綴りを確認してください。"
+            ) from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(f"{self.label}「{value}」に当てはまるものが複数あります。") from None
+
+
+class GoalWidget(NamedForeignKeyWidget):
+    """A goal by its number within the strategy named in the row's 総合戦略 column."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Goal, field="number", label="基本目標", **kwargs)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Goal.objects.filter(strategy__name=str((row or {}).get("総合戦略", "")).strip())
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # Excel hands numbers back as floats
+        return super().clean(value, row=row, **kwargs)
+
+
+class PolicyWidget(NamedForeignKeyWidget):
+    """A policy by its printed text within the goal named in the row's columns."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Policy, field="title", label="基本施策", **kwargs)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        row = row or {}
+        number = row.get("基本目標番号")
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        return Policy.objects.filter(
+            goal__strategy__name=str(row.get("総合戦略", "")).strip(), goal__number=number
+        )
+
+
+class CategoryWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        labels = {label: key for key, label in Project.Category.choices}
+        text = str(value or "").strip()
+        if text not in labels:
+            raise ValueError(f"継続/新規の欄は「継続」か「新規」です（「{text}」は使えません）。")
+        return labels[text]
+
+    def render(self, value, obj=None, **kwargs):
+        return Project.Category(value).label if value else ""
+
+
+class YesNoWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().lower()
+        if text in {"はい", "1", "true", "○", "yes"}:
+            return True
+        if text in {"いいえ", "0", "false", "×", "no", ""}:
+            return False
+        raise ValueError(f"「{value}」は「はい」か「いいえ」で入力してください。")
+
+    def render(self, value, obj=None, **kwargs):
+        return "はい" if value else "いいえ"
+
+
+class DepartmentListWidget(widgets.Widget):
+    """Departments in order, the lead first; a typo is the row's error and never a new department."""
+
+    def clean(self, value, row=None, **kwargs) -> list[Department]:
+        names = _split_departments(value)
+        if not names:
+            raise ValueError("担当課を一つ以上入力してください。")
+        found = {d.name: d for d in Department.objects.filter(name__in=names)}
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise ValueError(f"担当課「{'」「'.join(unknown)}」が見つかりません。部署を先に登録してください。")
+        return [found[n] for n in names]
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return "\n".join(d.name for d in value or [])
+
+
+class DepartmentResource(resources.ModelResource):
+    name = fields.Field(attribute="name", column_name="部署名")
+    parent = fields.Field(
+        attribute="parent", column_name="上位の部署", widget=NamedForeignKeyWidget(Department, "name", "部署")
+    )
+
+    class Meta:
+        model = Department
+        fields = ("name", "parent")
+        import_id_fields = ("name",)
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_export_queryset(self, request=None):
+        # Parents first, so that the exported file imports in one pass.
+        return Department.objects.order_by(F("parent").asc(nulls_first=True), "name")
+
+
+class GoalResource(resources.ModelResource):
+    strategy = fields.Field(
+        attribute="strategy", column_name="総合戦略", widget=NamedForeignKeyWidget(Strategy, "name", "総合戦略")
+    )
+    number = fields.Field(attribute="number", column_name="番号", widget=widgets.IntegerWidget())
+    title = fields.Field(attribute="title", column_name="基本目標")
+    project_label = fields.Field(attribute="project_label", column_name="プロジェクト名")
+
+    class Meta:
+        model = Goal
+        fields = ("strategy", "number", "title", "project_label")
+        import_id_fields = ("strategy", "number")
+        skip_unchanged = True
+        report_skipped = True
+
+
+class PolicyResource(resources.ModelResource):
+    strategy = fields.Field(column_name="総合戦略", attribute="goal__strategy__name", readonly=True)
+    goal = fields.Field(attribute="goal", column_name="基本目標番号", widget=GoalWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+    title = fields.Field(attribute="title", column_name="基本施策")
+
+    class Meta:
+        model = Policy
+        fields = ("strategy", "goal", "order", "title")
+        import_id_fields = ("goal", "title")
+        skip_unchanged = True
+        report_skipped = True
+
+
+class ProjectResource(resources.ModelResource):
+    strategy = fields.Field(column_name="総合戦略", attribute="policy__goal__strategy__name", readonly=True)
+    goal_number = fields.Field(column_name="基本目標番号", attribute="policy__goal__number", readonly=True)
+    policy = fields.Field(attribute="policy", column_name="基本施策", widget=PolicyWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+    name = fields.Field(attribute="name", column_name="事業名")
+    description = fields.Field(attribute="description", column_name="事業内容")
+    category = fields.Field(attribute="category", column_name="継続/新規", widget=CategoryWidget())
+    departments = fields.Field(
+        attribute="imported_departments", column_name="担当課（主管課が先頭）", widget=DepartmentListWidget()
+    )
+    active = fields.Field(attribute="active", column_name="実施中", widget=YesNoWidget())
+
+    class Meta:
+        model = Project
+        fields = ("strategy", "goal_number", "policy", "order", "name", "description", "category",
+                  "departments", "active")
+        import_id_fields = ("policy", "name")
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_export_queryset(self, request=None):
+        return Project.objects.select_related("policy__goal__strategy").prefetch_related(
+            "project_departments__department"
+        )
+
+    def dehydrate_departments(self, project: Project) -> str:
+        return "\n".join(d.name for d in project.ordered_departments())
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # The departments live in a through table, so compare them apart from the plain fields.
+        if import_validation_errors or original.pk is None:
+            return False
+        if [d.pk for d in original.ordered_departments()] != [d.pk for d in instance.imported_departments]:
+            return False
+        return all(
+            field.get_value(instance) == field.get_value(original)
+            for field in self.get_import_fields()
+            if field.attribute != "imported_departments"
+        )
+
+    @transaction.atomic
+    def after_save_instance(self, instance, row, **kwargs):
+        departments = instance.imported_departments
+        current = [link.department_id for link in instance.project_departments.order_by("position")]
+        if current == [d.pk for d in departments]:
+            return
+        instance.project_departments.all().delete()
+        ProjectDepartment.objects.bulk_create(
+            ProjectDepartment(project=instance, department=d, position=i)
+            for i, d in enumerate(departments, start=1)
+        )
+
+
+def _split_departments(value) -> list[str]:
+    text = str(value or "")
+    for separator in DEPARTMENT_SEPARATORS:
+        text = text.replace(separator, "\n")
+    names: list[str] = []
+    for name in (part.strip() for part in text.split("\n")):
+        if name and name not in names:
+            names.append(name)
+    return names

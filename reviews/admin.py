@@ -1,0 +1,59 @@
+from django.contrib import admin
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin import FlatSheetAdminMixin
+from reviews.models import Entry, Event, Round
+from reviews.resources import EntryExportResource
+
+
+class ReadOnlyAdminMixin:
+    """Entries and events change only through the workflow, never by editing in the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "strategy", "state", "deadline"]
+    list_filter = ["state", "strategy"]
+    search_fields = ["title", "implementation_heading"]
+    readonly_fields = ["state", "created_at", "updated_at"]
+
+
+class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Event
+    fields = ["created_at", "action", "from_state", "to_state", "actor", "comment"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdminMixin, FlatSheetAdminMixin, ExportMixin, SimpleHistoryAdmin):
+    resource_classes = [EntryExportResource]
+    list_display = ["project", "round", "status", "state", "updated_by", "updated_at"]
+    list_filter = [
+        "round",
+        "state",
+        "status",
+        ("project__policy__goal", admin.RelatedOnlyFieldListFilter),
+        ("project__departments", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["project__name", "implementation", "evaluation", "future_policy"]
+    list_select_related = ["round", "project", "updated_by"]
+    inlines = [EventInline]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "entry", "action", "from_state", "to_state", "actor"]
+    list_filter = ["action", "entry__round"]
+    search_fields = ["entry__project__name", "comment"]
+    list_select_related = ["entry__round", "entry__project", "actor"]

@@ -1,0 +1,82 @@
+"""Demo users for every role, for trying the system out and for the browser tests."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from projects.access import REVIEWER_GROUP
+from projects.models import Department, Membership
+
+DEMO_PASSWORD = "iruma-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    last_name: str
+    first_name: str
+    departments: tuple[str, ...]
+    role: str
+    reviewer: bool = False
+    administrator: bool = False
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("shoko", "商工", "花子", ("商工観光課",), "担当課職員（商工観光課）"),
+    DemoUser("toshi", "都市", "健一", ("都市計画課", "企画課"),
+             "担当課職員（都市計画課と企画課: 多世代居住支援事業を共同で担当）"),
+    DemoUser("seishonen", "青少", "年男", ("青少年課",), "担当課職員（青少年課: 二つのセンターを含む）"),
+    DemoUser("kikaku1", "企画", "一郎", ("企画課",), "企画課 審査担当", reviewer=True),
+    DemoUser("kikaku2", "企画", "二美", ("企画課",), "企画課 審査担当", reviewer=True),
+    DemoUser("admin", "管理", "者", (), "システム管理者", administrator=True),
+)
+
+# What reviewers may do in the Django admin: look at everything, manage rounds.
+REVIEWER_ADMIN_PERMISSIONS = (
+    ("projects", "view_department"),
+    ("projects", "view_strategy"),
+    ("projects", "view_goal"),
+    ("projects", "view_policy"),
+    ("projects", "view_project"),
+    ("reviews", "view_round"),
+    ("reviews", "add_round"),
+    ("reviews", "change_round"),
+    ("reviews", "view_entry"),
+    ("reviews", "view_event"),
+)
+
+
+def ensure_reviewer_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    for app_label, codename in REVIEWER_ADMIN_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
+
+
+@transaction.atomic
+def create_demo_users() -> list[tuple[DemoUser, bool]]:
+    """Create each demo user that is missing; an existing user (and their password) is left alone."""
+    User = get_user_model()
+    group = ensure_reviewer_group()
+    results = []
+    for demo in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=demo.username,
+            defaults={
+                "last_name": demo.last_name,
+                "first_name": demo.first_name,
+                "is_staff": demo.reviewer or demo.administrator,
+                "is_superuser": demo.administrator,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            for name in demo.departments:
+                Membership.objects.get_or_create(user=user, department=Department.objects.get(name=name))
+            if demo.reviewer:
+                user.groups.add(group)
+        results.append((demo, created))
+    return results

@@ -1,0 +1,187 @@
+"""Evaluation rounds, their yearly entries (one per project) and the entries' events.
+
+An entry's state changes only through reviews.workflow; nothing else assigns it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from simple_history.models import HistoricalRecords
+
+from projects.fiscal_year import format_fiscal_year
+from projects.models import Project, Strategy
+
+TEXT_MAX_LENGTH = 1000
+
+
+class Round(models.Model):
+    """One yearly evaluation, named by the last fiscal year it evaluates (FY2017 = 平成29年度)."""
+
+    class State(models.TextChoices):
+        PREPARING = "preparing", "準備中"
+        OPEN = "open", "受付中"
+        CLOSED = "closed", "締切済"
+        PUBLISHED = "published", "公表済"
+
+    strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="rounds")
+    fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
+    title = models.CharField("表題", max_length=200)
+    implementation_heading = models.CharField(
+        "実施内容の見出し", max_length=100, help_text="例: 平成28、29年度の実施内容"
+    )
+    legend = models.TextField(
+        "凡例", blank=True, help_text="段落の間は空行で区切ります。入力表の見出しの上に印刷されます。"
+    )
+    deadline = models.DateField("提出期限", null=True, blank=True)
+    state = models.CharField("状態", max_length=20, choices=State.choices, default=State.PREPARING)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "評価回"
+        verbose_name_plural = "評価回"
+        ordering = ["-fiscal_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["preparing", "open", "closed", "published"]), name="round_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return format_fiscal_year(self.fiscal_year)
+
+    @property
+    def legend_paragraphs(self) -> list[str]:
+        return [p.strip("\n") for p in self.legend.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+class Entry(models.Model):
+    """One project's evaluation in one round: the sheet's row for that project."""
+
+    class Status(models.TextChoices):
+        A = "A", "A: ほぼ予定通りに実施"
+        B = "B", "B: 予定の一部を実施"
+        C = "C", "C: 実施に向け検討、研究に着手"
+        D = "D", "D: 未実施"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "下書き"
+        SUBMITTED = "submitted", "提出済"
+        RETURNED = "returned", "差戻し"
+        APPROVED = "approved", "承認済"
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="entries")
+    project = models.ForeignKey(Project, verbose_name="事業", on_delete=models.PROTECT, related_name="entries")
+    status = models.CharField("実施状況", max_length=1, choices=Status.choices, blank=True)
+    implementation = models.TextField("実施内容", max_length=TEXT_MAX_LENGTH, blank=True)
+    evaluation = models.TextField(
+        "担当課による実施内容に対する評価、今後実施する上での課題等", max_length=TEXT_MAX_LENGTH, blank=True
+    )
+    future_policy = models.TextField("担当課の今後の方針", max_length=TEXT_MAX_LENGTH, blank=True)
+    memo = models.TextField("メモ（企画課内部用）", max_length=TEXT_MAX_LENGTH, blank=True)
+    state = models.CharField("状態", max_length=20, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField("版", default=1, help_text="同時編集で内容が失われないよう、保存のたびに増えます。")
+    text_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="現在の記載者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="いまの記載内容を書いた人。自分の書いた内容は承認できません。",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最終更新者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("最終更新日時", auto_now=True)
+    history = HistoricalRecords(verbose_name="変更履歴")
+
+    class Meta:
+        verbose_name = "評価"
+        verbose_name_plural = "評価"
+        ordering = [
+            "round",
+            "project__policy__goal__number",
+            "project__policy__order",
+            "project__order",
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "project"], name="unique_entry_per_project_and_round"),
+            models.CheckConstraint(condition=Q(status__in=["", "A", "B", "C", "D"]), name="entry_status_letter_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="entry_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(LessThanOrEqual(Length("implementation"), TEXT_MAX_LENGTH))
+                & Q(LessThanOrEqual(Length("evaluation"), TEXT_MAX_LENGTH))
+                & Q(LessThanOrEqual(Length("future_policy"), TEXT_MAX_LENGTH))
+                & Q(LessThanOrEqual(Length("memo"), TEXT_MAX_LENGTH)),
+                name="entry_texts_within_limit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.fiscal_year_label} {self.project.name}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Approved entries and published rounds are read-only for everyone."""
+        return self.state == self.State.APPROVED or self.round.state == Round.State.PUBLISHED
+
+
+class Event(models.Model):
+    """One transition of an entry: append-only, never changed or deleted."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "作成"
+        SUBMIT = "submit", "提出"
+        WITHDRAW = "withdraw", "取下げ"
+        RETURN = "return", "差戻し"
+        APPROVE = "approve", "承認"
+        REOPEN = "reopen", "再開"
+        IMPORT = "import", "入力表から取込み"
+
+    entry = models.ForeignKey(Entry, verbose_name="評価", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    from_state = models.CharField("変更前の状態", max_length=20, choices=Entry.State.choices, blank=True)
+    to_state = models.CharField("変更後の状態", max_length=20, choices=Entry.State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空欄はシステムによる操作（初期データの読込みなど）です。",
+    )
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+    comment = models.TextField("コメント・理由", blank=True)
+
+    class Meta:
+        verbose_name = "評価の操作記録"
+        verbose_name_plural = "評価の操作記録"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["entry", "created_at"], name="event_entry_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.entry}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("操作記録は変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("操作記録は削除できません。")

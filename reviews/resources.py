@@ -1,0 +1,61 @@
+"""The flat entry export for the admin. Entries change only through the workflow and the
+official sheet's import, never through a flat import, so this resource only exports."""
+
+from django.utils import timezone
+from import_export import fields, resources
+
+from projects.fiscal_year import format_fiscal_year
+from projects.models import person_name
+from reviews.models import Entry
+
+
+class EntryExportResource(resources.ModelResource):
+    fiscal_year = fields.Field(column_name="年度")
+    goal = fields.Field(column_name="基本目標")
+    policy = fields.Field(column_name="基本施策", attribute="project__policy__title")
+    project = fields.Field(column_name="事業名", attribute="project__name")
+    category = fields.Field(column_name="継続/新規")
+    status = fields.Field(column_name="実施状況", attribute="status")
+    implementation = fields.Field(column_name="実施内容", attribute="implementation")
+    evaluation = fields.Field(
+        column_name="担当課による実施内容に対する評価、今後実施する上での課題等", attribute="evaluation"
+    )
+    future_policy = fields.Field(column_name="担当課の今後の方針", attribute="future_policy")
+    departments = fields.Field(column_name="担当課")
+    state = fields.Field(column_name="状態")
+    memo = fields.Field(column_name="メモ（企画課内部用）", attribute="memo")
+    updated_by = fields.Field(column_name="最終更新者")
+    updated_at = fields.Field(column_name="最終更新日時")
+
+    class Meta:
+        model = Entry
+        fields = (
+            "fiscal_year", "goal", "policy", "project", "category", "status", "implementation",
+            "evaluation", "future_policy", "departments", "state", "memo", "updated_by", "updated_at",
+        )
+
+    def get_export_queryset(self, request=None):
+        return Entry.objects.select_related(
+            "round", "project__policy__goal", "updated_by"
+        ).prefetch_related("project__project_departments__department")
+
+    def dehydrate_fiscal_year(self, entry: Entry) -> str:
+        return format_fiscal_year(entry.round.fiscal_year)
+
+    def dehydrate_goal(self, entry: Entry) -> str:
+        return entry.project.policy.goal.band_text
+
+    def dehydrate_category(self, entry: Entry) -> str:
+        return entry.project.get_category_display()
+
+    def dehydrate_departments(self, entry: Entry) -> str:
+        return "\n".join(d.name for d in entry.project.ordered_departments())
+
+    def dehydrate_state(self, entry: Entry) -> str:
+        return entry.get_state_display()
+
+    def dehydrate_updated_by(self, entry: Entry) -> str:
+        return person_name(entry.updated_by)
+
+    def dehydrate_updated_at(self, entry: Entry) -> str:
+        return timezone.localtime(entry.updated_at).strftime("%Y-%m-%d %H:%M") if entry.updated_at else ""

@@ -1,0 +1,68 @@
+"""The cast and the data every test story starts from."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from projects.access import REVIEWER_GROUP
+from projects.models import Department, Membership
+from reviews.demo import ensure_reviewer_group
+from reviews.seed import load_seed, read_seed
+
+
+@pytest.fixture
+def seed_data() -> dict:
+    """The seed JSON as committed in fixtures/."""
+    return read_seed()
+
+
+@pytest.fixture
+def seed(db):
+    """The real FY2016–17 sheet loaded into the database."""
+    return load_seed()
+
+
+def make_user(username: str, *departments: str, reviewer: bool = False, admin: bool = False):
+    User = get_user_model()
+    user = User.objects.create_user(
+        username=username, password="pass-for-tests", is_staff=reviewer or admin, is_superuser=admin
+    )
+    for name in departments:
+        Membership.objects.create(user=user, department=Department.objects.get(name=name))
+    if reviewer:
+        ensure_reviewer_group()
+        user.groups.add(user.groups.model.objects.get(name=REVIEWER_GROUP))
+    return user
+
+
+@pytest.fixture
+def staff_a(seed):
+    """A clerk of 商工観光課."""
+    return make_user("staff_a", "商工観光課")
+
+
+@pytest.fixture
+def staff_b(seed):
+    """A clerk of 地域保健課."""
+    return make_user("staff_b", "地域保健課")
+
+
+@pytest.fixture
+def staff_ab(seed):
+    """A member of both departments of the shared project 多世代居住支援事業."""
+    return make_user("staff_ab", "都市計画課", "企画課")
+
+
+@pytest.fixture
+def reviewer(seed):
+    return make_user("reviewer", "企画課", reviewer=True)
+
+
+@pytest.fixture
+def admin_user(seed):
+    return make_user("administrator", admin=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing is deliberately slow; tests only need it to be a hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,128 @@
+"""The Django admin: in Japanese, for administrators, closed to department users."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from projects.models import Department, Goal, Membership, Policy, Project, Strategy
+from reviews.models import Entry, Event, Round
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Department, Strategy, Goal, Policy, Project, Membership, Round, Entry, Event]
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_admin_list_and_detail_page_opens_for_an_administrator(client, admin_user, model):
+    client.force_login(admin_user)
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    obj = model.objects.first()
+    if obj is None:
+        Membership.objects.create(user=admin_user, department=Department.objects.first())
+        obj = model.objects.first()
+    assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_the_admin_speaks_japanese(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "入間市 総合戦略 実施事業評価 管理画面" in page
+    assert "基本目標" in page and "評価回" in page
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [
+        (Project, "?q=ブックスタート"),
+        (Project, "?departments__id__exact={department}"),
+        (Project, "?policy__goal__id__exact={goal}"),
+        (Entry, "?state__exact=approved"),
+        (Entry, "?q=女性"),
+        (Round, "?state__exact=published"),
+        (Department, "?q=青少年"),
+    ],
+)
+def test_admin_lists_search_and_filter_where_people_look(client, admin_user, model, query):
+    client.force_login(admin_user)
+    query = query.format(department=Department.objects.get(name="商工観光課").pk, goal=Goal.objects.get(number=1).pk)
+    response = client.get(admin_url(model, "changelist") + query)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count > 0
+
+
+def test_a_department_user_is_refused_by_the_admin(client, staff_a):
+    client.force_login(staff_a)
+    response = client.get(admin_url(Project, "changelist"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_entries_and_events_cannot_be_edited_in_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    entry = Entry.objects.first()
+    response = client.post(admin_url(Entry, "change", entry.pk), {"implementation": "書き換え"})
+    assert response.status_code == 403
+    entry.refresh_from_db()
+    assert entry.implementation != "書き換え"
+    assert client.get(admin_url(Entry, "add")).status_code == 403
+    assert client.post(admin_url(Event, "delete", entry.events.first().pk), {"post": "yes"}).status_code == 403
+
+
+def test_a_reviewer_may_look_but_may_not_import(client, reviewer):
+    client.force_login(reviewer)
+    assert client.get(admin_url(Project, "changelist")).status_code == 200
+    assert client.get(admin_url(Project, "import")).status_code == 403
+    assert client.get(admin_url(Round, "changelist")).status_code == 200
+
+
+def test_only_administrators_see_the_import_page(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(admin_url(Project, "import")).status_code == 200
+    assert client.get(admin_url(Department, "import")).status_code == 200
+
+
+def test_entries_have_an_export_but_no_import(client, admin_user):
+    client.force_login(admin_user)
+    assert client.get(admin_url(Entry, "export")).status_code == 200
+    with pytest.raises(Exception):  # noqa: B017 - there is no such URL at all
+        admin_url(Entry, "import")
+
+
+def upload_through_admin(client, model, content: bytes, filename: str, format_index: int):
+    url = admin_url(model, "import")
+    upload = SimpleUploadedFile(filename, content)
+    preview = client.post(url, {"import_file": upload, "format": str(format_index), "resource": "0"})
+    assert preview.status_code == 200, preview.content.decode()[:2000]
+    confirm = preview.context["confirm_form"]
+    assert confirm is not None, preview.context.get("errors")
+    return client.post(admin_url(model, "process_import"), confirm.initial, follow=True)
+
+
+def test_an_administrator_imports_departments_from_a_cp932_csv_through_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    csv_bytes = "部署名,上位の部署\r\n危機管理課,\r\n青少年課（こども食堂）,青少年課\r\n".encode("cp932")
+
+    response = upload_through_admin(client, Department, csv_bytes, "部署.csv", format_index=0)
+
+    assert response.status_code == 200
+    assert Department.objects.get(name="青少年課（こども食堂）").parent.name == "青少年課"
+    assert Department.objects.filter(name="危機管理課").exists()
+
+
+def test_an_administrator_exports_projects_as_csv_that_excel_reads(client, admin_user):
+    client.force_login(admin_user)
+    form = client.get(admin_url(Project, "export")).context["form"]
+    # The export form lists every column as a checkbox; take them all.
+    data = {"format": "0", "resource": "0"}
+    data.update({name: "on" for name in form.fields if name.startswith("projectresource_")})
+    response = client.post(admin_url(Project, "export"), data)
+    assert "attachment" in response["Content-Disposition"]
+    content = response.content
+    assert content.startswith("\ufeff".encode())
+    assert "女性就労情報提供・支援事業" in content.decode("utf-8-sig")
