@@ -3,10 +3,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from import_export.admin import ImportExportModelAdmin
 
-from projects.access import is_administrator
 from projects.formats import FLAT_FORMATS
 from projects.models import Department, Goal, Membership, Policy, Project, ProjectDepartment, Strategy
 from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
+from reviews.access import is_administrator
 
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"

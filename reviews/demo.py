@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from projects.access import REVIEWER_GROUP
 from projects.models import Department, Membership
+from reviews.access import REVIEWER_GROUP
 
 DEMO_PASSWORD = "iruma-demo-2026"
 

@@ -150,7 +150,7 @@ class Event(models.Model):
         WITHDRAW = "withdraw", "取下げ"
         RETURN = "return", "差戻し"
         APPROVE = "approve", "承認"
-        REOPEN = "reopen", "再開"
+        REOPEN = "reopen", "承認の取消し（差戻し）"
         IMPORT = "import", "入力表から取込み"
 
     entry = models.ForeignKey(Entry, verbose_name="評価", on_delete=models.PROTECT, related_name="events")
@@ -168,6 +168,9 @@ class Event(models.Model):
     )
     created_at = models.DateTimeField("日時", auto_now_add=True)
     comment = models.TextField("コメント・理由", blank=True)
+    snapshot = models.JSONField(
+        "提出時の内容", default=dict, blank=True, help_text="提出のたびに記録し、前回の提出からの変更を示します。"
+    )
 
     class Meta:
         verbose_name = "評価の操作記録"

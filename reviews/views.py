@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from projects.access import departments_of, is_administrator, is_reviewer
+from reviews.access import departments_of, is_administrator, is_reviewer
 from reviews.models import Round
 
 

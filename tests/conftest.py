@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from projects.access import REVIEWER_GROUP
 from projects.models import Department, Membership
+from reviews.access import REVIEWER_GROUP
 from reviews.demo import ensure_reviewer_group
 from reviews.seed import load_seed, read_seed
 
