@@ -16,12 +16,12 @@ def test_an_anonymous_visitor_is_sent_to_the_sign_in_page(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_a_clerk_signs_in_and_sees_their_department_and_the_rounds(client, staff_a):
+def test_with_no_open_round_a_clerk_lands_on_the_list_of_rounds(client, staff_a):
     response = client.post(reverse("login"), {"username": "staff_a", "password": "pass-for-tests"}, follow=True)
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("reviews:home")
-    assert "商工観光課" in page
-    assert "平成29年度" in page and "公表済" in page
+    assert "いま受付中の評価回はありません" in page
+    assert "平成29年度 実施事業評価" in page and "公表済" in page
 
 
 def test_a_wrong_password_is_explained_in_japanese(client, staff_a):
