@@ -1,0 +1,151 @@
+"""Write the official 実施事業評価等入力表 (.xlsx) from a SheetDocument, to any binary stream."""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.worksheet.cell_range import MultiCellRange
+
+from . import layout
+from .document import SheetDocument, SheetProject
+
+_LAST = layout.VISIBLE_COLUMN_COUNT
+_WIDTH = {c.field: c.width for c in layout.COLUMNS}
+_SHEET_NAME_BAD_RE = re.compile(r"[\[\]:*?/\\]")
+
+
+def write_sheet(doc: SheetDocument, stream: BinaryIO, *, with_memo: bool = False) -> None:
+    """Write `doc` as the official sheet (.xlsx) to a binary stream (a file or BytesIO).
+
+    The memo column stays blank, as on the printed 資料, unless `with_memo` is set (an internal export
+    for the planning division). Every text is stored as a string, never as a formula, and the hidden
+    column J carries `entry_id:entry_version` for rows that have an entry. Raises nothing of its own;
+    control characters are dropped and text past Excel's cell limit is cut by openpyxl.
+    """
+    _Writer(doc, with_memo).write(stream)
+
+
+class _Writer:
+    def __init__(self, doc: SheetDocument, with_memo: bool) -> None:
+        self.doc = doc
+        self.with_memo = with_memo
+        self.wb = Workbook()
+        self.ws = self.wb.active
+        self.ws.title = _sheet_title(doc.sheet_name)
+        self.heights = self.ws.row_dimensions
+        self.row = 0  # the last row appended
+        # ws.merge_cells() checks every earlier range and rebuilds borders cell by cell (quadratic);
+        # bands are styled across A..I instead and their ranges registered once at the end.
+        self.merges: list[str] = []
+        # Each named style is resolved once; new cells then start from its style array, which is
+        # what `cell.style = name` ends with after two list scans per cell.
+        self.styles = {}
+        for style in layout.named_styles():
+            self.wb.add_named_style(style)
+            probe = Cell(self.ws)  # not placed in the sheet
+            probe.style = style.name
+            self.styles[style.name] = probe._style
+
+    def write(self, stream: BinaryIO) -> None:
+        ws, doc = self.ws, self.doc
+        for i, column in enumerate(layout.COLUMNS, start=1):
+            ws.column_dimensions[_letter(i)].width = column.width
+        ref_dimension = ws.column_dimensions[_letter(layout.ENTRY_REF_COLUMN)]
+        ref_dimension.width = layout.ENTRY_REF_WIDTH
+        ref_dimension.hidden = True
+
+        # Title across A..H with 資料1 in the top right corner (I).
+        title = [self.text(doc.title, layout.STYLE_TITLE)] + [None] * (_LAST - 2)
+        title.append(self.text(doc.document_label, layout.STYLE_LABEL) if doc.document_label else None)
+        self.append(title, layout.row_height(1, layout.TITLE_FONT_SIZE))
+        assert self.row == layout.TITLE_ROW
+        self.merges.append(f"A{self.row}:{_letter(_LAST - 1)}{self.row}")
+
+        for paragraph in doc.legend_paragraphs:
+            self.band(paragraph, layout.STYLE_LEGEND)
+
+        labels = layout.header_labels(doc.implementation_heading)
+        header = [self.text(label, layout.STYLE_HEADER) for label in labels]
+        header.append(self.text(layout.ENTRY_REF_HEADER, layout.STYLE_REF))
+        lines = max(layout.text_lines(label, c.width) for label, c in zip(labels, layout.COLUMNS, strict=True))
+        self.append(header, layout.row_height(lines))
+        header_row = self.row
+        assert header_row == layout.header_row_for(len(doc.legend_paragraphs))
+
+        for goal in doc.goals:
+            self.band(layout.format_goal_band(goal.number, goal.title, goal.project_label), layout.STYLE_GOAL)
+            for policy in goal.policies:
+                self.band(policy.title, layout.STYLE_POLICY)
+                for project in policy.projects:
+                    self.project(project)
+
+        # Plain ranges are enough for saving; MergedCellRange would compute every band's borders again.
+        ws.merged_cells = MultiCellRange(" ".join(self.merges))
+        ws.freeze_panes = f"A{header_row + 1}"
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.print_area = f"A1:{_letter(_LAST)}{self.row}"
+        ws.page_setup.paperSize = layout.PAPER_SIZE_A3
+        ws.page_setup.orientation = layout.ORIENTATION
+        ws.page_setup.fitToWidth = layout.FIT_TO_WIDTH
+        ws.page_setup.fitToHeight = layout.FIT_TO_HEIGHT
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.wb.save(stream)
+
+    def text(self, value: str | None, style: str) -> Cell:
+        """Return a new cell holding `value` as plain text (never a formula or an error code)."""
+        array = self.styles[style]  # Cell() copies it
+        if not value:
+            return Cell(self.ws, style_array=array)
+        try:
+            cell = Cell(self.ws, value=value, style_array=array)
+        except IllegalCharacterError:
+            # Control characters pasted from other programs would make the file unreadable.
+            cell = Cell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", value), style_array=array)
+        # openpyxl makes '=…' a formula and '#N/A' an error; the sheet only ever holds text.
+        if cell.data_type != "s":
+            cell.data_type = "s"
+        return cell
+
+    def append(self, cells: list[Cell | None], height: float) -> None:
+        self.ws.append(cells)
+        self.row += 1
+        self.heights[self.row].height = height
+
+    def band(self, text: str, style: str) -> None:
+        """Write a band (legend, goal or policy) in column A, to be merged across A..I."""
+        # Every cell of the band carries the style, so the merged band prints with its full border.
+        cells = [self.text(text, style)] + [self.text(None, style) for _ in range(_LAST - 1)]
+        self.append(cells, layout.row_height(layout.text_lines(text, layout.TOTAL_WIDTH)))
+        self.merges.append(f"A{self.row}:{_letter(_LAST)}{self.row}")
+
+    def project(self, project: SheetProject) -> None:
+        """Write one project row and give it a height that shows its longest text whole."""
+        text, body, text_lines = self.text, layout.STYLE_BODY, layout.text_lines
+        values = {
+            "name_code": layout.format_name_code(project.name, project.status, project.category),
+            "departments": "\n".join(project.departments),
+            "memo": project.memo if self.with_memo else "",
+        }
+        for field in layout.TEXT_FIELDS:
+            values[field] = getattr(project, field)
+        # Columns A and B (goal, policy) stay empty but bordered, so the table prints as a grid.
+        cells = [text(values.get(column.field), body) for column in layout.COLUMNS]
+        if project.entry_id is not None:
+            ref = layout.format_entry_ref(project.entry_id, project.entry_version)
+            cells.append(text(ref, layout.STYLE_REF))
+        lines = max((text_lines(value, _WIDTH[field]) for field, value in values.items() if value), default=1)
+        self.append(cells, layout.row_height(lines))
+
+
+def _letter(col: int) -> str:
+    return chr(ord("A") + col - 1)  # the sheet never goes past column J
+
+
+def _sheet_title(name: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\ and not empty."""
+    name = _SHEET_NAME_BAD_RE.sub("", name or "").strip()[:31]
+    return name or layout.DEFAULT_SHEET_NAME
