@@ -188,3 +188,34 @@ class Event(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("操作記録は削除できません。")
+
+
+class SheetUpload(models.Model):
+    """An uploaded 入力表 that was applied: the file, who, when, and what it changed."""
+
+    class Kind(models.TextChoices):
+        NEW_ROUND = "new_round", "評価回として読込み"
+        UPDATE = "update", "評価の更新"
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="uploads")
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    department = models.ForeignKey(
+        "projects.Department", verbose_name="担当課の入力表", null=True, blank=True, on_delete=models.PROTECT,
+        help_text="空欄は市全体（企画課）の入力表です。",
+    )
+    file = models.FileField("ファイル", upload_to="sheets/%Y/%m/")
+    original_name = models.CharField("元のファイル名", max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="取り込んだ人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("取込日時", auto_now_add=True)
+    summary = models.JSONField("変更内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "入力表の取込み"
+        verbose_name_plural = "入力表の取込み"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.round}）"

@@ -307,6 +307,50 @@ def reopen(entry: Entry, *, by, version: int, comment: str) -> Entry:
     return _transition("reopen", entry, by=by, version=version, comment=comment)
 
 
+# What an uploaded sheet may change (domain.md, "What an upload may change"). A department's
+# sheet changes its own draft and returned entries while the round lets it edit; the planning
+# division's sheet changes any entry not yet approved, and memos. Neither changes a state.
+def upload_refusal(entry: Entry, *, department_ids: set[int] | None, texts_changed: bool) -> str | None:
+    """Why an upload may not change ``entry`` (a Japanese message naming the reason), or None.
+
+    ``department_ids`` is the uploading department with its sub-units, or None for the planning
+    division. ``texts_changed`` says whether the department's texts change (not only the memo).
+    """
+    if entry.round.state == Round.State.PUBLISHED:
+        return "公表済みの評価回は変更できません。"
+    if department_ids is not None:
+        if not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
+            return "この課の事業ではありません。他の課の行は変更できません。"
+        if entry.state not in RULES["save"].sources:
+            return f"「{entry.get_state_display()}」の評価は変更できません。変更する場合は企画課に連絡してください。"
+        if not round_allows(RULES["save"], entry):
+            return f"評価回が「{entry.round.get_state_display()}」のため、この評価は変更できません。"
+        return None
+    if texts_changed and entry.state == APPROVED:
+        return "承認済の評価は入力表から変更できません。変更が必要な場合は画面で承認を取り消してください。"
+    return None
+
+
+def apply_upload(entry: Entry, *, by, expected_version: int, texts: dict[str, str], memo: str | None) -> Entry:
+    """Write an uploaded row to its entry as the uploader's change; the state never changes.
+    Raises StaleEntryError if the entry changed after the import was checked. Call inside the
+    import's transaction."""
+    locked = _lock(entry, expected_version)
+    changed = [name for name, value in texts.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, texts[name])
+    fields = list(changed)
+    if changed:
+        locked.text_author = by
+        fields.append("text_author")
+    if memo is not None and memo != locked.memo:
+        locked.memo = memo
+        fields.append("memo")
+    if fields:
+        _save(locked, by, fields)
+    return locked
+
+
 TRANSITION_FUNCTIONS = {
     "withdraw": withdraw,
     "return": return_entry,

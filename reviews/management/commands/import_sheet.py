@@ -1,0 +1,90 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from reviews.management.commands.export_sheet import fiscal_year_option, get_department
+from reviews.models import Round, SheetUpload
+from reviews.sheet.reader import read_sheet
+from reviews.sheet_import import ImportResult, import_new_round, import_update
+
+
+def describe(result: ImportResult) -> list[str]:
+    """The plan or the outcome, field by field, as people read it."""
+    lines = []
+    for error in result.errors:
+        lines.append(f"エラー: {error}")
+    for warning in result.warnings:
+        lines.append(f"注意: {warning}")
+    for created in result.created:
+        lines.append(f"作成: {created}")
+    for change in result.changes:
+        where = f"{change.row}行目 " if change.row else ""
+        lines.append(f"変更: {where}{change.project} の{change.field}: 「{change.old}」→「{change.new}」")
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "実施事業評価等入力表（.xlsx）を取り込みます。指定した年度の評価回がなければ評価回として読み込み、"
+        "あれば評価を更新します。エラーが一つでもあれば何も書き込みません。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="取り込むファイル（.xlsx）")
+        parser.add_argument("--round", required=True, type=fiscal_year_option,
+                            help="年度（2017、FY2017、H29、平成29年度、R1、令和元年度 など）")
+        parser.add_argument("--department", help="担当課の入力表として取り込みます（その課の行だけ変更できます）。")
+        parser.add_argument("--dry-run", action="store_true", help="確認だけして、何も書き込みません。")
+        parser.add_argument("--user", help="取り込んだ人として記録するログイン名")
+        parser.add_argument("--new-departments", action="store_true",
+                            help="評価回として読み込むとき、登録されていない担当課を作成します。")
+        parser.add_argument("--historical", action="store_true",
+                            help="過去の評価回として読み込みます（公表済み・全件承認済み）。")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"ファイル {path} が見つかりません。")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"利用者「{options['user']}」は登録されていません。")
+        department = get_department(options["department"])
+        read = read_sheet(path)
+        if not read.ok:
+            raise CommandError("入力表を読み取れませんでした。何も取り込んでいません。\n" + "\n".join(
+                f"エラー: {error}" for error in read.errors))
+        round_ = Round.objects.filter(fiscal_year=options["round"]).first()
+        dry_run = options["dry_run"]
+        if round_ is None and department is not None:
+            raise CommandError("担当課の入力表は、既存の評価回の更新にだけ使えます。")
+        # The import and the record of it land together or not at all.
+        with transaction.atomic():
+            if round_ is None:
+                result = import_new_round(read.document, fiscal_year=options["round"], by=user, dry_run=dry_run,
+                                          allow_new_departments=options["new_departments"],
+                                          historical=options["historical"])
+                kind = SheetUpload.Kind.NEW_ROUND
+            else:
+                result = import_update(read.document, round_, by=user, department=department, dry_run=dry_run)
+                kind = SheetUpload.Kind.UPDATE
+            if result.applied:
+                with open(path, "rb") as stream:
+                    SheetUpload.objects.create(
+                        round=result.round, kind=kind, department=department, original_name=path.name,
+                        uploaded_by=user, summary=result.summary(), file=File(stream, name=path.name),
+                    )
+        lines = describe(result)
+        if not result.ok:
+            raise CommandError("エラーがあるため、何も取り込んでいません。\n" + "\n".join(lines))
+        for line in lines:
+            self.stdout.write(line)
+        if dry_run:
+            self.stdout.write("確認のみ（--dry-run）: 何も書き込んでいません。")
+            return
+        changed = len(result.changes)
+        self.stdout.write(f"取り込みました（作成 {len(result.created)}件、変更 {changed}件、注意 {len(result.warnings)}件）。")
