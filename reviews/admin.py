@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.urls import path
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.admin import FlatSheetAdminMixin
-from reviews.models import Entry, Event, Round
+from reviews import admin_sheets
+from reviews.models import Entry, Event, Round, SheetUpload
 from reviews.resources import EntryExportResource
 
 
@@ -26,6 +28,35 @@ class RoundAdmin(admin.ModelAdmin):
     list_filter = ["state", "strategy"]
     search_fields = ["title", "implementation_heading"]
     readonly_fields = ["state", "created_at", "updated_at"]
+    change_form_template = "admin/reviews/round/change_form_with_sheet.html"
+    change_list_template = "admin/reviews/round/change_list_with_sheet.html"
+
+    def get_urls(self):
+        own = [
+            path("load-sheet/", self.admin_site.admin_view(self.new_round_view), name="reviews_round_load_sheet"),
+            path("<path:object_id>/sheet/", self.admin_site.admin_view(self.download_view),
+                 name="reviews_round_sheet"),
+            path("<path:object_id>/upload/", self.admin_site.admin_view(self.upload_view),
+                 name="reviews_round_upload"),
+        ]
+        return own + super().get_urls()
+
+    def download_view(self, request, object_id):
+        return admin_sheets.download_view(self, request, object_id)
+
+    def upload_view(self, request, object_id):
+        return admin_sheets.upload_view(self, request, object_id)
+
+    def new_round_view(self, request):
+        return admin_sheets.new_round_view(self, request)
+
+
+@admin.register(SheetUpload)
+class SheetUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["uploaded_at", "original_name", "round", "kind", "department", "uploaded_by"]
+    list_filter = ["round", "kind", "department"]
+    search_fields = ["original_name"]
+    list_select_related = ["round", "department", "uploaded_by"]
 
 
 class EventInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -1,0 +1,135 @@
+"""The official sheet in the admin: download a round's sheet, upload one with preview and
+confirmation, and load a sheet as a new round. Used by RoundAdmin."""
+
+import io
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+
+from projects.fiscal_year import parse_fiscal_year
+from projects.models import Department
+from reviews import sheet_uploads
+from reviews.models import Round
+from reviews.sheet_export import export_round, sheet_filename
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class DownloadForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label="担当課", queryset=Department.objects.all(), required=False, empty_label="市全体（すべての事業）"
+    )
+    with_memo = forms.BooleanField(label="企画課の内部用メモを含める（内部用）", required=False)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="入力表ファイル（.xlsx）")
+    department = forms.ModelChoiceField(
+        label="どの入力表か", queryset=Department.objects.all(), required=False,
+        empty_label="市全体（企画課）の入力表", help_text="担当課の入力表なら、その課の行だけが変更できます。",
+    )
+
+
+class NewRoundForm(forms.Form):
+    file = forms.FileField(label="入力表ファイル（.xlsx）")
+    fiscal_year = forms.CharField(label="年度", help_text="例: 2019、R1、令和元年度")
+    allow_new_departments = forms.BooleanField(label="登録されていない担当課を作成する", required=False)
+    historical = forms.BooleanField(label="過去の評価回として読み込む（公表済み・全件承認済み）", required=False)
+
+    def clean_fiscal_year(self) -> int:
+        try:
+            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def sheet_response(round_: Round, department: Department | None, with_memo: bool) -> FileResponse:
+    buffer = io.BytesIO()
+    export_round(round_, buffer, department=department, with_memo=with_memo)
+    buffer.seek(0)
+    response = FileResponse(buffer, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        True, sheet_filename(round_, department, with_memo)
+    )
+    return response
+
+
+def download_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=object_id)
+    if not model_admin.has_view_permission(request, round_):
+        raise PermissionDenied
+    form = DownloadForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return sheet_response(round_, form.cleaned_data["department"], form.cleaned_data["with_memo"])
+    context = {**model_admin.admin_site.each_context(request), "title": f"入力表のダウンロード（{round_}）",
+               "round": round_, "form": form, "opts": model_admin.model._meta, "original": round_}
+    return TemplateResponse(request, "admin/reviews/round/sheet_download.html", context)
+
+
+def _render_upload(model_admin, request, round_, form, result=None, token=None, title=""):
+    context = {**model_admin.admin_site.each_context(request), "title": title, "round": round_, "form": form,
+               "result": result, "token": token, "opts": model_admin.model._meta, "original": round_}
+    return TemplateResponse(request, "admin/reviews/round/sheet_upload.html", context)
+
+
+def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """Upload a sheet for an existing round: preview first, then confirm."""
+    round_ = get_object_or_404(Round, pk=object_id)
+    if not model_admin.has_change_permission(request, round_):
+        raise PermissionDenied
+    title = f"入力表の取込み（{round_}）"
+    if request.method == "POST" and "token" in request.POST:
+        department = Department.objects.filter(pk=request.POST.get("department") or None).first()
+        upload = sheet_uploads.Upload(round=round_, department=department)
+        try:
+            result = sheet_uploads.confirm(upload, request.POST["token"], by=request.user)
+        except ValueError as error:
+            messages.error(request, str(error))
+            return redirect(request.path)
+        if not result.applied:
+            return _render_upload(model_admin, request, round_, UploadForm(), result=result, title=title)
+        messages.success(request, f"取り込みました（変更 {len(result.changes)}件）。")
+        return redirect(reverse("admin:reviews_round_change", args=[round_.pk]))
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = sheet_uploads.Upload(round=round_, department=form.cleaned_data["department"])
+        result, token = sheet_uploads.preview(upload, form.cleaned_data["file"], by=request.user)
+        return _render_upload(model_admin, request, round_, form, result=result, token=token, title=title)
+    return _render_upload(model_admin, request, round_, form, title=title)
+
+
+def new_round_view(model_admin, request: HttpRequest) -> HttpResponse:
+    """Load a sheet as a new round (the hierarchy is matched or created from it)."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    form = NewRoundForm(request.POST or None, request.FILES or None)
+    result = token = None
+    if request.method == "POST" and "token" in request.POST:
+        form = NewRoundForm(request.POST)
+        form.fields["file"].required = False
+        if form.is_valid():
+            upload = sheet_uploads.Upload(round=None, fiscal_year=form.cleaned_data["fiscal_year"],
+                                          allow_new_departments=form.cleaned_data["allow_new_departments"],
+                                          historical=form.cleaned_data["historical"])
+            try:
+                result = sheet_uploads.confirm(upload, request.POST["token"], by=request.user)
+            except ValueError as error:
+                messages.error(request, str(error))
+                return redirect(request.path)
+            if result.applied:
+                messages.success(request, f"{result.round} を作成しました。")
+                return redirect(reverse("admin:reviews_round_change", args=[result.round.pk]))
+    elif request.method == "POST" and form.is_valid():
+        upload = sheet_uploads.Upload(round=None, fiscal_year=form.cleaned_data["fiscal_year"],
+                                      allow_new_departments=form.cleaned_data["allow_new_departments"],
+                                      historical=form.cleaned_data["historical"])
+        result, token = sheet_uploads.preview(upload, form.cleaned_data["file"], by=request.user)
+    context = {**model_admin.admin_site.each_context(request), "title": "入力表から評価回を作成", "form": form,
+               "result": result, "token": token, "opts": model_admin.model._meta}
+    return TemplateResponse(request, "admin/reviews/round/sheet_new_round.html", context)
