@@ -33,7 +33,8 @@ def _history(entry: Entry, *, include_memo: bool) -> list[dict]:
     labels["implementation"] = entry.round.implementation_heading
     for newer, older in zip(records, records[1:], strict=False):
         delta = newer.diff_against(older, included_fields=list(labels))
-        for change in delta.changes:
+        order = list(labels)  # simple-history diffs a set of names: show them in the sheet's order
+        for change in sorted(delta.changes, key=lambda c: order.index(c.field)):
             changes.append(
                 {"when": newer.history_date, "who": newer.history_user, "field": labels[change.field],
                  "old": change.old, "new": change.new}
