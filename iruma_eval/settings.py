@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviews.context_processors.navigation",
             ],
         },
     },
@@ -140,6 +141,20 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Email: the console in development; the city's SMTP server from the environment in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jisshi-hyoka@city.iruma.example")
+# Links in emails point here (the address people use to reach the system).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Only administrators (superusers) may import flat spreadsheets through the admin; see
 # projects.admin.AdminImportMixin, which decides this in one place.

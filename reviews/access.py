@@ -99,3 +99,18 @@ def get_round_for(user: UserLike, pk: int) -> Round:
     if round_ is None:
         raise Http404("評価回が見つかりません。")
     return round_
+
+
+def sheet_departments_for(user: UserLike) -> QuerySet[Department]:
+    """The departments whose sheets the user may download and upload: their own (with sub-units);
+    reviewers may use every department's."""
+    if is_reviewer(user):
+        return Department.objects.all()
+    return departments_of(user)
+
+
+def may_use_sheet(user: UserLike, department: Department | None) -> bool:
+    """Whether the user may download or upload this sheet; None is the whole city's (reviewers only)."""
+    if department is None:
+        return is_reviewer(user)
+    return sheet_departments_for(user).filter(pk=department.pk).exists()

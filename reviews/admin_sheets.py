@@ -1,24 +1,19 @@
 """The official sheet in the admin: download a round's sheet, upload one with preview and
 confirmation, and load a sheet as a new round. Used by RoundAdmin."""
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 
 from projects.fiscal_year import parse_fiscal_year
 from projects.models import Department
 from reviews import sheet_uploads
 from reviews.models import Round
-from reviews.sheet_export import export_round, sheet_filename
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from reviews.sheet_export import sheet_download_response
 
 
 class DownloadForm(forms.Form):
@@ -49,24 +44,13 @@ class NewRoundForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
 
-def sheet_response(round_: Round, department: Department | None, with_memo: bool) -> FileResponse:
-    buffer = io.BytesIO()
-    export_round(round_, buffer, department=department, with_memo=with_memo)
-    buffer.seek(0)
-    response = FileResponse(buffer, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        True, sheet_filename(round_, department, with_memo)
-    )
-    return response
-
-
 def download_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=object_id)
     if not model_admin.has_view_permission(request, round_):
         raise PermissionDenied
     form = DownloadForm(request.GET or None)
     if form.is_bound and form.is_valid():
-        return sheet_response(round_, form.cleaned_data["department"], form.cleaned_data["with_memo"])
+        return sheet_download_response(round_, form.cleaned_data["department"], form.cleaned_data["with_memo"])
     context = {**model_admin.admin_site.each_context(request), "title": f"入力表のダウンロード（{round_}）",
                "round": round_, "form": form, "opts": model_admin.model._meta, "original": round_}
     return TemplateResponse(request, "admin/reviews/round/sheet_download.html", context)

@@ -219,3 +219,126 @@ class SheetUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.round}）"
+
+
+class RoundEvent(models.Model):
+    """One step in a round's life (opened, closed, published, deadline set or extended): append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "作成"
+        OPEN = "open", "受付開始"
+        CLOSE = "close", "締切"
+        REOPEN = "reopen", "受付再開"
+        PUBLISH = "publish", "公表"
+        DEADLINE = "deadline", "提出期限の設定"
+        EXTEND = "extend", "提出期限の延長"
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    from_state = models.CharField("変更前の状態", max_length=20, choices=Round.State.choices, blank=True)
+    to_state = models.CharField("変更後の状態", max_length=20, choices=Round.State.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作者", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+    comment = models.TextField("内容", blank=True)
+
+    class Meta:
+        verbose_name = "評価回の操作記録"
+        verbose_name_plural = "評価回の操作記録"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.round}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("操作記録は変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("操作記録は削除できません。")
+
+
+class DeadlineExtension(models.Model):
+    """A later deadline for one department in one round (granted by the planning division)."""
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="extensions")
+    department = models.ForeignKey("projects.Department", verbose_name="担当課", on_delete=models.PROTECT,
+                                   related_name="+")
+    deadline = models.DateField("延長後の提出期限")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="延長した人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField("延長日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "提出期限の延長"
+        verbose_name_plural = "提出期限の延長"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "department"], name="unique_extension_per_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.deadline:%Y-%m-%d}"
+
+
+class Message(models.Model):
+    """A message in the conversation on an entry; visible to its department and the reviewers,
+    never printed in any sheet."""
+
+    entry = models.ForeignKey(Entry, verbose_name="評価", on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="書いた人", on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField("内容", max_length=TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "やりとり"
+        verbose_name_plural = "やりとり"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.body[:20]}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (an email is sent alongside when the user has an address)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="宛先", on_delete=models.CASCADE,
+                             related_name="notifications")
+    entry = models.ForeignKey(Entry, verbose_name="評価", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    text = models.CharField("お知らせ", max_length=300)
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+    read_at = models.DateTimeField("既読日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "お知らせ"
+        verbose_name_plural = "お知らせ"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ReminderLog(models.Model):
+    """A reminder emailed to a department: at most one per round, department and day."""
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("projects.Department", verbose_name="担当課", on_delete=models.PROTECT,
+                                   related_name="+")
+    sent_on = models.DateField("送信日")
+    late = models.BooleanField("期限後の督促", default=False)
+    recipients = models.PositiveIntegerField("送信先の人数", default=0)
+
+    class Meta:
+        verbose_name = "督促メールの記録"
+        verbose_name_plural = "督促メールの記録"
+        constraints = [
+            models.UniqueConstraint(fields=["round", "department", "sent_on"], name="one_reminder_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.sent_on:%Y-%m-%d}"

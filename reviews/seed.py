@@ -14,6 +14,7 @@ from django.db import transaction
 
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from reviews.models import Entry, Event, Round
+from reviews.rounds import change_state, create_round
 
 SEED_PATH = Path(settings.BASE_DIR) / "fixtures" / "iruma-fy2017.json"
 SEED_FISCAL_YEAR = 2017
@@ -155,37 +156,20 @@ def _load_seed_entry(round_: Round, project: Project, data: dict, report: LoadRe
     report.count("評価", True)
 
 
-def next_round_legend(previous_legend: str, previous_heading: str, heading: str) -> str:
-    """The previous legend with its implementation heading replaced by the new round's."""
-    return previous_legend.replace(previous_heading, heading)
-
-
-@transaction.atomic
 def create_demo_round(
     previous: Round, fiscal_year: int, heading: str, title: str, deadline: date
 ) -> tuple[Round, LoadReport]:
-    """Create an open round after ``previous`` with a draft entry for each active project."""
+    """Create and open the round after ``previous``, as the planning division would, unless it
+    exists already (then it is the users' and left alone)."""
     report = LoadReport()
-    round_, created = Round.objects.get_or_create(
-        fiscal_year=fiscal_year,
-        defaults={
-            "strategy": previous.strategy,
-            "title": title,
-            "implementation_heading": heading,
-            "legend": next_round_legend(previous.legend, previous.implementation_heading, heading),
-            "deadline": deadline,
-            "state": Round.State.OPEN,
-        },
+    existing = Round.objects.filter(fiscal_year=fiscal_year).first()
+    if existing is not None:
+        return existing, report
+    round_ = create_round(
+        previous, by=None, system=True, fiscal_year=fiscal_year, title=title, implementation_heading=heading,
+        legend=previous.legend.replace(previous.implementation_heading, heading), deadline=deadline,
     )
-    report.count("評価回", created)
-    if not created:
-        # The round is the users' from the moment it exists: never add to or change it here.
-        return round_, report
-    for project in Project.objects.filter(policy__goal__strategy=round_.strategy, active=True):
-        entry = Entry.objects.create(round=round_, project=project)
-        Event.objects.create(
-            entry=entry, action=Event.Action.CREATE, from_state="", to_state=Entry.State.DRAFT,
-            comment=f"{round_.fiscal_year_label}の評価回を作成しました。",
-        )
-        report.count("評価", True)
+    round_ = change_state(round_, "open", by=None, system=True, comment="デモ用の評価回として受付を開始しました。")
+    report.count("評価回", True)
+    report.created["評価"] = round_.entries.count()
     return round_, report

@@ -1,6 +1,10 @@
 """A round from the database as the official sheet's document (see reviews/sheet/)."""
 
+import io
 from typing import BinaryIO
+
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
 
 from projects.models import Department
 from reviews.models import Entry, Round
@@ -80,3 +84,16 @@ def sheet_filename(round_: Round, department: Department | None = None, with_mem
     if with_memo:
         parts.append("内部用メモ付き")
     return "_".join(parts) + ".xlsx"
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sheet_download_response(round_: Round, department: Department | None, with_memo: bool) -> FileResponse:
+    """The sheet as a download; every screen that offers the sheet answers with this."""
+    buffer = io.BytesIO()
+    export_round(round_, buffer, department=department, with_memo=with_memo)
+    buffer.seek(0)
+    response = FileResponse(buffer, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, sheet_filename(round_, department, with_memo))
+    return response

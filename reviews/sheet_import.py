@@ -298,8 +298,10 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     texts = {"status": row.status, **{name: clean_text(getattr(row, name)) for name in TEXT_FIELDS}}
     changed = {name: value for name, value in texts.items() if clean_text(getattr(entry, name)) != value}
     memo = None
-    if department_ids is None and clean_text(entry.memo) != clean_text(row.memo):
-        memo = clean_text(row.memo)  # the planning division's sheet carries memos; a department's never
+    # The planning division's sheet carries memos; a department's never. A blank memo cell changes
+    # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
+    if department_ids is None and clean_text(row.memo) and clean_text(entry.memo) != clean_text(row.memo):
+        memo = clean_text(row.memo)
     if department_ids is not None and not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
         result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reviews.views import entries, rounds
+from reviews.views import entries, manage, rounds, sheets
 
 app_name = "reviews"
 
@@ -15,4 +15,19 @@ urlpatterns = [
     path("entries/<int:pk>/approve/", entries.entry_approve, name="entry-approve"),
     path("entries/<int:pk>/reopen/", entries.entry_reopen, name="entry-reopen"),
     path("entries/<int:pk>/memo/", entries.entry_memo, name="entry-memo"),
+    path("entries/<int:pk>/message/", entries.entry_message, name="entry-message"),
+    path("notifications/", rounds.notification_list, name="notifications"),
+    path("notifications/read/", rounds.notifications_read, name="notifications-read"),
+    path("rounds/<int:pk>/sheet/", sheets.sheet_page, name="round-sheet"),
+    path("rounds/<int:pk>/sheet/download/", sheets.sheet_download, name="round-sheet-download"),
+    path("rounds/<int:pk>/sheet/upload/", sheets.sheet_upload, name="round-sheet-upload"),
+    path("rounds/<int:pk>/sheet/confirm/", sheets.sheet_confirm, name="round-sheet-confirm"),
+    path("manage/rounds/", manage.round_list, name="manage-rounds"),
+    path("manage/rounds/new/", manage.round_create, name="manage-round-create"),
+    path("manage/rounds/<int:pk>/", manage.round_manage, name="manage-round"),
+    path("manage/rounds/<int:pk>/state/<str:action>/", manage.round_change_state, name="manage-round-state"),
+    path("manage/rounds/<int:pk>/deadline/", manage.round_set_deadline, name="manage-round-deadline"),
+    path("manage/rounds/<int:pk>/extend/", manage.round_extend, name="manage-round-extend"),
+    path("rounds/<int:pk>/progress/", manage.progress, name="progress"),
+    path("rounds/<int:pk>/approve-selected/", manage.approve_selected, name="approve-selected"),
 ]

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
+from reviews import notifications
 from reviews.access import is_member_for, is_reviewer
 from reviews.models import Entry, Event, Round
+from reviews.rounds import entry_deadline
 
 DRAFT = Entry.State.DRAFT
 SUBMITTED = Entry.State.SUBMITTED
@@ -131,6 +134,12 @@ def check(action: str, entry: Entry, user) -> Rule:
         raise WorkflowError(
             f"評価回が「{entry.round.get_state_display()}」のため、{rule.verb}ことはできません。"
         )
+    if action == "submit" and entry.round.state == Round.State.OPEN and entry.state == DRAFT:
+        deadline = entry_deadline(entry)
+        if deadline is not None and timezone.localdate() > deadline:
+            raise WorkflowError(
+                f"提出期限（{deadline:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
+            )
     return rule
 
 
@@ -216,6 +225,7 @@ def _transition(action: str, entry: Entry, *, by, version: int | None, comment: 
         entry=locked, action=action, from_state=from_state, to_state=rule.target, actor=by, comment=comment,
         snapshot=snapshot or {},
     )
+    notifications.entry_transition(locked, action, by=by, comment=comment)  # sent after the commit
     return locked
 
 

@@ -1,12 +1,16 @@
 """The cast and the data every test story starts from."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from projects.models import Department, Membership
 from reviews.access import REVIEWER_GROUP
 from reviews.demo import ensure_reviewer_group
-from reviews.seed import load_seed, read_seed
+from reviews.models import Round
+from reviews.seed import create_demo_round, load_seed, read_seed
 
 
 @pytest.fixture
@@ -19,6 +23,14 @@ def seed_data() -> dict:
 def seed(db):
     """The real FY2016–17 sheet loaded into the database."""
     return load_seed()
+
+
+@pytest.fixture
+def open_round(seed):
+    """FY2018 opened after the seed's round, as load_demo does: 68 draft entries, deadline in 30 days."""
+    round_, _ = create_demo_round(Round.objects.get(fiscal_year=2017), 2018, "平成30年度の実施内容",
+                                  "平成30年度 実施事業評価", deadline=timezone.localdate() + timedelta(days=30))
+    return round_
 
 
 def make_user(username: str, *departments: str, reviewer: bool = False, admin: bool = False):

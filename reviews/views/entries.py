@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reviews import workflow
+from reviews import conversation, workflow
 from reviews.access import get_entry_for, is_reviewer
 from reviews.forms import CommentForm, EntryForm, MemoForm
 from reviews.models import Entry
@@ -66,6 +67,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "changes": workflow.changes_since_previous_submission(entry),
             "events": entry.events.select_related("actor"),
             "history": _history(entry, include_memo=is_reviewer(user)),
+            "conversation": conversation.conversation(entry),
+            "may_post": conversation.may_post(entry, user),
             "conflict": conflict,
             "warnings": warnings,
             "status_legend": Entry.Status.choices,
@@ -183,3 +186,16 @@ def entry_memo(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("reviews:entry", pk=entry.pk)
     messages.success(request, SUCCESS_MESSAGES["memo"])
     return redirect("reviews:entry", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def entry_message(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_entry_for(request.user, pk)
+    try:
+        conversation.post_message(entry, by=request.user, body=request.POST.get("body", ""))
+    except conversation.ConversationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "メッセージを送りました。")
+    return redirect(f"{reverse('reviews:entry', args=[entry.pk])}#conversation-heading")

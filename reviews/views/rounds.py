@@ -2,17 +2,19 @@
 
 from collections import OrderedDict
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from projects.models import Department, Goal
 from reviews.access import entries_visible_to, get_round_for, is_reviewer, rounds_visible_to, sees_everything
 from reviews.forms import EntryFilterForm
-from reviews.models import Entry, Event, Round
+from reviews.models import Entry, Event, Notification, Round
 
 ACTIVE_STATES = (Round.State.OPEN, Round.State.CLOSED)
 UNFINISHED = (Entry.State.DRAFT, Entry.State.RETURNED)
@@ -119,3 +121,17 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews/queue.html",
         {"round": round_, "entries": entries, "form": form, "rounds": rounds_visible_to(request.user)},
     )
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notices = Notification.objects.filter(user=request.user).select_related("entry__project")[:100]
+    return render(request, "reviews/notifications.html", {"notices": notices})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    messages.success(request, "お知らせをすべて既読にしました。")
+    return redirect("reviews:notifications")

@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 
 from projects.models import Department
 from reviews.models import Entry, Round, SheetUpload
-from reviews.seed import create_demo_round
 from tests.reviews.test_sheet_import import GOLDEN, edited_sheet
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def open_round(seed):
-    round_, _ = create_demo_round(Round.objects.get(fiscal_year=2017), 2018, "平成30年度の実施内容",
-                                  "平成30年度 実施事業評価", deadline=None)
-    return round_
 
 
 def test_a_reviewer_downloads_the_city_sheet_and_a_departments_sheet(client, reviewer, open_round):

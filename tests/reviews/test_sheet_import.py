@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from projects.models import Department, Goal, Policy, Project
 from reviews import workflow
 from reviews.models import Entry, Event, Round, SheetUpload
-from reviews.seed import create_demo_round
 from reviews.sheet.reader import read_sheet
 from reviews.sheet_export import export_round, round_document
 from reviews.sheet_import import import_new_round, import_update
@@ -169,13 +168,6 @@ def test_a_dry_run_shows_the_plan_and_writes_nothing(seed):
 
 # Updating a round ---------------------------------------------------------------------------------
 
-@pytest.fixture
-def open_round(seed):
-    round_, _ = create_demo_round(Round.objects.get(fiscal_year=2017), 2018, "平成30年度の実施内容",
-                                  "平成30年度 実施事業評価", deadline=None)
-    return round_
-
-
 def edited_sheet(round_: Round, edits: dict[str, dict], department=None, **kwargs) -> bytes:
     """The round's sheet with some rows edited as a person would in Excel."""
     document = round_document(round_, department=department, **kwargs)
@@ -259,6 +251,13 @@ def test_the_planning_division_changes_any_entry_not_approved_and_memos(open_rou
     assert result.applied
     assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").memo == "委員会で説明"
     assert Entry.objects.get(round=open_round, project__name="妊婦健診事業").status == "B"
+
+
+def test_uploading_the_committee_sheet_without_memos_keeps_the_memos(open_round):
+    Entry.objects.filter(round=open_round, project__name="妊婦健診事業").update(memo="内部メモ")
+    data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "内容"}})  # exported without memos
+    assert import_update(load(data), open_round).applied
+    assert Entry.objects.get(round=open_round, project__name="妊婦健診事業").memo == "内部メモ"
 
 
 def test_the_planning_division_cannot_change_an_approved_row_by_upload(seed):

@@ -1,0 +1,19 @@
+from reviews.access import is_reviewer, rounds_visible_to
+from reviews.models import Notification, Round
+
+
+def navigation(request) -> dict:
+    """What the shared header needs on every page: the current round and unread notices."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    current = (
+        rounds_visible_to(user).filter(state__in=[Round.State.OPEN, Round.State.CLOSED]).order_by("-fiscal_year").first()
+    )
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return {
+        "nav_round": current,
+        "nav_is_reviewer": is_reviewer(user),
+        "nav_unread_count": unread.count(),
+        "nav_unread": unread.order_by("-created_at")[:5],
+    }

@@ -1,0 +1,87 @@
+"""Telling people what happened to their entries: in the app and by email, after the commit.
+
+Nothing here runs inside the caller's transaction: notices are queued with
+transaction.on_commit, so a change that is rolled back never announces itself.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from reviews.access import REVIEWER_GROUP
+from reviews.models import Entry, Notification
+
+logger = logging.getLogger(__name__)
+
+ACTION_TEXT = {
+    "return": "「{project}」が差し戻されました",
+    "approve": "「{project}」が承認されました",
+    "reopen": "「{project}」の承認が取り消され、差し戻されました",
+    "message": "「{project}」に新しいメッセージがあります",
+}
+
+
+def department_members(entry: Entry) -> QuerySet:
+    """Everyone who works on the entry's project: members of its departments and of their parents."""
+    links = entry.project.project_departments.select_related("department")
+    department_ids = {link.department_id for link in links} | {
+        link.department.parent_id for link in links if link.department.parent_id
+    }
+    return get_user_model().objects.filter(is_active=True, memberships__department__in=department_ids).distinct()
+
+
+def reviewers() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER_GROUP).distinct()
+
+
+def entry_url(entry: Entry) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("reviews:entry", args=[entry.pk])
+
+
+def notify(users, *, entry: Entry | None, text: str, body: str = "", exclude=None) -> None:
+    """Queue an in-app notice and an email for each user, sent only once the change is committed."""
+    user_ids = [u.pk for u in users if exclude is None or u.pk != exclude.pk]
+    if not user_ids:
+        return
+    transaction.on_commit(lambda: _deliver(user_ids, entry.pk if entry else None, text, body))
+
+
+def _deliver(user_ids: list[int], entry_id: int | None, text: str, body: str) -> None:
+    Notification.objects.bulk_create(Notification(user_id=pk, entry_id=entry_id, text=text[:300]) for pk in user_ids)
+    addresses = list(
+        get_user_model().objects.filter(pk__in=user_ids).exclude(Q(email="") | Q(email__isnull=True))
+        .values_list("email", flat=True)
+    )
+    if not addresses:
+        return
+    try:
+        # One message per person, so that nobody sees the others' addresses.
+        for address in addresses:
+            send_mail(f"[実施事業評価] {text}", body or text, None, [address])
+    except Exception:  # the change is committed; a mail server problem must not undo it or hide it
+        logger.exception("通知メールを送れませんでした: %s", text)
+
+
+def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> None:
+    """Tell the department when its entry is returned, approved or reopened."""
+    if action not in ("return", "approve", "reopen"):
+        return
+    text = ACTION_TEXT[action].format(project=entry.project.name)
+    body = "\n".join(filter(None, [
+        f"{entry.round.title}「{entry.project.name}」", text + "。",
+        f"コメント: {comment}" if comment else "", f"確認はこちら: {entry_url(entry)}",
+    ]))
+    notify(department_members(entry), entry=entry, text=text, body=body, exclude=by)
+
+
+def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> None:
+    """A reviewer's message goes to the department; a department's to the reviewers and colleagues."""
+    text = ACTION_TEXT["message"].format(project=entry.project.name)
+    body = f"{entry.round.title}「{entry.project.name}」\n{body_text}\n\n確認はこちら: {entry_url(entry)}"
+    users = set(department_members(entry)) | (set() if from_reviewer else set(reviewers()))
+    notify(users, entry=entry, text=text, body=body, exclude=by)
