@@ -1,8 +1,17 @@
-from django.contrib import admin
+import base64
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from import_export.admin import ImportExportModelAdmin
 
+from projects import staff_import
 from projects.formats import FLAT_FORMATS
 from projects.models import Department, Goal, Membership, Policy, Project, ProjectDepartment, Strategy
 from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
@@ -96,9 +105,16 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "department"]
 
 
+STAFF_TOKEN_SALT = "projects.staff_import"
+
+
 # Memberships are edited on the user's page too: that is where April's moves are made.
 User = get_user_model()
 admin.site.unregister(User)
+
+
+class StaffCsvForm(forms.Form):
+    file = forms.FileField(label="職員名簿（CSV: 氏名, ログイン名, 部署, 役割［, メールアドレス］）")
 
 
 @admin.register(User)
@@ -106,3 +122,44 @@ class StaffUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "last_name", "first_name", "is_active", "is_staff", "is_superuser"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__department"]
+    change_list_template = "admin/auth/user/change_list_with_import.html"
+    actions = ["issue_initial_passwords"]
+
+    def get_urls(self):
+        own = [path("import-staff/", self.admin_site.admin_view(self.import_staff_view), name="auth_user_import_staff")]
+        return own + super().get_urls()
+
+    def import_staff_view(self, request):
+        """April's personnel changes from a CSV: a preview of every change, then one confirmation."""
+        if not is_administrator(request.user):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": "職員名簿（CSV）の取込み", "opts": self.opts}
+        if request.method == "POST" and "token" in request.POST:
+            try:
+                data = signing.loads(request.POST["token"], salt=STAFF_TOKEN_SALT, max_age=60 * 60)
+            except signing.BadSignature:
+                messages.error(request, "確認の期限が切れたか、正しくない操作です。もう一度ファイルを選んでください。")
+                return redirect(request.path)
+            result = staff_import.parse(base64.b64decode(data))
+            if result.ok:
+                staff_import.apply(result)
+            return TemplateResponse(request, "admin/auth/user/import_staff.html",
+                                    {**context, "result": result, "form": StaffCsvForm()})
+        form = StaffCsvForm(request.POST or None, request.FILES or None)
+        result = token = None
+        if request.method == "POST" and form.is_valid():
+            content = form.cleaned_data["file"].read()
+            result = staff_import.parse(content)
+            if result.ok:
+                token = signing.dumps(base64.b64encode(content).decode(), salt=STAFF_TOKEN_SALT)
+        return TemplateResponse(request, "admin/auth/user/import_staff.html",
+                                {**context, "form": form, "result": result, "token": token})
+
+    @admin.action(description="初期パスワードを発行する（次回ログイン時に変更が必要）")
+    def issue_initial_passwords(self, request, queryset):
+        if not is_administrator(request.user):
+            raise PermissionDenied
+        issued = [(user, staff_import.issue_initial_password(user)) for user in queryset]
+        context = {**self.admin_site.each_context(request), "title": "初期パスワード", "opts": self.opts,
+                   "issued": issued}
+        return TemplateResponse(request, "admin/auth/user/initial_passwords.html", context)

@@ -189,3 +189,26 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.department}"
+
+
+class StaffProfile(models.Model):
+    """Per-user settings the city needs beyond Django's user: the first-sign-in password change."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="職員", on_delete=models.CASCADE,
+                                related_name="staff_profile")
+    must_change_password = models.BooleanField(
+        "次回ログイン時にパスワードの変更が必要", default=False,
+        help_text="管理者が初期パスワードを設定した職員は、最初のログインで自分のパスワードに変えます。",
+    )
+
+    class Meta:
+        verbose_name = "職員の設定"
+        verbose_name_plural = "職員の設定"
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def must_change_password(user) -> bool:
+    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    return bool(profile and profile.must_change_password)

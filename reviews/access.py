@@ -5,7 +5,7 @@ at groups or memberships. What may be *done* to an entry is decided by reviews.w
 uses the roles defined here.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -114,3 +114,26 @@ def may_use_sheet(user: UserLike, department: Department | None) -> bool:
     if department is None:
         return is_reviewer(user)
     return sheet_departments_for(user).filter(pk=department.pk).exists()
+
+
+# What reviewers may do in the Django admin: look at everything, manage rounds.
+REVIEWER_ADMIN_PERMISSIONS = (
+    ("projects", "view_department"),
+    ("projects", "view_strategy"),
+    ("projects", "view_goal"),
+    ("projects", "view_policy"),
+    ("projects", "view_project"),
+    ("reviews", "view_round"),
+    ("reviews", "add_round"),
+    ("reviews", "change_round"),
+    ("reviews", "view_entry"),
+    ("reviews", "view_event"),
+    ("reviews", "view_sheetupload"),
+)
+
+
+def ensure_reviewer_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    for app_label, codename in REVIEWER_ADMIN_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group

@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from projects.models import Department, Membership
-from reviews.access import REVIEWER_GROUP
+from reviews.access import ensure_reviewer_group
 
 DEMO_PASSWORD = "iruma-demo-2026"
 
@@ -32,28 +31,6 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("kikaku2", "企画", "二美", ("企画課",), "企画課 審査担当", reviewer=True),
     DemoUser("admin", "管理", "者", (), "システム管理者", administrator=True),
 )
-
-# What reviewers may do in the Django admin: look at everything, manage rounds.
-REVIEWER_ADMIN_PERMISSIONS = (
-    ("projects", "view_department"),
-    ("projects", "view_strategy"),
-    ("projects", "view_goal"),
-    ("projects", "view_policy"),
-    ("projects", "view_project"),
-    ("reviews", "view_round"),
-    ("reviews", "add_round"),
-    ("reviews", "change_round"),
-    ("reviews", "view_entry"),
-    ("reviews", "view_event"),
-)
-
-
-def ensure_reviewer_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=REVIEWER_GROUP)
-    for app_label, codename in REVIEWER_ADMIN_PERMISSIONS:
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return group
-
 
 @transaction.atomic
 def create_demo_users() -> list[tuple[DemoUser, bool]]:

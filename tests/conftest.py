@@ -7,8 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from projects.models import Department, Membership
-from reviews.access import REVIEWER_GROUP
-from reviews.demo import ensure_reviewer_group
+from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
 from reviews.models import Round
 from reviews.seed import create_demo_round, load_seed, read_seed
 

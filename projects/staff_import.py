@@ -1,0 +1,168 @@
+"""April's personnel changes (人事異動): users and their department memberships from a CSV.
+
+The CSV has one row per person and department: 氏名, ログイン名, 部署, 役割 (担当課職員, 審査担当,
+管理者), optionally メールアドレス. A person listed in several rows belongs to each department.
+Everyone listed gets exactly the memberships the file gives them, so a person who moved loses the
+old department's rights; people not in the file are left as they are. Their past actions keep
+their name, because users are never deleted. Checked in full first; applied in one transaction.
+"""
+
+import csv
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from projects.formats import decode_japanese_csv
+from projects.models import Department, Membership, StaffProfile
+from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
+
+ROLES = {"担当課職員": "staff", "職員": "staff", "審査担当": "reviewer", "企画課審査担当": "reviewer",
+         "審査担当者": "reviewer", "管理者": "admin", "システム管理者": "admin"}
+ROLE_LABELS = {"staff": "担当課職員", "reviewer": "審査担当", "admin": "管理者"}
+COLUMNS = ("氏名", "ログイン名", "部署", "役割")
+LOGIN_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+
+
+@dataclass
+class PersonPlan:
+    login: str
+    name: str
+    role: str
+    departments: list[str]
+    email: str = ""
+    exists: bool = False
+    changes: list[str] = field(default_factory=list)
+    initial_password: str = ""
+
+
+@dataclass
+class StaffImport:
+    errors: list[str] = field(default_factory=list)
+    people: list[PersonPlan] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def generate_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+
+
+def parse(data: bytes) -> StaffImport:
+    """Read and check the CSV against the database; writes nothing."""
+    result = StaffImport()
+    try:
+        text = decode_japanese_csv(data)
+    except ValueError as error:
+        result.errors.append(str(error))
+        return result
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in headers]
+    if missing:
+        result.errors.append(f"1行目の見出しに「{'」「'.join(missing)}」がありません。見出しは {'、'.join(COLUMNS)}（任意でメールアドレス）にしてください。")
+        return result
+    departments = {d.name: d for d in Department.objects.all()}
+    people: dict[str, PersonPlan] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        if not any(row.values()):
+            continue
+        login, name, department, role_text = (row[c] for c in ("ログイン名", "氏名", "部署", "役割"))
+        role = ROLES.get(role_text)
+        problems = []
+        if not LOGIN_RE.match(login):
+            problems.append(f"ログイン名「{login}」は半角英数字と . _ @ + - で入力してください")
+        if not name:
+            problems.append("氏名が空欄です")
+        if role is None:
+            problems.append(f"役割「{role_text}」は「担当課職員」「審査担当」「管理者」のどれかにしてください")
+        if department and department not in departments:
+            problems.append(f"部署「{department}」は登録されていません（綴りを確認するか、先に部署を登録してください）")
+        if not department and role == "staff":
+            problems.append("担当課職員には部署が必要です")
+        if problems:
+            result.errors.append(f"{number}行目: " + "。".join(problems) + "。")
+            continue
+        person = people.setdefault(login, PersonPlan(login=login, name=name, role=role, departments=[],
+                                                     email=row.get("メールアドレス", "")))
+        if person.name != name or person.role != role:
+            result.errors.append(f"{number}行目: ログイン名「{login}」の氏名か役割が、前の行と違います。同じ人は同じ氏名・役割にしてください。")
+            continue
+        if department and department not in person.departments:
+            person.departments.append(department)
+    if result.errors:
+        return result
+    result.people = [_plan_person(person) for person in people.values()]
+    return result
+
+
+def _plan_person(person: PersonPlan) -> PersonPlan:
+    User = get_user_model()
+    user = User.objects.filter(username=person.login).first()
+    if user is None:
+        person.changes.append(f"新しい職員（{ROLE_LABELS[person.role]}、{'、'.join(person.departments) or '部署なし'}）")
+        return person
+    person.exists = True
+    current = sorted(Membership.objects.filter(user=user).values_list("department__name", flat=True))
+    if sorted(person.departments) != current:
+        person.changes.append(f"所属: {'、'.join(current) or 'なし'} → {'、'.join(person.departments) or 'なし'}")
+    current_role = "admin" if user.is_superuser else (
+        "reviewer" if user.groups.filter(name=REVIEWER_GROUP).exists() else "staff")
+    if current_role != person.role:
+        person.changes.append(f"役割: {ROLE_LABELS[current_role]} → {ROLE_LABELS[person.role]}")
+    if f"{user.last_name} {user.first_name}".strip() != person.name:
+        person.changes.append(f"氏名: {user.last_name} {user.first_name} → {person.name}")
+    if not user.is_active:
+        person.changes.append("利用を再開します")
+    return person
+
+
+@transaction.atomic
+def apply(result: StaffImport) -> StaffImport:
+    """Apply a checked import; new users get an initial password they must change at first sign-in."""
+    User = get_user_model()
+    reviewers = ensure_reviewer_group()
+    departments = {d.name: d for d in Department.objects.all()}
+    for person in result.people:
+        family, _, given = person.name.partition(" ") if " " in person.name else person.name.partition("\u3000")
+        user = User.objects.filter(username=person.login).first()
+        if user is None:
+            user = User(username=person.login)
+            person.initial_password = generate_password()
+            user.set_password(person.initial_password)
+        user.last_name, user.first_name = family.strip(), given.strip()
+        if person.email:
+            user.email = person.email
+        user.is_active = True
+        user.is_superuser = person.role == "admin"
+        user.is_staff = person.role in ("admin", "reviewer")
+        user.save()
+        if person.initial_password:
+            StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
+        if person.role == "reviewer":
+            user.groups.add(reviewers)
+        else:
+            user.groups.remove(reviewers)
+        wanted = {departments[name].pk for name in person.departments}
+        Membership.objects.filter(user=user).exclude(department_id__in=wanted).delete()
+        for department_id in wanted - set(Membership.objects.filter(user=user).values_list("department_id", flat=True)):
+            Membership.objects.create(user=user, department_id=department_id)
+    result.applied = True
+    return result
+
+
+def issue_initial_password(user) -> str:
+    """A new initial password for a user who forgot theirs (the city network has no reset email)."""
+    password = generate_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
+    return password
