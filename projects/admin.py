@@ -13,7 +13,16 @@ from import_export.admin import ImportExportModelAdmin
 
 from projects import staff_import
 from projects.formats import FLAT_FORMATS
-from projects.models import Department, Goal, Membership, Policy, Project, ProjectDepartment, Strategy
+from projects.models import (
+    Department,
+    Goal,
+    Membership,
+    Policy,
+    Project,
+    ProjectDepartment,
+    StaffProfile,
+    Strategy,
+)
 from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
 from reviews.access import is_administrator
 
@@ -39,6 +48,12 @@ class ProjectDepartmentInline(admin.TabularInline):
     model = ProjectDepartment
     extra = 1
     autocomplete_fields = ["department"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    can_delete = False
+    extra = 0
 
 
 class MembershipInline(admin.TabularInline):
@@ -119,7 +134,7 @@ class StaffCsvForm(forms.Form):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, StaffProfileInline]
     list_display = ["username", "last_name", "first_name", "is_active", "is_staff", "is_superuser"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__department"]
     change_list_template = "admin/auth/user/change_list_with_import.html"

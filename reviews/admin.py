@@ -5,7 +5,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.admin import FlatSheetAdminMixin
 from reviews import admin_sheets
-from reviews.models import Entry, Event, Round, SheetUpload
+from reviews.models import (
+    DeadlineExtension,
+    Entry,
+    Event,
+    Message,
+    Notification,
+    ReminderLog,
+    Round,
+    RoundEvent,
+    SheetUpload,
+)
 from reviews.resources import EntryExportResource
 
 
@@ -88,3 +98,37 @@ class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["action", "entry__round"]
     search_fields = ["entry__project__name", "comment"]
     list_select_related = ["entry__round", "entry__project", "actor"]
+
+
+@admin.register(RoundEvent)
+class RoundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "round", "action", "from_state", "to_state", "actor"]
+    list_filter = ["round", "action"]
+    search_fields = ["comment"]
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["round", "department", "deadline", "granted_by", "granted_at"]
+    list_filter = ["round", "department"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "entry", "author"]
+    list_filter = ["entry__round"]
+    search_fields = ["body", "entry__project__name"]
+    list_select_related = ["entry__round", "entry__project", "author"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "text", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["text", "user__username"]
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["sent_on", "round", "department", "late", "recipients"]
+    list_filter = ["round", "department", "late"]

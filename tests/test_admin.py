@@ -5,11 +5,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects.models import Department, Goal, Membership, Policy, Project, Strategy
-from reviews.models import Entry, Event, Round
+from reviews.models import (
+    DeadlineExtension,
+    Entry,
+    Event,
+    Message,
+    Notification,
+    ReminderLog,
+    Round,
+    RoundEvent,
+    SheetUpload,
+)
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [Department, Strategy, Goal, Policy, Project, Membership, Round, Entry, Event]
+LOG_MODELS = [RoundEvent, DeadlineExtension, Message, Notification, ReminderLog, SheetUpload]
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -126,3 +137,9 @@ def test_an_administrator_exports_projects_as_csv_that_excel_reads(client, admin
     content = response.content
     assert content.startswith("\ufeff".encode())
     assert "女性就労情報提供・支援事業" in content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("model", LOG_MODELS, ids=lambda m: m.__name__)
+def test_every_record_of_the_year_has_an_admin_list_for_administrators(client, admin_user, model):
+    client.force_login(admin_user)
+    assert client.get(admin_url(model, "changelist")).status_code == 200
