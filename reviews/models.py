@@ -141,7 +141,23 @@ class Entry(models.Model):
         return self.state == self.State.APPROVED or self.round.state == Round.State.PUBLISHED
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """Records of what happened are added, never changed or deleted (bulk deletes aside, which
+    the application never issues)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("操作記録は変更できません。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("操作記録は削除できません。")
+
+
+class Event(AppendOnly):
     """One transition of an entry: append-only, never changed or deleted."""
 
     class Action(models.TextChoices):
@@ -181,13 +197,6 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.entry}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError("操作記録は変更できません。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("操作記録は削除できません。")
 
 
 class SheetUpload(models.Model):
@@ -221,7 +230,7 @@ class SheetUpload(models.Model):
         return f"{self.original_name}（{self.round}）"
 
 
-class RoundEvent(models.Model):
+class RoundEvent(AppendOnly):
     """One step in a round's life (opened, closed, published, deadline set or extended): append-only."""
 
     class Action(models.TextChoices):
@@ -252,13 +261,6 @@ class RoundEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.round}"
 
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError("操作記録は変更できません。")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("操作記録は削除できません。")
 
 
 class DeadlineExtension(models.Model):
