@@ -8,7 +8,9 @@ Helpers for the tests:
 - ``step(page, name)``: screenshot the page (kept in memory) and run axe on it; when a test fails,
   every step's screenshot and one of the final page are written to
   ``test-artifacts/browser/<test name>/NN-<step>.png`` and the folder is named in the report;
-- ``check_accessibility(page)``: fail on any axe violation of impact "serious" or "critical".
+- ``check_accessibility(page)``: fail on any axe violation of impact "serious" or "critical";
+- ``log_in(page, live_server, step, username)`` and ``log_out(page)``: sign a demo user in and out
+  through the login page and the user menu (import them from this module).
 """
 
 import os
@@ -34,6 +36,29 @@ LAUNCH_ARGS = [
 FAILING_IMPACTS = ("serious", "critical")
 
 screenshots_key = pytest.StashKey["Screenshots"]()
+
+
+def log_in(page, live_server, step, username: str) -> None:
+    """Sign ``username`` in with the demo password through the login page (checked with ``step``)."""
+    from playwright.sync_api import expect
+
+    from reviews.demo import DEMO_PASSWORD
+
+    page.goto(f"{live_server.url}/login/")
+    expect(page.get_by_role("heading", level=1, name="ログイン")).to_be_visible()
+    step(page, f"{username}-login")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("navigation", name="利用者メニュー")).to_contain_text(username)
+
+
+def log_out(page) -> None:
+    """Sign out with the button in the user menu and wait for the login page."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("navigation", name="利用者メニュー").get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_role("heading", level=1, name="ログイン")).to_be_visible()
 
 
 def missing_browser_requirements() -> list[str]:

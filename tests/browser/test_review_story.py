@@ -3,8 +3,8 @@ submit, return, fix, approve, and read the history."""
 
 from playwright.sync_api import expect
 
-from reviews.demo import DEMO_PASSWORD
 from reviews.models import Entry, Event
+from tests.browser.conftest import log_in, log_out
 
 PROJECT = "企業等誘致事業"
 IMPLEMENTATION = "平成30年度の実施内容"
@@ -17,21 +17,6 @@ NEW_EVALUATION = "ブラウザテスト: 相談は増えたが、まとまった
 NEW_FUTURE_POLICY = "ブラウザテスト: 引き続き企業訪問を行う。"
 FIXED_FUTURE_POLICY = "ブラウザテスト: 企業訪問を年6社に増やし、空き用地の情報を県と共有する。"
 RETURN_REASON = "今後の方針に、訪問件数の目標を書いてください。"
-
-
-def log_in(page, live_server, step, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    expect(page.get_by_role("heading", level=1, name="ログイン")).to_be_visible()
-    step(page, f"{username}-login")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("navigation", name="利用者メニュー")).to_contain_text(username)
-
-
-def log_out(page) -> None:
-    page.get_by_role("navigation", name="利用者メニュー").get_by_role("button", name="ログアウト").click()
-    expect(page.get_by_role("heading", level=1, name="ログイン")).to_be_visible()
 
 
 def expect_state(page, label: str) -> None:
