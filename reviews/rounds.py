@@ -165,6 +165,16 @@ def create_round(previous: Round, *, by, fiscal_year: int, title: str, implement
     return round_
 
 
+@transaction.atomic
+def add_projects(round_: Round, *, by) -> int:
+    """While a round is in preparation, give projects added since (in the admin) their entries."""
+    _check_manager(by, system=False)
+    locked = _lock(round_)
+    if locked.state != PREPARING:
+        raise RoundError("事業を追加できるのは、準備中の評価回だけです。")
+    return add_missing_entries(locked, by=by)
+
+
 def add_missing_entries(round_: Round, *, by) -> int:
     """Give every active project of the strategy a draft entry in a round in preparation."""
     existing = round_.entries.values("project_id")

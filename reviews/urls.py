@@ -26,6 +26,7 @@ urlpatterns = [
     path("manage/rounds/new/", manage.round_create, name="manage-round-create"),
     path("manage/rounds/<int:pk>/", manage.round_manage, name="manage-round"),
     path("manage/rounds/<int:pk>/state/<str:action>/", manage.round_change_state, name="manage-round-state"),
+    path("manage/rounds/<int:pk>/add-projects/", manage.round_add_projects, name="manage-round-add-projects"),
     path("manage/rounds/<int:pk>/deadline/", manage.round_set_deadline, name="manage-round-deadline"),
     path("manage/rounds/<int:pk>/extend/", manage.round_extend, name="manage-round-extend"),
     path("rounds/<int:pk>/progress/", manage.progress, name="progress"),

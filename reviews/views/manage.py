@@ -97,6 +97,19 @@ def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpRespon
 
 @login_required
 @require_POST
+def round_add_projects(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    try:
+        added = rounds.add_projects(round_, by=request.user)
+    except rounds.RoundError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"評価のない実施中の事業 {added} 件に、下書きの評価を追加しました。")
+    return redirect("reviews:manage-round", pk=round_.pk)
+
+
+@login_required
+@require_POST
 def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     form = DeadlineForm(request.POST)

@@ -147,3 +147,14 @@ def test_several_submitted_entries_are_approved_at_once_each_checked_on_its_own(
     assert "1 件を承認しました" in page and "自分が記載した内容は承認できません" in page
     assert Entry.objects.get(pk=submitted[0].pk).state == Entry.State.APPROVED
     assert Entry.objects.get(pk=corrected.pk).state == Entry.State.SUBMITTED
+
+
+def test_projects_added_in_the_admin_join_a_round_in_preparation(client, reviewer, seed):
+    round_ = rounds.create_round(Round.objects.get(fiscal_year=2017), by=reviewer, fiscal_year=2018, title="t",
+                                 implementation_heading="h", legend="", deadline=None)
+    policy = Project.objects.first().policy
+    new = Project.objects.create(policy=policy, name="新しい事業", category=Project.Category.NEW, order=99)
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-add-projects", args=[round_.pk]), follow=True)
+    assert "1 件に、下書きの評価を追加しました" in response.content.decode()
+    assert round_.entries.filter(project=new, state=Entry.State.DRAFT).exists()
