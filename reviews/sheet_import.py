@@ -9,6 +9,7 @@ database) are listed and never applied: the hierarchy changes in the admin.
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
@@ -21,6 +22,7 @@ from reviews.sheet.reader import SheetError
 from reviews.sheet_export import SHEET_TITLE_SUFFIX, department_with_sub_units
 
 CATEGORY_BY_LABEL = {label: value for value, label in Project.Category.choices}
+CATEGORY_LABELS = dict(Project.Category.choices)
 TEXT_FIELDS = ("implementation", "evaluation", "future_policy")
 FIELD_LABELS = {
     "status": "実施状況",
@@ -73,16 +75,31 @@ def _error(doc: SheetDocument, row: int | None, column: str | None, message: str
     return SheetError(doc.sheet_name, row, column, message)
 
 
-def _project_facts_warnings(doc: SheetDocument, sheet: SheetProject, project: Project) -> list[SheetError]:
+@dataclass
+class _ProjectFacts:
+    """What a sheet repeats about a project rather than its entry: compared, never imported."""
+
+    pk: int
+    name: str
+    description: str
+    category: str  # a Project.Category value
+    departments: list[str]  # names, the lead first
+
+    @classmethod
+    def of(cls, project: Project) -> "_ProjectFacts":
+        return cls(project.pk, project.name, project.description, project.category,
+                   [d.name for d in project.ordered_departments()])
+
+
+def _project_facts_warnings(doc: SheetDocument, sheet: SheetProject, project: _ProjectFacts) -> list[SheetError]:
     """Differences in what belongs to the project (not the entry): reported, never applied."""
     warnings = []
     if clean_text(sheet.description) != clean_text(project.description):
         warnings.append(_error(doc, sheet.row, "D", f"事業「{project.name}」の事業内容が登録内容と異なります（取り込みません。変更は管理画面で行います）。"))
     if sheet.category and CATEGORY_BY_LABEL.get(sheet.category) != project.category:
-        warnings.append(_error(doc, sheet.row, "C", f"事業「{project.name}」の継続/新規が登録内容（{project.get_category_display()}）と異なります（取り込みません）。"))
-    registered = [normalize_name(d.name) for d in project.ordered_departments()]
-    if [normalize_name(n) for n in sheet.departments] != registered:
-        warnings.append(_error(doc, sheet.row, "H", f"事業「{project.name}」の担当課が登録内容（{'、'.join(d.name for d in project.ordered_departments())}）と異なります（取り込みません）。"))
+        warnings.append(_error(doc, sheet.row, "C", f"事業「{project.name}」の継続/新規が登録内容（{CATEGORY_LABELS.get(project.category, project.category)}）と異なります（取り込みません）。"))
+    if [normalize_name(n) for n in sheet.departments] != [normalize_name(n) for n in project.departments]:
+        warnings.append(_error(doc, sheet.row, "H", f"事業「{project.name}」の担当課が登録内容（{'、'.join(project.departments)}）と異なります（取り込みません）。"))
     return warnings
 
 
@@ -120,6 +137,7 @@ def _walk_new_round(doc: SheetDocument, fiscal_year: int, by, allow_new_departme
     departments = _resolve_departments(doc, result, allow_new_departments or not Department.objects.exists(), apply)
 
     round_ = None
+    entries: list[Entry] = []  # created together at the end (see below)
     state = Entry.State.APPROVED if historical else Entry.State.DRAFT
     result.created.append(f"評価回「{format_fiscal_year(fiscal_year)} 実施事業評価」")
     if apply:
@@ -146,25 +164,36 @@ def _walk_new_round(doc: SheetDocument, fiscal_year: int, by, allow_new_departme
                 if apply:
                     order = max(goal.policies.values_list("order", flat=True), default=0) + 1
                     policy = Policy.objects.create(goal=goal, title=sheet_policy.title, order=order)
+            # One lookup per policy, not a query per row: a big city's policy has hundreds of projects.
+            projects = _projects_by_name(policy) if policy and policy.pk else {}
             for sheet_project in sheet_policy.projects:
                 if historical and not sheet_project.status:
                     result.errors.append(_error(doc, sheet_project.row, "C", f"事業「{sheet_project.name}」の実施状況（A〜D）が空欄です。過去の評価回として読み込むには全行に必要です。"))
-                project = _find_by_name(policy.projects.all() if policy and policy.pk else [], "name", sheet_project.name)
+                project = projects.get(normalize_name(sheet_project.name))
                 if project is None:
                     result.created.append(f"事業「{sheet_project.name}」")
                     if apply:
-                        project = _create_project(policy, sheet_project, departments)
+                        project = _ProjectFacts.of(_create_project(policy, sheet_project, departments))
+                        projects[normalize_name(project.name)] = project
                 else:
                     result.warnings.extend(_project_facts_warnings(doc, sheet_project, project))
                 if apply:
-                    entry = Entry.objects.create(
-                        round=round_, project=project, status=sheet_project.status,
+                    entries.append(Entry(
+                        round=round_, project_id=project.pk, status=sheet_project.status,
                         implementation=sheet_project.implementation, evaluation=sheet_project.evaluation,
                         future_policy=sheet_project.future_policy, memo=sheet_project.memo, state=state,
                         text_author=by, updated_by=by,
-                    )
-                    Event.objects.create(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state,
-                                         actor=by, comment="入力表から取り込みました。")
+                    ))
+    if entries:
+        # Three inserts per row (entry, its history, its event) were most of a big import's time.
+        # bulk_create_with_history still records each entry's creation in its history, with the
+        # same user (the request's) as Entry.objects.create did.
+        entries = bulk_create_with_history(entries, Entry)
+        Event.objects.bulk_create(
+            Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by,
+                  comment="入力表から取り込みました。")
+            for entry in entries
+        )
     return result
 
 
@@ -184,6 +213,20 @@ def _strategy_for(doc: SheetDocument) -> tuple[str, Strategy | None]:
 def _find_by_name(candidates, attribute: str, name: str):
     key = normalize_name(name)
     return next((c for c in candidates if normalize_name(getattr(c, attribute)) == key), None)
+
+
+def _projects_by_name(policy: Policy) -> dict[str, _ProjectFacts]:
+    """The policy's projects by normalised name (the first of two that normalise alike, as
+    _find_by_name does). Plain rows rather than model instances: a big city has thousands."""
+    departments: dict[int, list[str]] = {}
+    links = (ProjectDepartment.objects.filter(project__policy=policy).order_by("project_id", "position")
+             .values_list("project_id", "department__name"))
+    for project_id, name in links:
+        departments.setdefault(project_id, []).append(name)
+    projects: dict[str, _ProjectFacts] = {}
+    for pk, name, description, category in policy.projects.values_list("pk", "name", "description", "category"):
+        projects.setdefault(normalize_name(name), _ProjectFacts(pk, name, description, category, departments.get(pk, [])))
+    return projects
 
 
 def _resolve_departments(doc: SheetDocument, result: ImportResult, may_create: bool, apply: bool) -> dict[str, Department]:
@@ -257,10 +300,11 @@ def import_update(doc: SheetDocument, round_: Round, *, by=None, department: Dep
 def _plan_update(doc: SheetDocument, round_: Round, department: Department | None) -> tuple[ImportResult, list[_RowUpdate]]:
     result = ImportResult()
     updates: list[_RowUpdate] = []
+    # One fresh copy of the round (its state decides what may change) shared by every entry, and the
+    # few policies and goals shared too: select_related copied them, the legend and all, per row.
     entries = list(
-        Entry.objects.filter(round=round_)
-        .select_related("round", "project__policy__goal")
-        .prefetch_related("project__project_departments__department")
+        Round.objects.get(pk=round_.pk).entries.select_related("project")
+        .prefetch_related("project__policy__goal", "project__project_departments__department")
     )
     by_id = {e.pk: e for e in entries}
     by_key = {
@@ -305,7 +349,7 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     if department_ids is not None and not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
         result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None
-    result.warnings.extend(_project_facts_warnings(doc, row, entry.project))
+    result.warnings.extend(_project_facts_warnings(doc, row, _ProjectFacts.of(entry.project)))
     if not changed and memo is None:
         return None
     if row.entry_version is not None and row.entry_version != entry.version:

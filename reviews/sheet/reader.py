@@ -102,6 +102,17 @@ def read_sheet(
         message = "Excel ブックとして開けませんでした。" + _SAVE_AS_XLSX
         return ReadResult(None, [SheetError("", None, None, message)])
 
+    try:
+        return _read_workbook(wb)
+    finally:
+        # A cell points at its sheet and the sheet at its workbook, so a loaded workbook is freed only
+        # when the garbage collector next runs, on top of whatever the caller does with the document
+        # (a big sheet's import held twice the memory). Emptying the sheets frees the cells now.
+        for ws in wb.worksheets:
+            ws._cells.clear()
+
+
+def _read_workbook(wb) -> ReadResult:
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
     for ws in visible:
         rows = _sparse_rows(ws)
@@ -147,6 +158,11 @@ _MEMO_HEADER = normalize_header("メモ")
 
 def _header_offset(values: tuple[Any, ...]) -> tuple[int, bool] | None:
     """Return (0-based column of 基本目標, whether a メモ column follows) if the row is the header."""
+    # A header is eight non-empty texts side by side. Checking that first spares normalising every
+    # project row's long texts (most of a big sheet's reading time) only to learn it is no header.
+    filled = [isinstance(v, str) and v != "" for v in values[:13]]
+    if not any(all(filled[offset:offset + 8]) for offset in range(min(len(filled) - 7, 6))):
+        return None
     first = _EXPECTED[0]
     for offset in range(min(len(values), 6)):
         value = values[offset]
