@@ -19,6 +19,7 @@ from django.db import transaction
 from projects.formats import decode_japanese_csv
 from projects.models import Department, Membership, StaffProfile
 from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
+from reviews.sheet.normalize import normalize_name
 
 ROLES = {"担当課職員": "staff", "職員": "staff", "審査担当": "reviewer", "企画課審査担当": "reviewer",
          "審査担当者": "reviewer", "管理者": "admin", "システム管理者": "admin"}
@@ -69,7 +70,9 @@ def parse(data: bytes) -> StaffImport:
     if missing:
         result.errors.append(f"1行目の見出しに「{'」「'.join(missing)}」がありません。見出しは {'、'.join(COLUMNS)}（任意でメールアドレス）にしてください。")
         return result
-    departments = {d.name: d for d in Department.objects.all()}
+    # Department names match as on the sheet: NFKC with whitespace removed (half-width brackets,
+    # stray spaces); they are stored and shown as registered.
+    departments = {normalize_name(d.name): d for d in Department.objects.all()}
     people: dict[str, PersonPlan] = {}
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
@@ -84,8 +87,10 @@ def parse(data: bytes) -> StaffImport:
             problems.append("氏名が空欄です")
         if role is None:
             problems.append(f"役割「{role_text}」は「担当課職員」「審査担当」「管理者」のどれかにしてください")
-        if department and department not in departments:
+        if department and normalize_name(department) not in departments:
             problems.append(f"部署「{department}」は登録されていません（綴りを確認するか、先に部署を登録してください）")
+        elif department:
+            department = departments[normalize_name(department)].name
         if not department and role == "staff":
             problems.append("担当課職員には部署が必要です")
         if problems:
@@ -118,7 +123,7 @@ def _plan_person(person: PersonPlan) -> PersonPlan:
         "reviewer" if user.groups.filter(name=REVIEWER_GROUP).exists() else "staff")
     if current_role != person.role:
         person.changes.append(f"役割: {ROLE_LABELS[current_role]} → {ROLE_LABELS[person.role]}")
-    if f"{user.last_name} {user.first_name}".strip() != person.name:
+    if normalize_name(f"{user.last_name}{user.first_name}") != normalize_name(person.name):
         person.changes.append(f"氏名: {user.last_name} {user.first_name} → {person.name}")
     if not user.is_active:
         person.changes.append("利用を再開します")

@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.admin import FlatSheetAdminMixin
 from reviews import admin_sheets
+from reviews.access import is_administrator
 from reviews.models import (
     DeadlineExtension,
     Entry,
@@ -37,16 +38,31 @@ class RoundAdmin(admin.ModelAdmin):
     list_display = ["__str__", "strategy", "state", "deadline"]
     list_filter = ["state", "strategy"]
     search_fields = ["title", "implementation_heading"]
-    readonly_fields = ["state", "created_at", "updated_at"]
     change_form_template = "admin/reviews/round/change_form_with_sheet.html"
     change_list_template = "admin/reviews/round/change_list_with_sheet.html"
+
+    def has_add_permission(self, request) -> bool:
+        # Rounds are made from the last one on the reviewers' screens (reviews.rounds.create_round),
+        # or from a sheet by an administrator: never as a bare form that skips their entries.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state == Round.State.PREPARING:
+            # domain.md: while preparing, the planning division edits the heading, legend and deadline.
+            return ["strategy", "fiscal_year", "state", "created_at", "updated_at"]
+        # Once departments can see it, a round changes only through the screens, which record it.
+        return [f.name for f in Round._meta.fields if f.name != "id"]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_load_sheet": is_administrator(request.user)}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         own = [
             path("load-sheet/", self.admin_site.admin_view(self.new_round_view), name="reviews_round_load_sheet"),
-            path("<path:object_id>/sheet/", self.admin_site.admin_view(self.download_view),
+            path("<int:object_id>/sheet/", self.admin_site.admin_view(self.download_view),
                  name="reviews_round_sheet"),
-            path("<path:object_id>/upload/", self.admin_site.admin_view(self.upload_view),
+            path("<int:object_id>/upload/", self.admin_site.admin_view(self.upload_view),
                  name="reviews_round_upload"),
         ]
         return own + super().get_urls()

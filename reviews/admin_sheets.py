@@ -12,6 +12,7 @@ from django.urls import reverse
 from projects.fiscal_year import parse_fiscal_year
 from projects.models import Department
 from reviews import sheet_uploads
+from reviews.access import is_administrator
 from reviews.models import Round
 from reviews.sheet_export import sheet_download_response
 
@@ -69,7 +70,8 @@ def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
         raise PermissionDenied
     title = f"入力表の取込み（{round_}）"
     if request.method == "POST" and "token" in request.POST:
-        department = Department.objects.filter(pk=request.POST.get("department") or None).first()
+        raw_department = request.POST.get("department", "")
+        department = Department.objects.filter(pk=int(raw_department)).first() if raw_department.isdigit() else None
         upload = sheet_uploads.Upload(round=round_, department=department)
         try:
             result = sheet_uploads.confirm(upload, request.POST["token"], by=request.user)
@@ -89,8 +91,9 @@ def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
 
 
 def new_round_view(model_admin, request: HttpRequest) -> HttpResponse:
-    """Load a sheet as a new round (the hierarchy is matched or created from it)."""
-    if not model_admin.has_add_permission(request):
+    """Load a sheet as a new round (the hierarchy is matched or created from it): administrators
+    only, since it may create goals, policies, projects and departments, or a published round."""
+    if not is_administrator(request.user):
         raise PermissionDenied
     form = NewRoundForm(request.POST or None, request.FILES or None)
     result = token = None

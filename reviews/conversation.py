@@ -10,6 +10,7 @@ from django.db import transaction
 from reviews import notifications
 from reviews.access import is_member_for, is_reviewer
 from reviews.models import TEXT_MAX_LENGTH, Entry, Event, Message, Round
+from reviews.notifications import reviewers
 
 
 class ConversationError(Exception):
@@ -55,8 +56,9 @@ def conversation(entry: Entry) -> list[Item]:
         for e in entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN]).exclude(comment="")
         .select_related("actor")
     ]
-    items += [
-        Item(m.created_at, m.author, m.body, "メッセージ", is_reviewer(m.author))
-        for m in entry.messages.select_related("author")
-    ]
+    messages = list(entry.messages.select_related("author"))
+    reviewer_ids = set(
+        reviewers().filter(pk__in={m.author_id for m in messages}).values_list("pk", flat=True)
+    )
+    items += [Item(m.created_at, m.author, m.body, "メッセージ", m.author_id in reviewer_ids) for m in messages]
     return sorted(items, key=lambda item: item.when)

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from reviews.access import REVIEWER_GROUP
-from reviews.models import Entry, Notification
+from reviews.models import Entry, Notification, Round
 
 logger = logging.getLogger(__name__)
 
@@ -83,5 +83,8 @@ def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> N
     """A reviewer's message goes to the department; a department's to the reviewers and colleagues."""
     text = ACTION_TEXT["message"].format(project=entry.project.name)
     body = f"{entry.round.title}「{entry.project.name}」\n{body_text}\n\n確認はこちら: {entry_url(entry)}"
-    users = set(department_members(entry)) | (set() if from_reviewer else set(reviewers()))
+    if entry.round.state == Round.State.PREPARING:
+        users = set(reviewers())  # departments do not see a round before it opens
+    else:
+        users = set(department_members(entry)) | (set() if from_reviewer else set(reviewers()))
     notify(users, entry=entry, text=text, body=body, exclude=by)

@@ -111,9 +111,6 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     )
     RoundEvent.objects.create(round=locked, action=RoundEvent.Action.EXTEND, actor=by,
                               comment=f"{department.name} の提出期限を {deadline:%Y年%m月%d日} まで延長しました。")
-    if locked.state == CLOSED:
-        # An extension means the department may still submit: the round takes submissions again.
-        change_state(locked, "reopen", by=by, system=system, comment=f"{department.name} の期限延長のため")
     return extension
 
 
@@ -124,10 +121,23 @@ def deadline_for(round_: Round, department_ids: set[int]) -> date | None:
     return max(candidates) if candidates else None
 
 
+def _entry_department_ids(entry: Entry) -> set[int]:
+    """The entry's departments and their parents: an extension for any of them applies."""
+    links = entry.project.project_departments.all()
+    return {link.department_id for link in links} | {
+        link.department.parent_id for link in links if link.department.parent_id
+    }
+
+
 def entry_deadline(entry: Entry) -> date | None:
-    departments = {link.department_id for link in entry.project.project_departments.all()}
-    parents = {link.department.parent_id for link in entry.project.project_departments.all() if link.department.parent_id}
-    return deadline_for(entry.round, departments | parents)
+    return deadline_for(entry.round, _entry_department_ids(entry))
+
+
+def has_open_extension(entry: Entry, today: date | None = None) -> bool:
+    """Whether one of the entry's departments has an extension that has not run out yet."""
+    ids = _entry_department_ids(entry)
+    today = today or timezone.localdate()
+    return any(e.department_id in ids and e.deadline >= today for e in entry.round.extensions.all())
 
 
 def is_past_deadline(entry: Entry, today: date | None = None) -> bool:

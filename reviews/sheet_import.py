@@ -337,6 +337,15 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
     return result, updates
 
 
+def _changed_on_screen_since(entry: Entry, version: int, fields: list[str]) -> list[str]:
+    """Which of ``fields`` changed on screen after the sheet was written at ``version``. A memo
+    saved or a state changed since then bumps the version without touching the texts: no conflict."""
+    then = entry.history.filter(version=version).order_by("-history_id").first()
+    if then is None:
+        return fields  # no record of what the sheet was made from: treat every change as a conflict
+    return [name for name in fields if clean_text(getattr(then, name) or "") != clean_text(getattr(entry, name) or "")]
+
+
 def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
               result: ImportResult) -> _RowUpdate | None:
     texts = {"status": row.status, **{name: clean_text(getattr(row, name)) for name in TEXT_FIELDS}}
@@ -353,9 +362,15 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     if not changed and memo is None:
         return None
     if row.entry_version is not None and row.entry_version != entry.version:
-        current = " / ".join(f"{FIELD_LABELS[name]}: {getattr(entry, name) or '（空欄）'}" for name in changed) or "メモ"
-        result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」は、この入力表を作った後に画面で変更されています。画面の内容（{current}）と入力表の内容を見比べ、最新の入力表をダウンロードし直して反映してください。"))
-        return None
+        moved = _changed_on_screen_since(entry, row.entry_version, [*changed, *(["memo"] if memo is not None else [])])
+        if moved:
+            sheet_values = {**changed, "memo": memo}
+            both = "／".join(
+                f"{FIELD_LABELS[name]}: 画面「{getattr(entry, name) or '（空欄）'}」・入力表「{sheet_values[name] or '（空欄）'}」"
+                for name in moved
+            )
+            result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」は、この入力表を作った後に画面で変更されています（{both}）。両方を見比べ、最新の入力表をダウンロードし直して反映してから取り込んでください。"))
+            return None
     refusal = workflow.upload_refusal(entry, department_ids=department_ids, texts_changed=bool(changed))
     if refusal:
         result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」: {refusal}"))

@@ -7,11 +7,13 @@ in the default storage (shared by every app server), named by a signed token.
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from projects.models import Department
 from reviews.models import Round, SheetUpload
@@ -35,21 +37,45 @@ class Upload:
     historical: bool = False
 
 
-def stage(content: bytes, original_name: str) -> str:
+def _context(upload: Upload, by) -> str:
+    """What a preview was for: a token confirms exactly that, nothing else."""
+    target = f"round:{upload.round.pk}" if upload.round else f"new:{upload.fiscal_year}"
+    department = upload.department.pk if upload.department else "city"
+    return f"{target}|{department}|{getattr(by, 'pk', None)}"
+
+
+def stage(content: bytes, original_name: str, context: str) -> str:
     """Keep an uploaded file until it is confirmed; returns the signed token that names it."""
+    purge_stale()
     name = default_storage.save(f"{PENDING_DIR}/{uuid.uuid4().hex}.xlsx", ContentFile(content))
-    return signing.dumps({"name": name, "original": original_name}, salt=TOKEN_SALT)
+    return signing.dumps({"name": name, "original": original_name, "context": context}, salt=TOKEN_SALT)
 
 
-def staged(token: str) -> tuple[str, str]:
-    """The storage name and original file name behind a token; ValueError if it is not ours."""
+def staged(token: str, context: str) -> tuple[str, str]:
+    """The storage name and original file name behind a token; ValueError if it is not ours or
+    was made for another round, department or person."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
         raise ValueError("確認の期限が切れたか、正しくない操作です。もう一度ファイルを選んでください。") from None
+    if data.get("context") != context:
+        raise ValueError("確認した内容と違う取込みです。もう一度ファイルを選んでください。")
     if not default_storage.exists(data["name"]):
         raise ValueError("確認中のファイルが見つかりません。もう一度ファイルを選んでください。")
     return data["name"], data["original"]
+
+
+def purge_stale() -> None:
+    """Previews nobody confirmed are deleted once their token has expired (they may hold memos)."""
+    try:
+        _folders, files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - timedelta(seconds=TOKEN_MAX_AGE)
+    for file_name in files:
+        path = f"{PENDING_DIR}/{file_name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
 
 
 def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
@@ -83,14 +109,14 @@ def preview(upload: Upload, uploaded_file, *, by) -> tuple[ImportResult, str | N
         return ImportResult(errors=[SheetError("", None, None, "ファイルが大きすぎます（20MB まで）。")]), None
     content = uploaded_file.read()
     result = run(upload, content, uploaded_file.name, by=by, dry_run=True)
-    token = stage(content, uploaded_file.name) if result.ok else None
+    token = stage(content, uploaded_file.name, _context(upload, by)) if result.ok else None
     return result, token
 
 
 def confirm(upload: Upload, token: str, *, by) -> ImportResult:
     """Apply a previewed upload. Checked again in full: anything changed since the preview is
     caught the same way."""
-    name, original = staged(token)
+    name, original = staged(token, _context(upload, by))
     with default_storage.open(name, "rb") as stream:
         content = stream.read()
     result = run(upload, content, original, by=by, dry_run=False)

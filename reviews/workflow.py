@@ -19,7 +19,7 @@ from django.utils import timezone
 from reviews import notifications
 from reviews.access import is_member_for, is_reviewer
 from reviews.models import Entry, Event, Round
-from reviews.rounds import entry_deadline
+from reviews.rounds import entry_deadline, has_open_extension
 
 DRAFT = Entry.State.DRAFT
 SUBMITTED = Entry.State.SUBMITTED
@@ -111,8 +111,11 @@ def round_allows(rule: Rule, entry: Entry) -> bool:
     if state == Round.State.CLOSED:
         if rule.actor == REVIEWER:
             return True  # review goes on after the deadline
-        # Departments only rework and resubmit what was returned to them.
-        return rule.action in ("save", "submit") and entry.state == RETURNED
+        if rule.action not in ("save", "submit"):
+            return False
+        # Departments rework and resubmit what was returned to them, and a department whose
+        # deadline was extended finishes its drafts until then.
+        return entry.state == RETURNED or has_open_extension(entry)
     return False
 
 
@@ -124,7 +127,7 @@ def check(action: str, entry: Entry, user) -> Rule:
         raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
     if rule.actor == REVIEWER and not is_reviewer(user):
         raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
-    if action == "approve" and entry.text_author_id is not None and entry.text_author_id == user.pk:
+    if action == "approve" and wrote_text_under_review(entry, user):
         raise PermissionDenied("自分が記載した内容は承認できません。別の審査担当者に承認を依頼してください。")
     if entry.round.state == Round.State.PUBLISHED:
         raise WorkflowError("公表済みの評価回は変更できません。")
@@ -134,13 +137,39 @@ def check(action: str, entry: Entry, user) -> Rule:
         raise WorkflowError(
             f"評価回が「{entry.round.get_state_display()}」のため、{rule.verb}ことはできません。"
         )
-    if action == "submit" and entry.round.state == Round.State.OPEN and entry.state == DRAFT:
+    if action in ("submit", "withdraw") and entry.round.state == Round.State.OPEN and entry.state != RETURNED:
         deadline = entry_deadline(entry)
         if deadline is not None and timezone.localdate() > deadline:
+            if action == "withdraw":
+                # A draft cannot be submitted again after the deadline: withdrawing would trap it.
+                raise WorkflowError(
+                    f"提出期限（{deadline:%Y年%m月%d日}）を過ぎたため、取り下げられません。"
+                    "直す必要があるときは、企画課に差戻しを依頼してください。"
+                )
             raise WorkflowError(
                 f"提出期限（{deadline:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
             )
     return rule
+
+
+def wrote_text_under_review(entry: Entry, user) -> bool:
+    """Whether the user wrote any of the department texts since the entry was last returned,
+    reopened or approved (or ever, if never): the text under review is then partly theirs."""
+    if entry.text_author_id is not None and entry.text_author_id == user.pk:
+        return True
+    since = (
+        entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    records = entry.history.order_by("history_date", "history_id")
+    previous = None
+    for record in records:
+        if record.history_user_id == user.pk and (since is None or record.history_date > since):
+            if any(getattr(record, name) != (getattr(previous, name) if previous else "")
+                   for name in DEPARTMENT_TEXT_FIELDS):
+                return True
+        previous = record
+    return False
 
 
 def allows(action: str, entry: Entry, user) -> bool:
@@ -157,9 +186,10 @@ def available_actions(entry: Entry, user) -> list[Rule]:
 
 
 def previous_entry(entry: Entry) -> Entry | None:
-    """The same project's entry in the latest earlier round: last year's text."""
+    """The same project's entry in the latest earlier round departments can see: last year's text."""
     return (
         Entry.objects.filter(project_id=entry.project_id, round__fiscal_year__lt=entry.round.fiscal_year)
+        .exclude(round__state=Round.State.PREPARING)
         .select_related("round")
         .order_by("-round__fiscal_year")
         .first()
@@ -194,11 +224,15 @@ def submission_warnings(entry: Entry) -> list[str]:
 
 
 def _lock(entry: Entry, version: int | None) -> Entry:
+    # The round is locked first (always in this order), so that publishing or closing a round and
+    # a change to one of its entries cannot interleave.
+    round_ = Round.objects.select_for_update().get(pk=entry.round_id)
     locked = (
         Entry.objects.select_for_update(of=("self",))
-        .select_related("round", "project", "updated_by")
+        .select_related("project", "updated_by")
         .get(pk=entry.pk)
     )
+    locked.round = round_
     if version is not None and locked.version != version:
         raise StaleEntryError(locked)
     return locked
@@ -279,11 +313,10 @@ def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: di
     """A department member submits a draft or returned entry for review. Empty required
     fields raise SubmissionError; warnings raise NeedsConfirmation unless ``confirmed``.
     ``texts``, when given, are saved first in the same transaction (save and submit)."""
-    if texts:
-        entry = _update_texts("save", entry, by=by, version=version, texts=texts)
-        version = entry.version
     locked = _lock(entry, version)
-    check("submit", locked, by)
+    check("submit", locked, by)  # before saving, so a refusal names submitting, not saving
+    if texts:
+        locked = _update_texts("save", locked, by=by, version=locked.version, texts=texts)
     errors = submission_errors(locked)
     if errors:
         raise SubmissionError(errors)

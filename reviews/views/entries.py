@@ -111,8 +111,9 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except workflow.NeedsConfirmation as error:
         return render_entry(request, entry, form=form, warnings=error.warnings)
     except workflow.WorkflowError as error:
+        # Keep what the person typed on the form: the refusal must not cost them their words.
         messages.error(request, error.message)
-        return redirect("reviews:entry", pk=entry.pk)
+        return render_entry(request, get_entry_for(request.user, entry.pk), form=form, status=409)
     messages.success(request, SUCCESS_MESSAGES[intent])
     return redirect("reviews:entry", pk=entry.pk)
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -150,30 +150,31 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
     today = timezone.localdate()
-    extensions = {e.department_id: e.deadline for e in round_.extensions.all()}
-    rows = (
+    entries = (
         Entry.objects.filter(round=round_)
-        .values("project__project_departments__department", "project__project_departments__department__name")
-        .annotate(
-            total=Count("pk"),
-            draft=Count("pk", filter=Q(state=Entry.State.DRAFT)),
-            submitted=Count("pk", filter=Q(state=Entry.State.SUBMITTED)),
-            returned=Count("pk", filter=Q(state=Entry.State.RETURNED)),
-            approved=Count("pk", filter=Q(state=Entry.State.APPROVED)),
-            last_worked=Max("updated_at", filter=Q(updated_by__isnull=False)),
-        )
-        .order_by("project__project_departments__department__name")
+        .select_related("round")
+        .prefetch_related("project__project_departments__department", "round__extensions")
     )
-    departments = []
-    for row in rows:
-        department_id = row["project__project_departments__department"]
-        deadline = max(filter(None, [round_.deadline, extensions.get(department_id)]), default=None)
-        unfinished = row["draft"] + row["returned"]
-        departments.append({
-            **row, "id": department_id, "name": row["project__project_departments__department__name"],
-            "deadline": deadline, "unfinished": unfinished,
-            "late": bool(unfinished and deadline and today > deadline and round_.state == Round.State.OPEN),
-        })
+    rows: dict[int, dict] = {}
+    for entry in entries:
+        deadline = rounds.entry_deadline(entry)
+        for department in entry.project.ordered_departments():
+            row = rows.setdefault(department.pk, {
+                "id": department.pk, "name": department.name, "total": 0, "deadline": deadline, "late": False,
+                "last_worked": None, **{state: 0 for state in Entry.State.values},
+            })
+            row["total"] += 1
+            row[entry.state] += 1
+            if deadline and (row["deadline"] is None or deadline > row["deadline"]):
+                row["deadline"] = deadline
+            unfinished = entry.state in (Entry.State.DRAFT, Entry.State.RETURNED)
+            if unfinished and deadline and today > deadline and round_.state == Round.State.OPEN:
+                row["late"] = True
+            if entry.updated_by_id and (row["last_worked"] is None or entry.updated_at > row["last_worked"]):
+                row["last_worked"] = entry.updated_at
+    departments = sorted(rows.values(), key=lambda row: row["name"])
+    for row in departments:
+        row["unfinished"] = row[Entry.State.DRAFT] + row[Entry.State.RETURNED]
     goals = (
         Goal.objects.filter(strategy=round_.strategy)
         .annotate(**{
@@ -197,14 +198,19 @@ def approve_selected(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     approved, refused = [], []
     for raw_id in request.POST.getlist("entry"):
-        entry = entries_visible_to(request.user).filter(round=round_, pk=raw_id).select_related("project").first()
+        if not raw_id.isdigit():
+            continue
+        entry = entries_visible_to(request.user).filter(round=round_, pk=int(raw_id)).select_related("project").first()
         if entry is None:
             continue
+        raw_version = request.POST.get(f"version-{entry.pk}", "")
+        if not raw_version.isdigit():
+            refused.append(f"{entry.project.name}: 画面を開き直してから、もう一度選んでください。")
+            continue
         try:
-            version = int(request.POST.get(f"version-{entry.pk}", ""))
-            workflow.approve(entry, by=request.user, version=version)
-        except (ValueError, PermissionDenied, workflow.WorkflowError) as error:
-            refused.append(f"{entry.project.name}: {getattr(error, 'message', None) or error or '版が不正です'}")
+            workflow.approve(entry, by=request.user, version=int(raw_version))
+        except (PermissionDenied, workflow.WorkflowError) as error:
+            refused.append(f"{entry.project.name}: {getattr(error, 'message', '') or str(error)}")
         else:
             approved.append(entry.project.name)
     if approved:

@@ -107,3 +107,21 @@ def test_an_administrator_issues_an_initial_password_from_the_user_list(client, 
 def test_a_reviewer_cannot_import_the_personnel_list(client, reviewer):
     client.force_login(reviewer)
     assert client.get(reverse("admin:auth_user_import_staff")).status_code in (302, 403)
+
+
+def test_department_names_match_with_half_width_brackets_and_stray_spaces(seed):
+    data = "氏名,ログイン名,部署,役割\r\n児童 一,jido,青少年課(児童センター) ,担当課職員\r\n"
+    result = staff_import.parse(data.encode("utf-8"))
+    assert result.ok, result.errors
+    staff_import.apply(result)
+    assert Membership.objects.get(user__username="jido").department.name == "青少年課（児童センター）"
+    again = staff_import.parse("氏名,ログイン名,部署,役割\r\n児童\u3000一,jido,青少年課（児童センター）,担当課職員\r\n".encode())
+    assert again.people[0].changes == []
+
+
+def test_bulk_approval_with_nonsense_ids_changes_nothing_and_does_not_crash(client, reviewer, open_round):
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:approve-selected", args=[open_round.pk]), {"entry": ["abc", "1x"]},
+                           follow=True)
+    assert response.status_code == 200
+    assert "承認する評価を選んでください" in response.content.decode()

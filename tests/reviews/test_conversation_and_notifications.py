@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from projects.models import Department
 from reviews import conversation, workflow
+from reviews import reminders as reminders_module
 from reviews.models import Entry, Notification, ReminderLog, Round
 from reviews.reminders import send_reminders
 from tests.factories import FILLED, make_user
@@ -156,3 +157,38 @@ def test_members_of_a_parent_are_reminded_of_their_centres(open_round):
     send_reminders(open_round.deadline - timedelta(days=3), 3)
     subjects = [m.subject for m in mail.outbox if "seishonen@example.jp" in m.to]
     assert any("青少年課（児童センター）" in s for s in subjects)
+
+
+def test_a_mail_failure_for_one_department_neither_stops_the_others_nor_counts_as_sent(open_round, monkeypatch):
+    for name, login in (("商工観光課", "a"), ("地域保健課", "b")):
+        user = make_user(login, name)
+        user.email = f"{login}@example.jp"
+        user.save()
+    real_send = reminders_module.send_mail
+
+    def send_mail(subject, body, sender, to):
+        if to == ["a@example.jp"]:
+            raise OSError("SMTP server down")
+        return real_send(subject, body, sender, to)
+
+    monkeypatch.setattr(reminders_module, "send_mail", send_mail)
+    day = open_round.deadline - timedelta(days=3)
+
+    sent = send_reminders(day, 3)
+
+    assert "地域保健課" in reminded_departments(sent) and "商工観光課" not in reminded_departments(sent)
+    assert not ReminderLog.objects.filter(department__name="商工観光課").exists()  # tried again next run
+    monkeypatch.setattr(reminders_module, "send_mail", real_send)
+    assert "商工観光課" in reminded_departments(send_reminders(day, 3))
+
+
+def test_messages_on_a_round_in_preparation_do_not_reach_the_department(
+        django_capture_on_commit_callbacks, reviewer, staff_a, seed):
+    from reviews import rounds
+
+    round_ = rounds.create_round(Round.objects.get(fiscal_year=2017), by=reviewer, fiscal_year=2018, title="t",
+                                 implementation_heading="h", legend="", deadline=None)
+    entry = round_.entries.get(project__name="企業等誘致事業")
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.post_message(entry, by=reviewer, body="準備中のメモ")
+    assert not Notification.objects.filter(user=staff_a).exists()

@@ -106,7 +106,7 @@ def count_queries(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("who,name", [("clerk", "reviews:round"), ("reviewer", "reviews:round"),
-                                      ("reviewer", "reviews:queue")])
+                                      ("reviewer", "reviews:queue"), ("reviewer", "reviews:progress")])
 def test_list_pages_make_the_same_number_of_queries_for_10_and_500_entries(client, world, who, name):
     client.force_login(world[who])
     url = reverse(name, args=[world["round"].pk])

@@ -158,3 +158,28 @@ def test_projects_added_in_the_admin_join_a_round_in_preparation(client, reviewe
     response = client.post(reverse("reviews:manage-round-add-projects", args=[round_.pk]), follow=True)
     assert "1 件に、下書きの評価を追加しました" in response.content.decode()
     assert round_.entries.filter(project=new, state=Entry.State.DRAFT).exists()
+
+
+def test_an_extension_lets_that_department_finish_in_a_closed_round_and_nobody_else(client, reviewer, staff_a,
+                                                                                     staff_b, open_round):
+    rounds.change_state(open_round, "close", by=reviewer)
+    rounds.extend_deadline(open_round, Department.objects.get(name="商工観光課"), open_round.deadline + timedelta(days=5),
+                           by=reviewer)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+    mine = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    mine = workflow.save_draft(mine, by=staff_a, version=mine.version, **FILLED)
+    assert workflow.submit(mine, by=staff_a, version=mine.version).state == Entry.State.SUBMITTED
+    theirs = Entry.objects.get(round=open_round, project__name="妊婦健診事業")
+    with pytest.raises(workflow.WorkflowError, match="締切済"):
+        workflow.save_draft(theirs, by=staff_b, version=theirs.version, **FILLED)
+
+
+def test_a_refused_submission_keeps_the_typed_text_on_the_form(client, staff_a, open_round):
+    past_deadline(open_round)
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    client.force_login(staff_a)
+    response = client.post(reverse("reviews:entry-edit", args=[entry.pk]), {
+        "version": entry.version, "intent": "submit", **FILLED, "implementation": "締切後に書いた大事な文章"})
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "提出期限" in page and "締切後に書いた大事な文章" in page

@@ -91,3 +91,29 @@ def test_a_department_user_cannot_reach_the_sheet_pages_of_the_admin(client, sta
                 reverse("admin:reviews_round_load_sheet")):
         response = client.get(url)
         assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_a_reviewer_cannot_rewrite_a_published_round_in_the_admin(client, reviewer, seed):
+    round_ = Round.objects.get(fiscal_year=2017)
+    client.force_login(reviewer)
+    client.post(reverse("admin:reviews_round_change", args=[round_.pk]), {
+        "title": "書き換え", "implementation_heading": "x", "legend": "x", "deadline": "2030-01-01"})
+    round_.refresh_from_db()
+    assert round_.title == "平成29年度 実施事業評価" and round_.legend.startswith("※事業名欄")
+    assert client.get(reverse("admin:reviews_round_add")).status_code == 403
+
+
+def test_only_administrators_load_a_sheet_as_a_new_round(client, reviewer, seed):
+    client.force_login(reviewer)
+    assert client.get(reverse("admin:reviews_round_load_sheet")).status_code == 403
+
+
+def test_a_preview_token_confirms_only_what_was_previewed(client, reviewer, open_round):
+    client.force_login(reviewer)
+    url = reverse("admin:reviews_round_upload", args=[open_round.pk])
+    shoko = Department.objects.get(name="商工観光課")
+    data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "課の入力表"}}, department=shoko)
+    preview = client.post(url, {"file": SimpleUploadedFile("課.xlsx", data), "department": shoko.pk})
+    response = client.post(url, {"token": preview.context["token"], "department": ""}, follow=True)
+    assert "確認した内容と違う取込みです" in response.content.decode()
+    assert SheetUpload.objects.count() == 0

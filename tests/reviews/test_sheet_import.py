@@ -296,6 +296,29 @@ def test_a_sheet_older_than_an_on_screen_edit_is_refused_as_a_conflict(open_roun
     assert Entry.objects.get(pk=entry.pk).implementation == "画面で書いた内容"
 
 
+def test_a_memo_or_state_change_since_the_download_is_not_a_conflict(open_round):
+    reviewer = make_user("reviewer", "企画課", reviewer=True)
+    data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "Excelで書いた内容"}})
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    workflow.save_memo(entry, by=reviewer, version=entry.version, memo="内部メモ")  # bumps the version only
+
+    result = import_update(load(data), open_round, by=reviewer)
+
+    assert result.applied, [str(e) for e in result.errors]
+    entry.refresh_from_db()
+    assert (entry.implementation, entry.memo) == ("Excelで書いた内容", "内部メモ")
+
+
+def test_the_conflict_message_shows_both_texts(open_round):
+    shoko = Department.objects.get(name="商工観光課")
+    clerk = make_user("clerk", shoko)
+    data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "入力表の内容"}}, department=shoko)
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    workflow.save_draft(entry, by=clerk, version=entry.version, implementation="画面の内容")
+    message = import_update(load(data), open_round, by=clerk, department=shoko).errors[0].message
+    assert "画面「画面の内容」" in message and "入力表「入力表の内容」" in message
+
+
 def test_a_row_matched_by_name_when_the_hidden_id_is_gone(open_round):
     document = round_document(open_round)
     for project in document.projects():

@@ -239,3 +239,35 @@ def test_the_memo_is_the_reviewers_and_stays_out_of_the_departments_reach(cast):
     assert entry.memo == "委員会で説明が必要" and entry.state == APPROVED
     with pytest.raises(PermissionDenied):
         workflow.save_memo(entry, by=cast["member"], version=entry.version, memo="書き換え")
+
+
+def test_a_reviewer_who_wrote_most_of_the_text_cannot_approve_after_a_colleague_touched_it(cast):
+    kikaku = make_department("企画課")
+    colleague = make_user("colleague", kikaku)
+    entry = make_entry(make_round(state=OPEN), make_project(kikaku, name="企画課の事業"))
+    entry = workflow.save_draft(entry, by=cast["reviewer"], version=entry.version, **FILLED)
+    entry = workflow.save_draft(entry, by=colleague, version=entry.version, future_policy="来年度も継続する！")
+    entry = workflow.submit(entry, by=colleague, version=entry.version)
+    assert entry.text_author == colleague
+    with pytest.raises(PermissionDenied):
+        workflow.approve(entry, by=cast["reviewer"], version=entry.version)
+    assert workflow.approve(entry, by=cast["reviewer2"], version=entry.version).state == APPROVED
+
+
+def test_writing_the_memo_does_not_stop_a_reviewer_from_approving(cast):
+    entry = entry_in(SUBMITTED, cast)
+    entry = workflow.save_memo(entry, by=cast["reviewer"], version=entry.version, memo="確認済み")
+    assert workflow.approve(entry, by=cast["reviewer"], version=entry.version).state == APPROVED
+
+
+def test_a_submitted_entry_cannot_be_withdrawn_after_the_deadline(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    entry = entry_in(SUBMITTED, cast)
+    Round.objects.filter(pk=entry.round_id).update(deadline=timezone.localdate() - timedelta(days=1))
+    entry = Entry.objects.select_related("round", "project").get(pk=entry.pk)
+    with pytest.raises(workflow.WorkflowError, match="取り下げられません"):
+        workflow.withdraw(entry, by=cast["member"], version=entry.version)
+    assert Entry.objects.get(pk=entry.pk).state == SUBMITTED
