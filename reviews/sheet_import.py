@@ -186,9 +186,9 @@ def _walk_new_round(doc: SheetDocument, fiscal_year: int, by, allow_new_departme
                     ))
     if entries:
         # Three inserts per row (entry, its history, its event) were most of a big import's time.
-        # bulk_create_with_history still records each entry's creation in its history, with the
-        # same user (the request's) as Entry.objects.create did.
-        entries = bulk_create_with_history(entries, Entry)
+        # bulk_create_with_history still records each entry's creation in its history, as the
+        # uploader's (also from a command, where there is no request to take the user from).
+        entries = bulk_create_with_history(entries, Entry, default_user=by)
         Event.objects.bulk_create(
             Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by,
                   comment="入力表から取り込みました。")

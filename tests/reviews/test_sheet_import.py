@@ -150,6 +150,14 @@ def test_an_unknown_department_is_an_error_and_nothing_is_written(seed):
     assert database_state() == before
 
 
+def test_a_round_loaded_from_a_sheet_records_the_uploader_in_each_entrys_history(seed):
+    uploader = make_user("uploader", "企画課", reviewer=True)
+    import_new_round(load(GOLDEN / "clean.xlsx"), fiscal_year=2018, by=uploader)
+    entry = Entry.objects.filter(round__fiscal_year=2018).first()
+    assert entry.history.get().history_user == uploader
+    assert entry.events.get().actor == uploader
+
+
 def test_new_departments_are_created_when_the_administrator_asks(seed):
     document = load(GOLDEN / "clean.xlsx")
     document.projects()[0].departments = ["男女共同参画課"]
