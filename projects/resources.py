@@ -1,5 +1,5 @@
 """Flat spreadsheets (CSV/XLSX) for the admin: one row per record, Japanese column names and
-natural keys instead of database ids. The official 入力表 has its own reader (reviews.sheet)."""
+natural keys instead of database ids. The official 入力表 has its own reader (reviews.sheets.workbook)."""
 
 from django.db import transaction
 from django.db.models import F

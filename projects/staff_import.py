@@ -19,7 +19,7 @@ from django.db import transaction
 from projects.formats import decode_japanese_csv
 from projects.models import Department, Membership, StaffProfile
 from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
-from reviews.sheet.normalize import normalize_name
+from reviews.sheets.workbook.normalize import normalize_name
 
 ROLES = {"担当課職員": "staff", "職員": "staff", "審査担当": "reviewer", "企画課審査担当": "reviewer",
          "審査担当者": "reviewer", "管理者": "admin", "システム管理者": "admin"}

@@ -1,7 +1,7 @@
 """Who may see what: roles, department reach and the querysets every view goes through.
 
 One module decides this. Views, downloads, commands and the admin ask it; nothing else looks
-at groups or memberships. What may be *done* to an entry is decided by reviews.workflow, which
+at groups or memberships. What may be *done* to an entry is decided by reviews.entries.workflow, which
 uses the roles defined here.
 """
 
@@ -101,18 +101,23 @@ def get_round_for(user: UserLike, pk: int) -> Round:
     return round_
 
 
+def may_use_city_sheet(user: UserLike) -> bool:
+    """The whole city's sheet (and every department's) is for reviewers and administrators."""
+    return sees_everything(user)
+
+
 def sheet_departments_for(user: UserLike) -> QuerySet[Department]:
     """The departments whose sheets the user may download and upload: their own (with sub-units);
-    reviewers may use every department's."""
-    if is_reviewer(user):
+    reviewers and administrators may use every department's."""
+    if may_use_city_sheet(user):
         return Department.objects.all()
     return departments_of(user)
 
 
 def may_use_sheet(user: UserLike, department: Department | None) -> bool:
-    """Whether the user may download or upload this sheet; None is the whole city's (reviewers only)."""
+    """Whether the user may download or upload this sheet; None is the whole city's."""
     if department is None:
-        return is_reviewer(user)
+        return may_use_city_sheet(user)
     return sheet_departments_for(user).filter(pk=department.pk).exists()
 
 

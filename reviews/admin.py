@@ -4,7 +4,6 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.admin import FlatSheetAdminMixin
-from reviews import admin_sheets
 from reviews.access import is_administrator
 from reviews.models import (
     DeadlineExtension,
@@ -18,6 +17,7 @@ from reviews.models import (
     SheetUpload,
 )
 from reviews.resources import EntryExportResource
+from reviews.sheets import admin_views as admin_sheets
 
 
 class ReadOnlyAdminMixin:

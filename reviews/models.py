@@ -1,6 +1,6 @@
 """Evaluation rounds, their yearly entries (one per project) and the entries' events.
 
-An entry's state changes only through reviews.workflow; nothing else assigns it.
+An entry's state changes only through reviews.entries.workflow; nothing else assigns it.
 """
 
 from django.conf import settings

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from reviews.views import entries, manage, rounds, sheets
+from reviews.entries import views as entries
+from reviews.rounds import manage_views as manage
+from reviews.rounds import views as rounds
+from reviews.sheets import views as sheets
 
 app_name = "reviews"
 

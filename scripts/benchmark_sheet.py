@@ -80,7 +80,7 @@ def run(copies: int, repeat: int) -> None:
     from django.core.management import call_command
 
     from reviews.models import Round
-    from reviews.sheet_export import export_round, round_document
+    from reviews.sheets.export import export_round, round_document
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -98,8 +98,8 @@ def run(copies: int, repeat: int) -> None:
         export_round(Round.objects.get(pk=round_.pk), io.BytesIO())
 
     def new_round() -> None:
-        from reviews.sheet.reader import read_sheet
-        from reviews.sheet_import import import_new_round
+        from reviews.sheets.loading import import_new_round
+        from reviews.sheets.workbook.reader import read_sheet
 
         read = read_sheet(data)
         assert read.ok, read.errors[:3]
@@ -109,8 +109,8 @@ def run(copies: int, repeat: int) -> None:
         assert not result.warnings, result.warnings[:3]
 
     def update() -> None:
-        from reviews.sheet.reader import read_sheet
-        from reviews.sheet_import import import_update
+        from reviews.sheets.loading import import_update
+        from reviews.sheets.workbook.reader import read_sheet
 
         read = read_sheet(data)
         assert read.ok, read.errors[:3]
@@ -133,8 +133,8 @@ def build_city(copies: int):
     from django.db import transaction
 
     from projects.models import Project, ProjectDepartment
+    from reviews.demo.seed import load_seed, read_seed
     from reviews.models import Entry, Round
-    from reviews.seed import load_seed, read_seed
 
     load_seed()
     texts = {}  # the seed's entry texts by project name
@@ -221,7 +221,7 @@ def floor_write(cells: list[tuple[int, int, object]]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, NamedStyle
 
-    from reviews.sheet import layout
+    from reviews.sheets.workbook import layout
 
     wb = Workbook()
     ws = wb.active

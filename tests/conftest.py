@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from projects.models import Department, Membership
 from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
+from reviews.demo.seed import create_demo_round, load_seed, read_seed
 from reviews.models import Round
-from reviews.seed import create_demo_round, load_seed, read_seed
 
 
 @pytest.fixture

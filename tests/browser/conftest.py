@@ -42,7 +42,7 @@ def log_in(page, live_server, step, username: str) -> None:
     """Sign ``username`` in with the demo password through the login page (checked with ``step``)."""
     from playwright.sync_api import expect
 
-    from reviews.demo import DEMO_PASSWORD
+    from reviews.demo.users import DEMO_PASSWORD
 
     page.goto(f"{live_server.url}/login/")
     expect(page.get_by_role("heading", level=1, name="ログイン")).to_be_visible()
@@ -131,10 +131,10 @@ def demo(transactional_db):
     from django.utils import timezone
 
     from projects.fiscal_year import format_fiscal_year
-    from reviews.demo import create_demo_users
+    from reviews.demo.seed import SEED_FISCAL_YEAR, create_demo_round, load_seed
+    from reviews.demo.users import create_demo_users
     from reviews.management.commands.load_demo import DEMO_DEADLINE_DAYS, DEMO_FISCAL_YEAR
     from reviews.models import Round
-    from reviews.seed import SEED_FISCAL_YEAR, create_demo_round, load_seed
 
     load_seed()
     demo_round, _ = create_demo_round(

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from projects import staff_import
 from projects.models import Membership, StaffProfile
-from reviews import workflow
 from reviews.access import entries_visible_to, is_reviewer
+from reviews.entries import workflow
 from reviews.models import Entry
 from tests.factories import FILLED
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from projects.fiscal_year import parse_fiscal_year
 from projects.models import Department
 from reviews.models import Round
-from reviews.sheet_export import export_round
+from reviews.sheets.export import export_round
 
 
 def fiscal_year_option(value: str) -> int:

@@ -7,8 +7,8 @@ from django.db import transaction
 
 from reviews.management.commands.export_sheet import fiscal_year_option, get_department
 from reviews.models import Round, SheetUpload
-from reviews.sheet.reader import read_sheet
-from reviews.sheet_import import ImportResult, import_new_round, import_update
+from reviews.sheets.loading import ImportResult, import_new_round, import_update
+from reviews.sheets.workbook.reader import read_sheet
 
 
 def describe(result: ImportResult) -> list[str]:

@@ -5,9 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from projects.fiscal_year import format_fiscal_year
-from reviews.demo import DEMO_PASSWORD, create_demo_users
+from reviews.demo.seed import SEED_FISCAL_YEAR, create_demo_round, load_seed
+from reviews.demo.users import DEMO_PASSWORD, create_demo_users
 from reviews.models import Round
-from reviews.seed import SEED_FISCAL_YEAR, create_demo_round, load_seed
 
 DEMO_FISCAL_YEAR = 2018
 DEMO_DEADLINE_DAYS = 30

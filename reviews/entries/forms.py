@@ -1,0 +1,91 @@
+"""Forms validate and normalise what people type; reviews.entries.workflow decides what is allowed."""
+
+from django import forms
+
+from reviews.models import TEXT_MAX_LENGTH, Entry
+
+
+def normalise_text(value: str) -> str:
+    """Line breaks as \\n and no trailing blanks, so the same words compare equal everywhere."""
+    return "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
+
+
+def _text_field(name: str) -> forms.CharField:
+    return forms.CharField(
+        label=Entry._meta.get_field(name).verbose_name,
+        required=False,  # a draft may be saved half-written; submitting checks for empty fields
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": TEXT_MAX_LENGTH, "data-counter": "true"}),
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
+    )
+
+
+class EntryForm(forms.Form):
+    """The department's letter and three texts, and the version the person started from."""
+
+    TEXT_FIELDS = ("implementation", "evaluation", "future_policy")
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label="実施状況",
+        choices=Entry.Status.choices,
+        widget=forms.RadioSelect,
+        required=False,  # chosen by submission time at the latest
+    )
+    implementation = _text_field("implementation")
+    evaluation = _text_field("evaluation")
+    future_policy = _text_field("future_policy")
+    confirmed = forms.BooleanField(label="確認のうえ、このまま提出します", required=False)
+
+    def __init__(self, *args, implementation_heading: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if implementation_heading:
+            self.fields["implementation"].label = implementation_heading
+
+    @classmethod
+    def for_entry(cls, entry: Entry, data=None) -> "EntryForm":
+        initial = {name: getattr(entry, name) for name in ("status", *cls.TEXT_FIELDS)}
+        initial["version"] = entry.version
+        return cls(data, initial=initial, implementation_heading=entry.round.implementation_heading)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.TEXT_FIELDS:
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = normalise_text(cleaned[name])
+        return cleaned
+
+    def texts(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in ("status", *self.TEXT_FIELDS)}
+
+    def text_fields(self) -> list:
+        """The three text areas, in the sheet's column order (for the template)."""
+        return [self[name] for name in self.TEXT_FIELDS]
+
+
+class CommentForm(forms.Form):
+    """A return comment, a reopening reason or an optional approval note."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label="コメント",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
+    )
+
+    def clean_comment(self) -> str:
+        return normalise_text(self.cleaned_data["comment"])
+
+
+class MemoForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    memo = forms.CharField(
+        label="メモ（企画課内部用・入力表には出ません）",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
+    )
+
+    def clean_memo(self) -> str:
+        return normalise_text(self.cleaned_data["memo"])

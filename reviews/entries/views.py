@@ -1,0 +1,202 @@
+"""One entry: read it, edit it, and take the workflow's actions on it."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from reviews.access import get_entry_for, is_reviewer
+from reviews.entries import conversation, workflow
+from reviews.entries.forms import CommentForm, EntryForm, MemoForm
+from reviews.models import Entry
+
+SUCCESS_MESSAGES = {
+    "save": "下書きを保存しました。",
+    "correct": "企画課として内容を修正しました。承認は別の審査担当者が行います。",
+    "submit": "提出しました。企画課の確認をお待ちください。",
+    "withdraw": "提出を取り下げました。下書きに戻っています。",
+    "return": "担当課に差し戻しました。",
+    "approve": "承認しました。",
+    "reopen": "承認を取り消し、担当課に差し戻しました。",
+    "memo": "メモを保存しました。",
+}
+
+
+def _history(entry: Entry, *, include_memo: bool) -> list[dict]:
+    """Field changes (old value, new value, who, when), newest first. The memo is internal to
+    the planning division, so its changes are shown to reviewers only."""
+    records = list(entry.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    changes = []
+    fields = (*workflow.DEPARTMENT_TEXT_FIELDS, "memo") if include_memo else workflow.DEPARTMENT_TEXT_FIELDS
+    labels = {name: Entry._meta.get_field(name).verbose_name for name in fields}
+    labels["implementation"] = entry.round.implementation_heading
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older, included_fields=list(labels))
+        order = list(labels)  # simple-history diffs a set of names: show them in the sheet's order
+        for change in sorted(delta.changes, key=lambda c: order.index(c.field)):
+            changes.append(
+                {"when": newer.history_date, "who": newer.history_user, "field": labels[change.field],
+                 "old": change.old, "new": change.new}
+            )
+    return changes
+
+
+def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
+                 conflict: Entry | None = None, warnings: list[str] | None = None) -> HttpResponse:
+    user = request.user
+    actions = {rule.action: rule for rule in workflow.available_actions(entry, user)}
+    editable = "save" in actions or "correct" in actions
+    if form is None and editable:
+        form = EntryForm.for_entry(entry)
+    return render(
+        request,
+        "reviews/entries/entry.html",
+        {
+            "entry": entry,
+            "project": entry.project,
+            "departments": entry.project.ordered_departments(),
+            "form": form,
+            "actions": actions,
+            "transitions": [actions[a] for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"],
+            "comment_form": CommentForm(initial={"version": entry.version}),
+            "memo_form": MemoForm(initial={"version": entry.version, "memo": entry.memo}) if "memo" in actions else None,
+            "show_memo": is_reviewer(user),
+            "previous": workflow.previous_entry(entry),
+            "changes": workflow.changes_since_previous_submission(entry),
+            "events": entry.events.select_related("actor"),
+            "history": _history(entry, include_memo=is_reviewer(user)),
+            "conversation": conversation.conversation(entry),
+            "may_post": conversation.may_post(entry, user),
+            "conflict": conflict,
+            "warnings": warnings,
+            "status_legend": Entry.Status.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_entry(request, get_entry_for(request.user, pk))
+
+
+@login_required
+@require_POST
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a draft, submit (saving first), or correct as a reviewer: the button says which."""
+    entry = get_entry_for(request.user, pk)
+    intent = request.POST.get("intent")
+    if intent not in ("save", "submit", "correct"):
+        return HttpResponseBadRequest("不明な操作です。")
+    form = EntryForm.for_entry(entry, data=request.POST)
+    if not form.is_valid():
+        return render_entry(request, entry, form=form, status=400)
+    version, texts = form.cleaned_data["version"], form.texts()
+    try:
+        if intent == "save":
+            workflow.save_draft(entry, by=request.user, version=version, **texts)
+        elif intent == "correct":
+            workflow.correct(entry, by=request.user, version=version, **texts)
+        else:
+            workflow.submit(entry, by=request.user, version=version, texts=texts,
+                            confirmed=form.cleaned_data["confirmed"])
+    except workflow.StaleEntryError as error:
+        return _refused_as_stale(request, entry, error)
+    except workflow.SubmissionError as error:
+        for name, message in error.errors.items():
+            form.add_error(name, message)
+        return render_entry(request, entry, form=form, status=400)
+    except workflow.NeedsConfirmation as error:
+        return render_entry(request, entry, form=form, warnings=error.warnings)
+    except workflow.WorkflowError as error:
+        # Keep what the person typed on the form: the refusal must not cost them their words.
+        messages.error(request, error.message)
+        return render_entry(request, get_entry_for(request.user, entry.pk), form=form, status=409)
+    messages.success(request, SUCCESS_MESSAGES[intent])
+    return redirect("reviews:entry", pk=entry.pk)
+
+
+def _refused_as_stale(request: HttpRequest, entry: Entry, error: workflow.StaleEntryError) -> HttpResponse:
+    """Keep the refused text on the form, show what the other person saved, and let the user
+    save again deliberately from the version now in the database."""
+    current = get_entry_for(request.user, entry.pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form = EntryForm.for_entry(current, data=data)
+    form.is_valid()
+    messages.error(request, error.message)
+    return render_entry(request, current, form=form, conflict=current, status=409)
+
+
+def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    entry = get_entry_for(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "入力内容を確認してください: " + " ".join(form.errors.get("comment", [])))
+        return redirect("reviews:entry", pk=entry.pk)
+    comment = form.cleaned_data["comment"]
+    function = workflow.TRANSITION_FUNCTIONS[action]
+    kwargs = {} if action == "withdraw" else {"comment": comment}
+    try:
+        function(entry, by=request.user, version=form.cleaned_data["version"], **kwargs)
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("reviews:entry", pk=entry.pk)
+    messages.success(request, SUCCESS_MESSAGES[action])
+    return redirect("reviews:entry", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def entry_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "withdraw")
+
+
+@login_required
+@require_POST
+def entry_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "return")
+
+
+@login_required
+@require_POST
+def entry_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "approve")
+
+
+@login_required
+@require_POST
+def entry_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "reopen")
+
+
+@login_required
+@require_POST
+def entry_memo(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_entry_for(request.user, pk)
+    form = MemoForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "メモは1,000文字以内で入力してください。")
+        return redirect("reviews:entry", pk=entry.pk)
+    try:
+        workflow.save_memo(entry, by=request.user, version=form.cleaned_data["version"], memo=form.cleaned_data["memo"])
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("reviews:entry", pk=entry.pk)
+    messages.success(request, SUCCESS_MESSAGES["memo"])
+    return redirect("reviews:entry", pk=entry.pk)
+
+
+@login_required
+@require_POST
+def entry_message(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_entry_for(request.user, pk)
+    try:
+        conversation.post_message(entry, by=request.user, body=request.POST.get("body", ""))
+    except conversation.ConversationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "メッセージを送りました。")
+    return redirect(f"{reverse('reviews:entry', args=[entry.pk])}#conversation-heading")

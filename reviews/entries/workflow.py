@@ -1,0 +1,422 @@
+"""The life of an evaluation entry: every change of state or text goes through here.
+
+The table below is the whole state machine. The buttons a user is shown
+(`available_actions`) and the checks each function makes (`check`) both read it, so what is
+offered and what is enforced cannot drift apart.
+
+Every function has the same shape: in one transaction, re-read and lock the entry, check the
+role (PermissionDenied) and then the entry's and round's state (WorkflowError, with a Japanese
+message), check the version the user started from (StaleEntryError), change it, record who and
+when, append an Event for a transition, and return the entry.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.access import is_member_for, is_reviewer
+from reviews.entries import notifications
+from reviews.models import Entry, Event, Round
+from reviews.rounds.life import entry_deadline, has_open_extension
+
+DRAFT = Entry.State.DRAFT
+SUBMITTED = Entry.State.SUBMITTED
+RETURNED = Entry.State.RETURNED
+APPROVED = Entry.State.APPROVED
+
+DEPARTMENT = "department"
+REVIEWER = "reviewer"
+
+DEPARTMENT_TEXT_FIELDS = ("status", "implementation", "evaluation", "future_policy")
+REQUIRED_FIELDS = DEPARTMENT_TEXT_FIELDS
+
+# Phrases that say a project was not carried out, expected in the text of a status D entry.
+NOT_CARRIED_OUT_PHRASES = (
+    "未実施", "実施していない", "実施しなかった", "実施せず", "実施できなかった", "実施できていない",
+    "行っていない", "行わなかった", "行えなかった", "見送", "中止", "実績なし", "実績はない",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    verb: str  # used in buttons and messages: 「提出する」
+    sources: frozenset[str]
+    target: str | None  # None: the entry's state does not change
+    actor: str
+    needs_comment: bool = False
+
+
+RULES: dict[str, Rule] = {
+    rule.action: rule
+    for rule in (
+        # action      verb                  from                           to          who
+        Rule("save", "下書き保存する", frozenset({DRAFT, RETURNED}), None, DEPARTMENT),
+        Rule("submit", "提出する", frozenset({DRAFT, RETURNED}), SUBMITTED, DEPARTMENT),
+        Rule("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), DRAFT, DEPARTMENT),
+        Rule("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, REVIEWER, needs_comment=True),
+        Rule("approve", "承認する", frozenset({SUBMITTED}), APPROVED, REVIEWER),
+        Rule("reopen", "承認を取り消して差し戻す", frozenset({APPROVED}), RETURNED, REVIEWER, needs_comment=True),
+        Rule("correct", "企画課として修正する", frozenset({SUBMITTED}), None, REVIEWER),
+        Rule("memo", "メモを保存する", frozenset({DRAFT, SUBMITTED, RETURNED, APPROVED}), None, REVIEWER),
+    )
+}
+TRANSITION_ACTIONS = ("submit", "withdraw", "return", "approve", "reopen")
+
+
+class WorkflowError(Exception):
+    """The entry's or the round's state does not allow the action; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class StaleEntryError(WorkflowError):
+    """Someone saved the entry after the user opened it; `current` is what they saved."""
+
+    def __init__(self, current: Entry):
+        who = current.updated_by
+        name = f"{who.last_name} {who.first_name}".strip() or who.username if who else "他の人"
+        super().__init__(
+            f"この評価は、開いた後に{name}さんが保存しました。あなたの変更はまだ保存されていません。"
+            "相手の内容を確認し、必要ならあなたの内容を反映してからもう一度保存してください。"
+        )
+        self.current = current
+
+
+class SubmissionError(WorkflowError):
+    """Required fields are empty: the entry cannot be submitted."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("入力されていない項目があるため提出できません。")
+        self.errors = errors
+
+
+class NeedsConfirmation(WorkflowError):
+    """Warnings the user has to confirm before the entry is submitted."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__("内容を確認してください。このまま提出する場合は、確認のうえもう一度「提出する」を押してください。")
+        self.warnings = warnings
+
+
+def round_allows(rule: Rule, entry: Entry) -> bool:
+    """The round's state decides what may still happen (domain.md's round table)."""
+    state = entry.round.state
+    if state == Round.State.OPEN:
+        return True
+    if state == Round.State.CLOSED:
+        if rule.actor == REVIEWER:
+            return True  # review goes on after the deadline
+        if rule.action not in ("save", "submit"):
+            return False
+        # Departments rework and resubmit what was returned to them, and a department whose
+        # deadline was extended finishes its drafts until then.
+        return entry.state == RETURNED or has_open_extension(entry)
+    return False
+
+
+def check(action: str, entry: Entry, user) -> Rule:
+    """Raise PermissionDenied if the user's role may not take ``action`` on ``entry``, or
+    WorkflowError if the entry's or the round's state does not allow it; return the rule."""
+    rule = RULES[action]
+    if rule.actor == DEPARTMENT and not is_member_for(user, entry.project):
+        raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
+    if rule.actor == REVIEWER and not is_reviewer(user):
+        raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
+    if action == "approve" and wrote_text_under_review(entry, user):
+        raise PermissionDenied("自分が記載した内容は承認できません。別の審査担当者に承認を依頼してください。")
+    if entry.round.state == Round.State.PUBLISHED:
+        raise WorkflowError("公表済みの評価回は変更できません。")
+    if entry.state not in rule.sources:
+        raise WorkflowError(f"この評価は「{entry.get_state_display()}」のため、{rule.verb}ことはできません。")
+    if not round_allows(rule, entry):
+        raise WorkflowError(
+            f"評価回が「{entry.round.get_state_display()}」のため、{rule.verb}ことはできません。"
+        )
+    if action in ("submit", "withdraw") and entry.round.state == Round.State.OPEN and entry.state != RETURNED:
+        deadline = entry_deadline(entry)
+        if deadline is not None and timezone.localdate() > deadline:
+            if action == "withdraw":
+                # A draft cannot be submitted again after the deadline: withdrawing would trap it.
+                raise WorkflowError(
+                    f"提出期限（{deadline:%Y年%m月%d日}）を過ぎたため、取り下げられません。"
+                    "直す必要があるときは、企画課に差戻しを依頼してください。"
+                )
+            raise WorkflowError(
+                f"提出期限（{deadline:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
+            )
+    return rule
+
+
+def wrote_text_under_review(entry: Entry, user) -> bool:
+    """Whether the user wrote any of the department texts since the entry was last returned,
+    reopened or approved (or ever, if never): the text under review is then partly theirs."""
+    if entry.text_author_id is not None and entry.text_author_id == user.pk:
+        return True
+    since = (
+        entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    records = entry.history.order_by("history_date", "history_id")
+    previous = None
+    for record in records:
+        if record.history_user_id == user.pk and (since is None or record.history_date > since):
+            if any(getattr(record, name) != (getattr(previous, name) if previous else "")
+                   for name in DEPARTMENT_TEXT_FIELDS):
+                return True
+        previous = record
+    return False
+
+
+def allows(action: str, entry: Entry, user) -> bool:
+    try:
+        check(action, entry, user)
+    except (PermissionDenied, WorkflowError):
+        return False
+    return True
+
+
+def available_actions(entry: Entry, user) -> list[Rule]:
+    """The rules the user may apply to the entry now, in the table's order (for the buttons)."""
+    return [rule for action, rule in RULES.items() if allows(action, entry, user)]
+
+
+def previous_entry(entry: Entry) -> Entry | None:
+    """The same project's entry in the latest earlier round departments can see: last year's text."""
+    return (
+        Entry.objects.filter(project_id=entry.project_id, round__fiscal_year__lt=entry.round.fiscal_year)
+        .exclude(round__state=Round.State.PREPARING)
+        .select_related("round")
+        .order_by("-round__fiscal_year")
+        .first()
+    )
+
+
+def submission_errors(entry: Entry) -> dict[str, str]:
+    errors = {}
+    for name in REQUIRED_FIELDS:
+        if not str(getattr(entry, name) or "").strip():
+            label = "実施状況（A〜D）" if name == "status" else Entry._meta.get_field(name).verbose_name
+            errors[name] = f"「{label}」を入力してください。"
+    return errors
+
+
+def submission_warnings(entry: Entry) -> list[str]:
+    """What a person should look at twice before submitting; they may confirm and go on."""
+    warnings = []
+    if entry.status == Entry.Status.D and not any(p in entry.implementation for p in NOT_CARRIED_OUT_PHRASES):
+        warnings.append(
+            "実施状況が「D: 未実施」ですが、実施内容に未実施であることが書かれていません"
+            "（例:「未実施」「実施していない」）。内容と実施状況が合っているか確認してください。"
+        )
+    last = previous_entry(entry)
+    if last is not None:
+        for name in ("implementation", "evaluation", "future_policy"):
+            text = getattr(entry, name).strip()
+            if text and text == getattr(last, name).strip():
+                label = Entry._meta.get_field(name).verbose_name
+                warnings.append(f"「{label}」が前回（{last.round.fiscal_year_label}）と同じです。今年度の内容に更新してください。")
+    return warnings
+
+
+def _lock(entry: Entry, version: int | None) -> Entry:
+    # The round is locked first (always in this order), so that publishing or closing a round and
+    # a change to one of its entries cannot interleave.
+    round_ = Round.objects.select_for_update().get(pk=entry.round_id)
+    locked = (
+        Entry.objects.select_for_update(of=("self",))
+        .select_related("project", "updated_by")
+        .get(pk=entry.pk)
+    )
+    locked.round = round_
+    if version is not None and locked.version != version:
+        raise StaleEntryError(locked)
+    return locked
+
+
+def _save(entry: Entry, by, fields: list[str]) -> None:
+    entry.version += 1
+    entry.updated_by = by
+    entry._history_user = by  # simple-history records who, also outside a request
+    entry.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+
+
+def _transition(action: str, entry: Entry, *, by, version: int | None, comment: str = "",
+                snapshot: dict | None = None) -> Entry:
+    locked = _lock(entry, version)
+    rule = check(action, locked, by)
+    comment = comment.strip()
+    if rule.needs_comment and not comment:
+        raise WorkflowError("理由（コメント）を入力してください。担当課に伝わる内容を書いてください。")
+    from_state = locked.state
+    locked.state = rule.target
+    _save(locked, by, ["state"])
+    Event.objects.create(
+        entry=locked, action=action, from_state=from_state, to_state=rule.target, actor=by, comment=comment,
+        snapshot=snapshot or {},
+    )
+    notifications.entry_transition(locked, action, by=by, comment=comment)  # sent after the commit
+    return locked
+
+
+def text_snapshot(entry: Entry) -> dict[str, str]:
+    return {name: getattr(entry, name) for name in DEPARTMENT_TEXT_FIELDS}
+
+
+@transaction.atomic
+def save_draft(entry: Entry, *, by, version: int, **texts: str) -> Entry:
+    """A department member saves the entry's letter and texts without submitting.
+    Allowed for draft and returned entries while the round lets the department edit."""
+    return _update_texts("save", entry, by=by, version=version, texts=texts)
+
+
+@transaction.atomic
+def correct(entry: Entry, *, by, version: int, **texts: str) -> Entry:
+    """A reviewer corrects a submitted entry's text; the text is then the reviewer's, so
+    another reviewer has to approve it."""
+    return _update_texts("correct", entry, by=by, version=version, texts=texts)
+
+
+def _update_texts(action: str, entry: Entry, *, by, version: int, texts: dict[str, str]) -> Entry:
+    locked = _lock(entry, version)
+    check(action, locked, by)
+    unknown = set(texts) - set(DEPARTMENT_TEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown entry fields: {sorted(unknown)}")
+    changed = [name for name, value in texts.items() if getattr(locked, name) != value]
+    if not changed:
+        return locked
+    for name in changed:
+        setattr(locked, name, texts[name])
+    locked.text_author = by
+    _save(locked, by, [*changed, "text_author"])
+    return locked
+
+
+@transaction.atomic
+def save_memo(entry: Entry, *, by, version: int, memo: str) -> Entry:
+    """A reviewer writes the planning division's internal memo (never printed for the committee)."""
+    locked = _lock(entry, version)
+    check("memo", locked, by)
+    if locked.memo != memo:
+        locked.memo = memo
+        _save(locked, by, ["memo"])
+    return locked
+
+
+@transaction.atomic
+def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: dict | None = None) -> Entry:
+    """A department member submits a draft or returned entry for review. Empty required
+    fields raise SubmissionError; warnings raise NeedsConfirmation unless ``confirmed``.
+    ``texts``, when given, are saved first in the same transaction (save and submit)."""
+    locked = _lock(entry, version)
+    check("submit", locked, by)  # before saving, so a refusal names submitting, not saving
+    if texts:
+        locked = _update_texts("save", locked, by=by, version=locked.version, texts=texts)
+    errors = submission_errors(locked)
+    if errors:
+        raise SubmissionError(errors)
+    warnings = submission_warnings(locked)
+    if warnings and not confirmed:
+        raise NeedsConfirmation(warnings)
+    return _transition("submit", locked, by=by, version=None, snapshot=text_snapshot(locked))
+
+
+@transaction.atomic
+def withdraw(entry: Entry, *, by, version: int) -> Entry:
+    """A department member takes a submitted entry back to draft before it is reviewed."""
+    return _transition("withdraw", entry, by=by, version=version)
+
+
+@transaction.atomic
+def return_entry(entry: Entry, *, by, version: int, comment: str) -> Entry:
+    """A reviewer returns a submitted entry to the department with a comment (差戻し)."""
+    return _transition("return", entry, by=by, version=version, comment=comment)
+
+
+@transaction.atomic
+def approve(entry: Entry, *, by, version: int, comment: str = "") -> Entry:
+    """A reviewer approves a submitted entry whose current text they did not write."""
+    return _transition("approve", entry, by=by, version=version, comment=comment)
+
+
+@transaction.atomic
+def reopen(entry: Entry, *, by, version: int, comment: str) -> Entry:
+    """A reviewer takes back an approval, with a reason, and returns the entry."""
+    return _transition("reopen", entry, by=by, version=version, comment=comment)
+
+
+# What an uploaded sheet may change (domain.md, "What an upload may change"). A department's
+# sheet changes its own draft and returned entries while the round lets it edit; the planning
+# division's sheet changes any entry not yet approved, and memos. Neither changes a state.
+def upload_refusal(entry: Entry, *, department_ids: set[int] | None, texts_changed: bool) -> str | None:
+    """Why an upload may not change ``entry`` (a Japanese message naming the reason), or None.
+
+    ``department_ids`` is the uploading department with its sub-units, or None for the planning
+    division. ``texts_changed`` says whether the department's texts change (not only the memo).
+    """
+    if entry.round.state == Round.State.PUBLISHED:
+        return "公表済みの評価回は変更できません。"
+    if department_ids is not None:
+        if not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
+            return "この課の事業ではありません。他の課の行は変更できません。"
+        if entry.state not in RULES["save"].sources:
+            return f"「{entry.get_state_display()}」の評価は変更できません。変更する場合は企画課に連絡してください。"
+        if not round_allows(RULES["save"], entry):
+            return f"評価回が「{entry.round.get_state_display()}」のため、この評価は変更できません。"
+        return None
+    if texts_changed and entry.state == APPROVED:
+        return "承認済の評価は入力表から変更できません。変更が必要な場合は画面で承認を取り消してください。"
+    return None
+
+
+def apply_upload(entry: Entry, *, by, expected_version: int, texts: dict[str, str], memo: str | None) -> Entry:
+    """Write an uploaded row to its entry as the uploader's change; the state never changes.
+    Raises StaleEntryError if the entry changed after the import was checked. Call inside the
+    import's transaction."""
+    locked = _lock(entry, expected_version)
+    changed = [name for name, value in texts.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, texts[name])
+    fields = list(changed)
+    if changed:
+        locked.text_author = by
+        fields.append("text_author")
+    if memo is not None and memo != locked.memo:
+        locked.memo = memo
+        fields.append("memo")
+    if fields:
+        _save(locked, by, fields)
+    return locked
+
+
+TRANSITION_FUNCTIONS = {
+    "withdraw": withdraw,
+    "return": return_entry,
+    "approve": approve,
+    "reopen": reopen,
+}
+
+
+@dataclass
+class SubmissionChanges:
+    """What changed between the last two submissions, field by field."""
+
+    previous: dict[str, str] = field(default_factory=dict)
+    current: dict[str, str] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+
+
+def changes_since_previous_submission(entry: Entry) -> SubmissionChanges | None:
+    """Compare the entry's current text with what was submitted the time before."""
+    snapshots = [e.snapshot for e in entry.events.filter(action=Event.Action.SUBMIT).order_by("-created_at", "-id")[:2]]
+    if len(snapshots) < 2:
+        return None
+    current = text_snapshot(entry)
+    previous = snapshots[1]
+    changed = [name for name in DEPARTMENT_TEXT_FIELDS if previous.get(name, "") != current[name]]
+    return SubmissionChanges(previous=previous, current=current, changed=changed)

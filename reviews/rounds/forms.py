@@ -1,0 +1,67 @@
+"""Forms of the planning division's year: list filters, a new round, deadlines."""
+
+from django import forms
+
+from projects.fiscal_year import parse_fiscal_year
+from reviews.models import Entry
+
+
+class EntryFilterForm(forms.Form):
+    """Filters on the list pages; every field optional."""
+
+    state = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *Entry.State.choices])
+    department = forms.TypedChoiceField(label="担当課", required=False, coerce=int, empty_value=None)
+    goal = forms.TypedChoiceField(label="基本目標", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, departments=(), goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "すべて"), *[(d.pk, d.name) for d in departments]]
+        self.fields["goal"].choices = [("", "すべて"), *[(g.pk, g.band_text) for g in goals]]
+
+
+class FiscalYearField(forms.CharField):
+    """A fiscal year typed as people write it: 2019, R1, 令和元年度 …"""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return parse_fiscal_year(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RoundCreateForm(forms.Form):
+    fiscal_year = FiscalYearField(label="年度", help_text="例: 2019、R1、令和元年度")
+    title = forms.CharField(label="表題", max_length=200)
+    implementation_heading = forms.CharField(label="実施内容の見出し", max_length=100,
+                                             help_text="入力表の5列目の見出しです。例: 令和元年度の実施内容")
+    legend = forms.CharField(label="凡例", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text="段落の間は空行で区切ります。")
+    deadline = forms.DateField(label="提出期限", required=False, widget=DateInput)
+    retire = forms.ModelMultipleChoiceField(
+        label="終了する事業（チェックした事業は評価の対象から外します）", required=False,
+        queryset=None, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retire"].queryset = projects
+
+
+class DeadlineForm(forms.Form):
+    deadline = forms.DateField(label="提出期限", widget=DateInput)
+
+
+class ExtensionForm(forms.Form):
+    department = forms.ModelChoiceField(label="担当課", queryset=None)
+    deadline = forms.DateField(label="延長後の提出期限", widget=DateInput)
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments

@@ -1,0 +1,198 @@
+"""The planning division's year: creating, opening, closing and publishing rounds, deadlines.
+
+Like reviews.entries.workflow, each function checks who (PermissionDenied), then state (RoundError with a
+Japanese message), changes the round in one transaction and records who, when and why. Callers
+that are the system itself (load_demo, tests building data) say so with ``system=True``.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from projects.fiscal_year import format_fiscal_year
+from projects.models import Department, Project
+from reviews.access import is_reviewer
+from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
+
+PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
+
+
+class RoundError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RoundRule:
+    action: str
+    verb: str
+    sources: frozenset[str]
+    target: str
+
+
+ROUND_RULES: dict[str, RoundRule] = {
+    rule.action: rule
+    for rule in (
+        RoundRule("open", "受付を開始する", frozenset({PREPARING}), OPEN),
+        RoundRule("close", "締め切る", frozenset({OPEN}), CLOSED),
+        RoundRule("reopen", "受付を再開する", frozenset({CLOSED}), OPEN),
+        RoundRule("publish", "公表する", frozenset({OPEN, CLOSED}), PUBLISHED),
+    )
+}
+
+
+def _check_manager(user, system: bool) -> None:
+    if not system and not is_reviewer(user):
+        raise PermissionDenied("評価回の管理は企画課の審査担当者だけが行えます。")
+
+
+def _lock(round_: Round) -> Round:
+    return Round.objects.select_for_update().select_related("strategy").get(pk=round_.pk)
+
+
+def available_round_actions(round_: Round) -> list[RoundRule]:
+    return [rule for rule in ROUND_RULES.values() if round_.state in rule.sources]
+
+
+@transaction.atomic
+def change_state(round_: Round, action: str, *, by, comment: str = "", system: bool = False) -> Round:
+    """Open, close, reopen or publish a round. Opening needs a deadline; publishing needs every
+    entry approved (the sheet that is published must be the reviewed one)."""
+    _check_manager(by, system)
+    rule = ROUND_RULES[action]
+    locked = _lock(round_)
+    if locked.state not in rule.sources:
+        raise RoundError(f"評価回が「{locked.get_state_display()}」のため、{rule.verb}ことはできません。")
+    if action == "open" and locked.deadline is None:
+        raise RoundError("提出期限を設定してから受付を開始してください。")
+    if action == "publish":
+        waiting = locked.entries.exclude(state=Entry.State.APPROVED).count()
+        if waiting:
+            raise RoundError(f"承認されていない評価が {waiting} 件あるため、公表できません。すべて承認してから公表してください。")
+        if not locked.entries.exists():
+            raise RoundError("評価が一件もないため、公表できません。")
+    from_state = locked.state
+    locked.state = rule.target
+    locked.save(update_fields=["state", "updated_at"])
+    RoundEvent.objects.create(round=locked, action=action, from_state=from_state, to_state=rule.target, actor=by,
+                              comment=comment)
+    return locked
+
+
+@transaction.atomic
+def set_deadline(round_: Round, deadline: date, *, by, system: bool = False) -> Round:
+    """Set the round's deadline (for every department without an extension)."""
+    _check_manager(by, system)
+    locked = _lock(round_)
+    if locked.state == PUBLISHED:
+        raise RoundError("公表済みの評価回の期限は変更できません。")
+    locked.deadline = deadline
+    locked.save(update_fields=["deadline", "updated_at"])
+    RoundEvent.objects.create(round=locked, action=RoundEvent.Action.DEADLINE, actor=by,
+                              comment=f"提出期限を {deadline:%Y年%m月%d日} にしました。")
+    return locked
+
+
+@transaction.atomic
+def extend_deadline(round_: Round, department: Department, deadline: date, *, by, system: bool = False) -> DeadlineExtension:
+    """Give one department a later deadline; it may then submit in an open round until then."""
+    _check_manager(by, system)
+    locked = _lock(round_)
+    if locked.state not in (OPEN, CLOSED):
+        raise RoundError("期限の延長は、受付中か締切済の評価回でだけできます。")
+    if locked.deadline and deadline <= locked.deadline:
+        raise RoundError(f"延長後の期限は、評価回の提出期限（{locked.deadline:%Y年%m月%d日}）より後の日にしてください。")
+    extension, _ = DeadlineExtension.objects.update_or_create(
+        round=locked, department=department, defaults={"deadline": deadline, "granted_by": by}
+    )
+    RoundEvent.objects.create(round=locked, action=RoundEvent.Action.EXTEND, actor=by,
+                              comment=f"{department.name} の提出期限を {deadline:%Y年%m月%d日} まで延長しました。")
+    return extension
+
+
+def deadline_for(round_: Round, department_ids: set[int]) -> date | None:
+    """The latest deadline that applies to any of the departments (their own extension, else the round's)."""
+    extensions = [e.deadline for e in round_.extensions.all() if e.department_id in department_ids]
+    candidates = [d for d in [round_.deadline, *extensions] if d is not None]
+    return max(candidates) if candidates else None
+
+
+def _entry_department_ids(entry: Entry) -> set[int]:
+    """The entry's departments and their parents: an extension for any of them applies."""
+    links = entry.project.project_departments.all()
+    return {link.department_id for link in links} | {
+        link.department.parent_id for link in links if link.department.parent_id
+    }
+
+
+def entry_deadline(entry: Entry) -> date | None:
+    return deadline_for(entry.round, _entry_department_ids(entry))
+
+
+def has_open_extension(entry: Entry, today: date | None = None) -> bool:
+    """Whether one of the entry's departments has an extension that has not run out yet."""
+    ids = _entry_department_ids(entry)
+    today = today or timezone.localdate()
+    return any(e.department_id in ids and e.deadline >= today for e in entry.round.extensions.all())
+
+
+def is_past_deadline(entry: Entry, today: date | None = None) -> bool:
+    deadline = entry_deadline(entry)
+    return deadline is not None and (today or timezone.localdate()) > deadline
+
+
+def round_defaults(previous: Round | None, fiscal_year: int) -> dict:
+    """Title, heading and legend for a new round, prefilled from the last one."""
+    heading = f"{format_fiscal_year(fiscal_year)}の実施内容"
+    legend = previous.legend.replace(previous.implementation_heading, heading) if previous else ""
+    return {"title": f"{format_fiscal_year(fiscal_year)} 実施事業評価", "implementation_heading": heading,
+            "legend": legend}
+
+
+@transaction.atomic
+def create_round(previous: Round, *, by, fiscal_year: int, title: str, implementation_heading: str, legend: str,
+                 deadline: date | None, retire: list[Project] | tuple = (), system: bool = False) -> Round:
+    """Create next year's round from the last: the same strategy, a draft entry for every active
+    project (last year's text is shown beside it, not copied into it). Projects in ``retire`` are
+    marked as ended and get no entry. The round starts in preparation."""
+    _check_manager(by, system)
+    if Round.objects.filter(fiscal_year=fiscal_year).exists():
+        raise RoundError(f"{format_fiscal_year(fiscal_year)}の評価回はすでにあります。")
+    if fiscal_year <= previous.fiscal_year:
+        raise RoundError(f"新しい評価回の年度は {format_fiscal_year(previous.fiscal_year)} より後にしてください。")
+    round_ = Round.objects.create(strategy=previous.strategy, fiscal_year=fiscal_year, title=title,
+                                  implementation_heading=implementation_heading, legend=legend, deadline=deadline,
+                                  state=PREPARING)
+    RoundEvent.objects.create(round=round_, action=RoundEvent.Action.CREATE, to_state=PREPARING, actor=by,
+                              comment=f"{previous.title} をもとに作成しました。")
+    retired_ids = [p.pk for p in retire]
+    Project.objects.filter(pk__in=retired_ids).update(active=False)
+    add_missing_entries(round_, by=by)
+    return round_
+
+
+@transaction.atomic
+def add_projects(round_: Round, *, by) -> int:
+    """While a round is in preparation, give projects added since (in the admin) their entries."""
+    _check_manager(by, system=False)
+    locked = _lock(round_)
+    if locked.state != PREPARING:
+        raise RoundError("事業を追加できるのは、準備中の評価回だけです。")
+    return add_missing_entries(locked, by=by)
+
+
+def add_missing_entries(round_: Round, *, by) -> int:
+    """Give every active project of the strategy a draft entry in a round in preparation."""
+    existing = round_.entries.values("project_id")
+    projects = Project.objects.filter(policy__goal__strategy=round_.strategy, active=True).exclude(pk__in=existing)
+    created = 0
+    for project in projects:
+        entry = Entry.objects.create(round=round_, project=project)
+        Event.objects.create(entry=entry, action=Event.Action.CREATE, from_state="", to_state=Entry.State.DRAFT,
+                             actor=by, comment=f"{round_.fiscal_year_label}の評価回を作成しました。")
+        created += 1
+    return created

@@ -1,0 +1,223 @@
+"""The planning division's round management: create, open, close, publish, deadlines, progress."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from projects.models import Department, Goal, Project
+from reviews.access import entries_visible_to, get_round_for, is_reviewer
+from reviews.entries import workflow
+from reviews.models import Entry, Round
+from reviews.rounds import life as rounds
+from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm
+
+ROUND_MESSAGES = {
+    "open": "受付を開始しました。担当課から評価を入力できるようになりました。",
+    "close": "締め切りました。担当課は差し戻された評価だけを直せます。",
+    "reopen": "受付を再開しました。",
+    "publish": "公表しました。以後この評価回は変更できません。",
+}
+
+
+def _require_reviewer(user) -> None:
+    if not is_reviewer(user):
+        raise PermissionDenied("この画面は企画課の審査担当者だけが使えます。")
+
+
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request.user)
+    all_rounds = Round.objects.select_related("strategy").annotate(
+        total=Count("entries"), approved=Count("entries", filter=Q(entries__state=Entry.State.APPROVED))
+    )
+    return render(request, "reviews/rounds/round_list.html", {"rounds": all_rounds})
+
+
+@login_required
+def round_create(request: HttpRequest) -> HttpResponse:
+    """Next year's round from the last one, prefilled and editable."""
+    _require_reviewer(request.user)
+    previous = Round.objects.order_by("-fiscal_year").first()
+    if previous is None:
+        messages.error(request, "もとにする評価回がありません。管理画面で入力表から評価回を作成してください。")
+        return redirect("reviews:manage-rounds")
+    projects = Project.objects.filter(policy__goal__strategy=previous.strategy, active=True).select_related("policy__goal")
+    next_year = previous.fiscal_year + 1
+    form = RoundCreateForm(request.POST or None, projects=projects,
+                           initial={"fiscal_year": str(next_year), **rounds.round_defaults(previous, next_year)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            round_ = rounds.create_round(
+                previous, by=request.user, fiscal_year=data["fiscal_year"], title=data["title"],
+                implementation_heading=data["implementation_heading"], legend=data["legend"],
+                deadline=data["deadline"], retire=list(data["retire"]),
+            )
+        except rounds.RoundError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"{round_.title} を作成しました（評価 {round_.entries.count()} 件、準備中）。")
+            return redirect("reviews:manage-round", pk=round_.pk)
+    return render(request, "reviews/rounds/round_create.html", {"form": form, "previous": previous})
+
+
+@login_required
+def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request.user)
+    round_ = get_round_for(request.user, pk)
+    departments = Department.objects.filter(project_links__project__entries__round=round_).distinct()
+    return render(request, "reviews/rounds/round_manage.html", {
+        "round": round_,
+        "actions": rounds.available_round_actions(round_),
+        "deadline_form": DeadlineForm(initial={"deadline": round_.deadline}),
+        "extension_form": ExtensionForm(departments=departments),
+        "extensions": round_.extensions.select_related("department", "granted_by").order_by("department__name"),
+        "events": round_.events.select_related("actor"),
+    })
+
+
+@login_required
+@require_POST
+def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    if action not in rounds.ROUND_RULES:
+        raise PermissionDenied("不明な操作です。")
+    try:
+        rounds.change_state(round_, action, by=request.user, comment=request.POST.get("comment", "").strip())
+    except rounds.RoundError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ROUND_MESSAGES[action])
+    return redirect("reviews:manage-round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+def round_add_projects(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    try:
+        added = rounds.add_projects(round_, by=request.user)
+    except rounds.RoundError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"評価のない実施中の事業 {added} 件に、下書きの評価を追加しました。")
+    return redirect("reviews:manage-round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    form = DeadlineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "提出期限を日付で入力してください（例: 2026-12-28）。")
+        return redirect("reviews:manage-round", pk=round_.pk)
+    try:
+        rounds.set_deadline(round_, form.cleaned_data["deadline"], by=request.user)
+    except rounds.RoundError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"提出期限を {form.cleaned_data['deadline']:%Y年%m月%d日} にしました。")
+    return redirect("reviews:manage-round", pk=round_.pk)
+
+
+@login_required
+@require_POST
+def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    form = ExtensionForm(request.POST, departments=Department.objects.all())
+    if not form.is_valid():
+        messages.error(request, "担当課と延長後の提出期限を選んでください。")
+        return redirect("reviews:manage-round", pk=round_.pk)
+    data = form.cleaned_data
+    try:
+        rounds.extend_deadline(round_, data["department"], data["deadline"], by=request.user)
+    except rounds.RoundError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{data['department'].name} の提出期限を {data['deadline']:%Y年%m月%d日} まで延長しました。")
+    return redirect("reviews:manage-round", pk=round_.pk)
+
+
+@login_required
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """For each department: its entries by state, whether it is late, when it last worked; for
+    each goal: A/B/C/D among approved entries."""
+    _require_reviewer(request.user)
+    round_ = get_round_for(request.user, pk)
+    today = timezone.localdate()
+    entries = (
+        Entry.objects.filter(round=round_)
+        .select_related("round")
+        .prefetch_related("project__project_departments__department", "round__extensions")
+    )
+    rows: dict[int, dict] = {}
+    for entry in entries:
+        deadline = rounds.entry_deadline(entry)
+        for department in entry.project.ordered_departments():
+            row = rows.setdefault(department.pk, {
+                "id": department.pk, "name": department.name, "total": 0, "deadline": deadline, "late": False,
+                "last_worked": None, **{state: 0 for state in Entry.State.values},
+            })
+            row["total"] += 1
+            row[entry.state] += 1
+            if deadline and (row["deadline"] is None or deadline > row["deadline"]):
+                row["deadline"] = deadline
+            unfinished = entry.state in (Entry.State.DRAFT, Entry.State.RETURNED)
+            if unfinished and deadline and today > deadline and round_.state == Round.State.OPEN:
+                row["late"] = True
+            if entry.updated_by_id and (row["last_worked"] is None or entry.updated_at > row["last_worked"]):
+                row["last_worked"] = entry.updated_at
+    departments = sorted(rows.values(), key=lambda row: row["name"])
+    for row in departments:
+        row["unfinished"] = row[Entry.State.DRAFT] + row[Entry.State.RETURNED]
+    goals = (
+        Goal.objects.filter(strategy=round_.strategy)
+        .annotate(**{
+            letter: Count("policies__projects__entries", filter=Q(
+                policies__projects__entries__round=round_,
+                policies__projects__entries__state=Entry.State.APPROVED,
+                policies__projects__entries__status=letter))
+            for letter in "ABCD"
+        })
+        .order_by("number")
+    )
+    return render(request, "reviews/rounds/progress.html",
+                  {"round": round_, "departments": departments, "goals": goals, "today": today})
+
+
+@login_required
+@require_POST
+def approve_selected(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve several submitted entries from the queue; each is still checked on its own."""
+    round_ = get_round_for(request.user, pk)
+    _require_reviewer(request.user)
+    approved, refused = [], []
+    for raw_id in request.POST.getlist("entry"):
+        if not raw_id.isdigit():
+            continue
+        entry = entries_visible_to(request.user).filter(round=round_, pk=int(raw_id)).select_related("project").first()
+        if entry is None:
+            continue
+        raw_version = request.POST.get(f"version-{entry.pk}", "")
+        if not raw_version.isdigit():
+            refused.append(f"{entry.project.name}: 画面を開き直してから、もう一度選んでください。")
+            continue
+        try:
+            workflow.approve(entry, by=request.user, version=int(raw_version))
+        except (PermissionDenied, workflow.WorkflowError) as error:
+            refused.append(f"{entry.project.name}: {getattr(error, 'message', '') or str(error)}")
+        else:
+            approved.append(entry.project.name)
+    if approved:
+        messages.success(request, f"{len(approved)} 件を承認しました。")
+    for text in refused:
+        messages.error(request, f"承認できませんでした — {text}")
+    if not approved and not refused:
+        messages.error(request, "承認する評価を選んでください。")
+    return redirect("reviews:queue", pk=round_.pk)

@@ -1,0 +1,115 @@
+"""A round from the database as the official sheet's document (see reviews/sheet/)."""
+
+import io
+from typing import BinaryIO
+
+from django.db.models import F
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
+
+from projects.models import Department, Project, ProjectDepartment
+from reviews.models import Entry, Round
+from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
+from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME
+from reviews.sheets.workbook.writer import write_sheet
+
+SHEET_TITLE_SUFFIX = " 実施事業評価等入力表"
+
+
+def department_with_sub_units(department: Department) -> list[Department]:
+    """A department's sheet holds its sub-units' projects too (their members work on them)."""
+    return [department, *department.children.all()]
+
+
+def round_entries(round_: Round, department: Department | None = None):
+    """The round's entries (or a department's, its sub-units' included), in the sheet's order."""
+    entries = Entry.objects.filter(round=round_).order_by(
+        "project__policy__goal__number", "project__policy__order", "project__order"
+    )
+    if department is not None:
+        entries = entries.filter(project__departments__in=department_with_sub_units(department)).distinct()
+    return entries
+
+
+def round_document(round_: Round, *, department: Department | None = None, with_memo: bool = False) -> SheetDocument:
+    """The round (or one department's part of it) as a SheetDocument, in the sheet's order.
+    The memo is included only when ``with_memo`` (an internal export for the planning division)."""
+    # Plain rows, not model instances: a big city's round has 5,000 entries, and five model objects
+    # per row (entry, project, policy, goal, departments) took about as long as writing the sheet.
+    rows = round_entries(round_, department).values(
+        "pk", "version", "status", "implementation", "evaluation", "future_policy", "memo", "project_id",
+        name=F("project__name"), description=F("project__description"), category=F("project__category"),
+        policy_id=F("project__policy_id"), policy_title=F("project__policy__title"),
+        goal_id=F("project__policy__goal_id"), goal_number=F("project__policy__goal__number"),
+        goal_title=F("project__policy__goal__title"), project_label=F("project__policy__goal__project_label"),
+    )
+    departments: dict[int, list[str]] = {}  # by project, the lead first
+    links = (
+        ProjectDepartment.objects.filter(project__entries__round=round_)
+        .order_by("project_id", "position")
+        .values_list("project_id", "department__name")
+    )
+    for project_id, name in links:
+        departments.setdefault(project_id, []).append(name)
+    category_labels = dict(Project.Category.choices)
+
+    goals: dict[int, SheetGoal] = {}
+    policies: dict[int, SheetPolicy] = {}
+    for row in rows:
+        if row["goal_id"] not in goals:
+            goals[row["goal_id"]] = SheetGoal(number=row["goal_number"], title=row["goal_title"],
+                                              project_label=row["project_label"])
+        if row["policy_id"] not in policies:
+            policies[row["policy_id"]] = SheetPolicy(title=row["policy_title"])
+            goals[row["goal_id"]].policies.append(policies[row["policy_id"]])
+        policies[row["policy_id"]].projects.append(
+            SheetProject(
+                name=row["name"],
+                status=row["status"],
+                category=category_labels[row["category"]],
+                description=row["description"],
+                implementation=row["implementation"],
+                evaluation=row["evaluation"],
+                future_policy=row["future_policy"],
+                departments=departments.get(row["project_id"], []),
+                memo=row["memo"] if with_memo else "",
+                entry_id=row["pk"],
+                entry_version=row["version"],
+            )
+        )
+    return SheetDocument(
+        title=f"{round_.strategy.name}{SHEET_TITLE_SUFFIX}",
+        document_label=DEFAULT_DOCUMENT_LABEL,
+        legend_paragraphs=round_.legend_paragraphs,
+        implementation_heading=round_.implementation_heading,
+        goals=list(goals.values()),
+        sheet_name=department.name if department else DEFAULT_SHEET_NAME,
+    )
+
+
+def export_round(round_: Round, stream: BinaryIO, *, department: Department | None = None,
+                 with_memo: bool = False) -> None:
+    """Write the round's official sheet (or a department's) to a binary stream."""
+    write_sheet(round_document(round_, department=department, with_memo=with_memo), stream, with_memo=with_memo)
+
+
+def sheet_filename(round_: Round, department: Department | None = None, with_memo: bool = False) -> str:
+    parts = [round_.fiscal_year_label, "実施事業評価等入力表"]
+    if department is not None:
+        parts.append(department.name)
+    if with_memo:
+        parts.append("内部用メモ付き")
+    return "_".join(parts) + ".xlsx"
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sheet_download_response(round_: Round, department: Department | None, with_memo: bool) -> FileResponse:
+    """The sheet as a download; every screen that offers the sheet answers with this."""
+    buffer = io.BytesIO()
+    export_round(round_, buffer, department=department, with_memo=with_memo)
+    buffer.seek(0)
+    response = FileResponse(buffer, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, sheet_filename(round_, department, with_memo))
+    return response

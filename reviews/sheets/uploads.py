@@ -1,0 +1,125 @@
+"""Uploading a sheet from a screen: keep the file, show the preview, apply on confirmation.
+
+The admin and the department and planning-division screens all go through here, so every upload
+is checked, previewed and recorded the same way. Between preview and confirmation the file waits
+in the default storage (shared by every app server), named by a signed token.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from projects.models import Department
+from reviews.models import Round, SheetUpload
+from reviews.sheets.loading import ImportResult, import_new_round, import_update
+from reviews.sheets.workbook.reader import SheetError, read_sheet
+
+PENDING_DIR = "sheets/pending"
+TOKEN_SALT = "reviews.sheets.uploads"
+TOKEN_MAX_AGE = 60 * 60 * 6  # a preview left open over lunch can still be confirmed
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Upload:
+    """What was asked: which round (or which new fiscal year), as whose sheet."""
+
+    round: Round | None
+    department: Department | None = None
+    fiscal_year: int | None = None  # for loading a sheet as a new round
+    allow_new_departments: bool = False
+    historical: bool = False
+
+
+def _context(upload: Upload, by) -> str:
+    """What a preview was for: a token confirms exactly that, nothing else."""
+    target = f"round:{upload.round.pk}" if upload.round else f"new:{upload.fiscal_year}"
+    department = upload.department.pk if upload.department else "city"
+    return f"{target}|{department}|{getattr(by, 'pk', None)}"
+
+
+def stage(content: bytes, original_name: str, context: str) -> str:
+    """Keep an uploaded file until it is confirmed; returns the signed token that names it."""
+    purge_stale()
+    name = default_storage.save(f"{PENDING_DIR}/{uuid.uuid4().hex}.xlsx", ContentFile(content))
+    return signing.dumps({"name": name, "original": original_name, "context": context}, salt=TOKEN_SALT)
+
+
+def staged(token: str, context: str) -> tuple[str, str]:
+    """The storage name and original file name behind a token; ValueError if it is not ours or
+    was made for another round, department or person."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        raise ValueError("確認の期限が切れたか、正しくない操作です。もう一度ファイルを選んでください。") from None
+    if data.get("context") != context:
+        raise ValueError("確認した内容と違う取込みです。もう一度ファイルを選んでください。")
+    if not default_storage.exists(data["name"]):
+        raise ValueError("確認中のファイルが見つかりません。もう一度ファイルを選んでください。")
+    return data["name"], data["original"]
+
+
+def purge_stale() -> None:
+    """Previews nobody confirmed are deleted once their token has expired (they may hold memos)."""
+    try:
+        _folders, files = default_storage.listdir(PENDING_DIR)
+    except FileNotFoundError:
+        return
+    cutoff = timezone.now() - timedelta(seconds=TOKEN_MAX_AGE)
+    for file_name in files:
+        path = f"{PENDING_DIR}/{file_name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)
+
+
+def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
+    """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
+    and what it changed are recorded in the same transaction."""
+    read = read_sheet(content, filename=original_name)
+    if not read.ok:
+        return ImportResult(errors=read.errors)
+    with transaction.atomic():
+        if upload.round is None:
+            result = import_new_round(read.document, fiscal_year=upload.fiscal_year, by=by, dry_run=dry_run,
+                                      allow_new_departments=upload.allow_new_departments,
+                                      historical=upload.historical)
+            kind = SheetUpload.Kind.NEW_ROUND
+        else:
+            result = import_update(read.document, upload.round, by=by, department=upload.department,
+                                   dry_run=dry_run)
+            kind = SheetUpload.Kind.UPDATE
+        if result.applied:
+            SheetUpload.objects.create(
+                round=result.round, kind=kind, department=upload.department, original_name=original_name,
+                uploaded_by=by, summary=result.summary(), file=ContentFile(content, name=original_name),
+            )
+    return result
+
+
+def preview(upload: Upload, uploaded_file, *, by) -> tuple[ImportResult, str | None]:
+    """Check an uploaded file and plan its import; returns the plan and, when it can be applied,
+    the token to confirm it with."""
+    if uploaded_file.size > MAX_UPLOAD_BYTES:
+        return ImportResult(errors=[SheetError("", None, None, "ファイルが大きすぎます（20MB まで）。")]), None
+    content = uploaded_file.read()
+    result = run(upload, content, uploaded_file.name, by=by, dry_run=True)
+    token = stage(content, uploaded_file.name, _context(upload, by)) if result.ok else None
+    return result, token
+
+
+def confirm(upload: Upload, token: str, *, by) -> ImportResult:
+    """Apply a previewed upload. Checked again in full: anything changed since the preview is
+    caught the same way."""
+    name, original = staged(token, _context(upload, by))
+    with default_storage.open(name, "rb") as stream:
+        content = stream.read()
+    result = run(upload, content, original, by=by, dry_run=False)
+    if result.applied:
+        default_storage.delete(name)
+    return result

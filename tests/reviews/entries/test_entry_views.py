@@ -1,0 +1,282 @@
+"""The entry pages as people use them: each view's happy path and each way it refuses."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from reviews.entries import workflow
+from reviews.models import Entry, Event, Round
+from tests.factories import FILLED, make_department, make_entry, make_project, make_round, make_user
+
+pytestmark = pytest.mark.django_db
+
+POST_URLS = ["entry-edit", "entry-withdraw", "entry-return", "entry-approve", "entry-reopen", "entry-memo"]
+
+
+@pytest.fixture
+def world():
+    shoko, hoken, kikaku = make_department("商工観光課"), make_department("地域保健課"), make_department("企画課")
+    round_ = make_round(2018)
+    previous_round = make_round(2017, state=Round.State.PUBLISHED)
+    project = make_project(shoko, name="企業等誘致事業")
+    other_project = make_project(hoken, name="妊婦健診事業")
+    make_entry(previous_round, project, state=Entry.State.APPROVED, status="B", implementation="昨年の実施内容",
+               evaluation="昨年の評価", future_policy="昨年の方針")
+    return {
+        "round": round_,
+        "entry": make_entry(round_, project),
+        "other_entry": make_entry(round_, other_project),
+        "clerk": make_user("clerk", shoko),
+        "other_clerk": make_user("other_clerk", hoken),
+        "reviewer": make_user("reviewer", kikaku, reviewer=True),
+        "reviewer2": make_user("reviewer2", kikaku, reviewer=True),
+    }
+
+
+def url(name: str, entry: Entry) -> str:
+    return reverse(f"reviews:{name}", args=[entry.pk])
+
+
+def snapshot(entry: Entry) -> tuple:
+    return Entry.objects.values().get(pk=entry.pk), Event.objects.filter(entry=entry).count()
+
+
+def submitted(world) -> Entry:
+    entry = workflow.save_draft(world["entry"], by=world["clerk"], version=1, **FILLED)
+    return workflow.submit(entry, by=world["clerk"], version=entry.version)
+
+
+def form_data(entry: Entry, intent: str, **overrides) -> dict:
+    return {"version": entry.version, "intent": intent, **FILLED, **overrides}
+
+
+# Anonymous visitors, wrong methods, other departments -------------------------------------------
+
+@pytest.mark.parametrize("name", ["entry", *POST_URLS])
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, world, name):
+    response = client.post(url(name, world["entry"])) if name != "entry" else client.get(url(name, world["entry"]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", POST_URLS)
+def test_get_on_an_action_url_is_not_allowed(client, world, name):
+    client.force_login(world["clerk"])
+    assert client.get(url(name, world["entry"])).status_code == 405
+
+
+@pytest.mark.parametrize("name", ["entry", *POST_URLS])
+def test_a_department_user_cannot_open_or_act_on_another_departments_entry(client, world, name):
+    client.force_login(world["other_clerk"])
+    before = snapshot(world["entry"])
+    if name == "entry":
+        response = client.get(url(name, world["entry"]))
+    else:
+        response = client.post(url(name, world["entry"]), form_data(world["entry"], "save", comment="x", memo="x"))
+    assert response.status_code == 404
+    assert snapshot(world["entry"]) == before
+
+
+def test_departments_do_not_see_a_round_in_preparation(client, world):
+    Round.objects.filter(pk=world["round"].pk).update(state=Round.State.PREPARING)
+    client.force_login(world["clerk"])
+    assert client.get(url("entry", world["entry"])).status_code == 404
+    assert client.get(reverse("reviews:round", args=[world["round"].pk])).status_code == 404
+
+
+# The department's entry form ---------------------------------------------------------------------
+
+def test_a_clerk_sees_the_form_with_last_years_entry_beside_it(client, world):
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", world["entry"])).content.decode()
+    assert "企業等誘致事業" in page
+    assert "前回の評価（2017年度 実施事業評価）" in page and "昨年の実施内容" in page
+    assert 'name="intent" value="save"' in page and 'name="intent" value="submit"' in page
+    assert "A: ほぼ予定通りに実施" in page and "D: 未実施" in page
+    assert "前回の内容をここに写す" in page
+    assert "承認する" not in page
+
+
+def test_a_clerk_saves_a_draft(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "save"), follow=True)
+    entry = Entry.objects.get(pk=world["entry"].pk)
+    assert entry.implementation == FILLED["implementation"] and entry.state == Entry.State.DRAFT
+    assert entry.updated_by == world["clerk"] and entry.text_author == world["clerk"]
+    assert "下書きを保存しました" in response.content.decode()
+
+
+def test_a_clerk_submits_and_the_text_is_saved_with_it(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "submit"), follow=True)
+    entry = Entry.objects.get(pk=world["entry"].pk)
+    assert entry.state == Entry.State.SUBMITTED and entry.evaluation == FILLED["evaluation"]
+    assert "提出しました" in response.content.decode()
+
+
+def test_submitting_with_empty_fields_names_each_field_and_keeps_the_text(client, world):
+    client.force_login(world["clerk"])
+    data = form_data(world["entry"], "submit", evaluation="", future_policy="")
+    response = client.post(url("entry-edit", world["entry"]), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "入力内容を確認してください" in page
+    assert "「担当課の今後の方針」を入力してください。" in page
+    assert FILLED["implementation"] in page
+    assert Entry.objects.get(pk=world["entry"].pk).state == Entry.State.DRAFT
+
+
+def test_a_warning_is_confirmed_before_submitting(client, world):
+    client.force_login(world["clerk"])
+    data = form_data(world["entry"], "submit", status="D")
+    page = client.post(url("entry-edit", world["entry"]), data).content.decode()
+    assert "提出前に確認してください" in page and "確認のうえ、このまま提出します" in page
+    assert Entry.objects.get(pk=world["entry"].pk).state == Entry.State.DRAFT
+    client.post(url("entry-edit", world["entry"]), {**data, "confirmed": "on"})
+    assert Entry.objects.get(pk=world["entry"].pk).state == Entry.State.SUBMITTED
+
+
+def test_a_text_over_1000_characters_is_refused_with_the_count(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "save", evaluation="あ" * 1001))
+    assert response.status_code == 400
+    assert "1,000文字以内で入力してください（現在 1001 文字）" in response.content.decode()
+    assert Entry.objects.get(pk=world["entry"].pk).evaluation == ""
+
+
+def test_a_stale_save_is_refused_shows_the_other_text_and_keeps_mine(client, world):
+    colleague = make_user("colleague", make_department("商工観光課"))
+    workflow.save_draft(world["entry"], by=colleague, version=1, implementation="同僚の内容")
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]),
+                           form_data(world["entry"], "save", implementation="私の内容"))
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "ほかの人が保存した内容" in page and "同僚の内容" in page
+    assert "私の内容" in page  # kept on the form for merging
+    assert 'name="version" value="2"' in page  # a deliberate re-save now works
+    assert Entry.objects.get(pk=world["entry"].pk).implementation == "同僚の内容"
+
+
+def test_a_clerk_withdraws_a_submitted_entry(client, world):
+    entry = submitted(world)
+    client.force_login(world["clerk"])
+    client.post(url("entry-withdraw", entry), {"version": entry.version})
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.DRAFT
+
+
+def test_a_clerk_cannot_edit_a_submitted_entry(client, world):
+    entry = submitted(world)
+    client.force_login(world["clerk"])
+    before = snapshot(entry)
+    response = client.post(url("entry-edit", entry), form_data(entry, "save", implementation="書き換え"), follow=True)
+    assert "「提出済」のため、下書き保存することはできません" in response.content.decode()
+    assert snapshot(entry) == before
+
+
+@pytest.mark.parametrize("name", ["entry-return", "entry-approve", "entry-reopen", "entry-memo"])
+def test_a_clerk_may_not_take_a_reviewers_action(client, world, name):
+    entry = submitted(world)
+    client.force_login(world["clerk"])
+    before = snapshot(entry)
+    response = client.post(url(name, entry), {"version": entry.version, "comment": "x", "memo": "x"})
+    assert response.status_code == 403
+    assert snapshot(entry) == before
+
+
+# The reviewer ------------------------------------------------------------------------------------
+
+def test_a_reviewer_returns_an_entry_with_a_comment_the_department_then_sees(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    response = client.post(url("entry-return", entry), {"version": entry.version, "comment": "件数を追記してください"},
+                           follow=True)
+    assert "担当課に差し戻しました" in response.content.decode()
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.RETURNED
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", entry)).content.decode()
+    assert "件数を追記してください" in page
+
+
+def test_returning_without_a_comment_is_refused_and_changes_nothing(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    before = snapshot(entry)
+    response = client.post(url("entry-return", entry), {"version": entry.version, "comment": " "}, follow=True)
+    assert "理由（コメント）を入力してください" in response.content.decode()
+    assert snapshot(entry) == before
+
+
+def test_a_reviewer_approves_and_reopens_with_a_reason(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    client.post(url("entry-approve", entry), {"version": entry.version})
+    entry.refresh_from_db()
+    assert entry.state == Entry.State.APPROVED
+    client.post(url("entry-reopen", entry), {"version": entry.version, "comment": "数値の誤りが見つかった"})
+    entry.refresh_from_db()
+    assert entry.state == Entry.State.RETURNED
+    assert entry.events.first().comment == "数値の誤りが見つかった"
+
+
+def test_a_reviewer_cannot_submit_a_departments_entry(client, world):
+    client.force_login(world["reviewer"])
+    before = snapshot(world["entry"])
+    response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "submit"))
+    assert response.status_code == 403
+    assert snapshot(world["entry"]) == before
+
+
+def test_a_reviewer_corrects_a_submitted_text_and_another_reviewer_must_approve(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    client.post(url("entry-edit", entry), form_data(entry, "correct", evaluation="企画課が補った評価"))
+    entry.refresh_from_db()
+    assert entry.evaluation == "企画課が補った評価" and entry.text_author == world["reviewer"]
+    page = client.get(url("entry", entry)).content.decode()
+    assert "承認する" not in page
+    assert client.post(url("entry-approve", entry), {"version": entry.version}).status_code == 403
+    client.force_login(world["reviewer2"])
+    client.post(url("entry-approve", entry), {"version": entry.version})
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.APPROVED
+
+
+def test_the_reviewer_sees_what_changed_since_the_previous_submission(client, world):
+    entry = submitted(world)
+    entry = workflow.return_entry(entry, by=world["reviewer"], version=entry.version, comment="直してください")
+    entry = workflow.submit(entry, by=world["clerk"], version=entry.version,
+                            texts={**FILLED, "future_policy": "新しい方針"})
+    client.force_login(world["reviewer"])
+    page = client.get(url("entry", entry)).content.decode()
+    assert "前回の提出からの変更" in page and "新しい方針" in page
+
+
+def test_the_memo_is_for_reviewers_only(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    client.post(url("entry-memo", entry), {"version": entry.version, "memo": "委員会で要説明"})
+    assert Entry.objects.get(pk=entry.pk).memo == "委員会で要説明"
+    client.force_login(world["clerk"])
+    assert "委員会で要説明" not in client.get(url("entry", entry)).content.decode()
+
+
+def test_nothing_changes_in_a_published_round(client, world):
+    entry = submitted(world)
+    Round.objects.filter(pk=world["round"].pk).update(state=Round.State.PUBLISHED)
+    client.force_login(world["reviewer"])
+    before = snapshot(entry)
+    response = client.post(url("entry-approve", entry), {"version": entry.version}, follow=True)
+    assert "公表済みの評価回は変更できません" in response.content.decode()
+    assert snapshot(entry) == before
+
+
+def test_the_history_shows_every_change_and_transition_newest_first(client, world):
+    entry = submitted(world)
+    workflow.return_entry(entry, by=world["reviewer"], version=entry.version, comment="直してください")
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", entry)).content.decode()
+    history = page[page.index("履歴（新しい順）"):]
+    assert re.findall(r"<strong>(.*?)</strong>", history) == ["差戻し", "提出"]
+    assert "直してください" in history
+    assert FILLED["implementation"] in history  # the field change, old → new

@@ -1,0 +1,186 @@
+"""The planning division's year: rounds from the last, opening, deadlines, publishing, progress."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Department, Project
+from reviews.entries import workflow
+from reviews.models import DeadlineExtension, Entry, Round, RoundEvent
+from reviews.rounds import life as rounds
+from tests.factories import FILLED, make_user
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def test_a_round_created_from_the_last_has_its_active_projects_as_drafts_with_last_years_text_beside(
+        client, reviewer, seed):
+    retired = Project.objects.get(name="ブックスタート事業")
+    client.force_login(reviewer)
+    form = client.get(reverse("reviews:manage-round-create")).context["form"]
+    assert form.initial["implementation_heading"] == "平成30年度の実施内容"
+    assert "平成30年度の実施内容をもとに" in form.initial["legend"]
+
+    response = client.post(reverse("reviews:manage-round-create"), {
+        "fiscal_year": "H30", "title": "平成30年度 実施事業評価", "implementation_heading": "平成30年度の実施内容",
+        "legend": form.initial["legend"], "deadline": str(TODAY + timedelta(days=30)), "retire": [retired.pk],
+    }, follow=True)
+
+    round_ = Round.objects.get(fiscal_year=2018)
+    assert round_.state == Round.State.PREPARING
+    assert round_.entries.count() == 67
+    assert not round_.entries.filter(project=retired).exists()
+    assert not Project.objects.get(pk=retired.pk).active
+    entry = round_.entries.get(project__name="企業等誘致事業")
+    assert (entry.state, entry.implementation, entry.status) == (Entry.State.DRAFT, "", "")
+    assert workflow.previous_entry(entry).implementation.startswith("撤退した大学")
+    assert RoundEvent.objects.get(round=round_).actor == reviewer
+    assert "作成しました" in response.content.decode()
+
+
+def test_departments_see_a_round_only_once_it_is_open(client, reviewer, staff_a, seed):
+    round_ = rounds.create_round(Round.objects.get(fiscal_year=2017), by=reviewer, fiscal_year=2018, title="t",
+                                 implementation_heading="h", legend="", deadline=None)
+    client.force_login(staff_a)
+    assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 404
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-state", args=[round_.pk, "open"]), follow=True)
+    assert "提出期限を設定してから" in response.content.decode()
+    client.post(reverse("reviews:manage-round-deadline", args=[round_.pk]), {"deadline": str(TODAY)})
+    client.post(reverse("reviews:manage-round-state", args=[round_.pk, "open"]))
+    assert Round.objects.get(pk=round_.pk).state == Round.State.OPEN
+    client.force_login(staff_a)
+    assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 200
+
+
+def test_publishing_refuses_while_an_entry_is_not_approved(client, reviewer, open_round):
+    client.force_login(reviewer)
+    client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"]))
+    response = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "publish"]), follow=True)
+    assert "承認されていない評価が 68 件あるため、公表できません" in response.content.decode()
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+
+
+def test_publishing_when_everything_is_approved(reviewer, seed):
+    round_ = Round.objects.get(fiscal_year=2017)
+    Round.objects.filter(pk=round_.pk).update(state=Round.State.CLOSED)
+    published = rounds.change_state(round_, "publish", by=reviewer)
+    assert published.state == Round.State.PUBLISHED
+    assert published.events.first().action == "publish"
+
+
+def test_a_department_user_cannot_manage_rounds(client, staff_a, open_round):
+    client.force_login(staff_a)
+    assert client.get(reverse("reviews:manage-rounds")).status_code == 403
+    assert client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"])).status_code == 403
+    assert client.get(reverse("reviews:progress", args=[open_round.pk])).status_code == 403
+    with pytest.raises(PermissionDenied):
+        rounds.set_deadline(open_round, TODAY, by=staff_a)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
+def past_deadline(round_: Round) -> None:
+    Round.objects.filter(pk=round_.pk).update(deadline=TODAY - timedelta(days=1))
+
+
+def test_after_its_deadline_a_department_cannot_submit_unless_extended(staff_a, reviewer, open_round):
+    past_deadline(open_round)
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    entry = workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
+    with pytest.raises(workflow.WorkflowError, match="提出期限（.*）を過ぎているため提出できません"):
+        workflow.submit(entry, by=staff_a, version=entry.version)
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.DRAFT
+
+    rounds.extend_deadline(open_round, Department.objects.get(name="商工観光課"), TODAY + timedelta(days=3),
+                           by=reviewer)
+    entry = Entry.objects.get(pk=entry.pk)
+    assert workflow.submit(entry, by=staff_a, version=entry.version).state == Entry.State.SUBMITTED
+
+
+def test_an_extension_must_be_later_than_the_round_deadline(reviewer, open_round):
+    with pytest.raises(rounds.RoundError, match="より後の日"):
+        rounds.extend_deadline(open_round, Department.objects.get(name="商工観光課"), open_round.deadline,
+                               by=reviewer)
+    assert not DeadlineExtension.objects.exists()
+
+
+def test_the_progress_page_lists_late_departments_and_letters_per_goal(client, reviewer, staff_a, open_round):
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    entry = workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
+    workflow.submit(entry, by=staff_a, version=entry.version)
+    past_deadline(open_round)
+    client.force_login(reviewer)
+
+    response = client.get(reverse("reviews:progress", args=[open_round.pk]))
+
+    rows = {d["name"]: d for d in response.context["departments"]}
+    assert rows["商工観光課"]["submitted"] == 1 and rows["商工観光課"]["draft"] == 20
+    assert rows["商工観光課"]["late"] and rows["商工観光課"]["last_worked"] is not None
+    assert rows["地域保健課"]["late"] and rows["地域保健課"]["last_worked"] is None
+    seed_progress = client.get(reverse("reviews:progress", args=[Round.objects.get(fiscal_year=2017).pk]))
+    letters = {g.number: (g.A, g.B, g.C, g.D) for g in seed_progress.context["goals"]}
+    assert sum(sum(v) for v in letters.values()) == 68
+    assert sum(v[0] for v in letters.values()) == 44
+    assert not any(d["late"] for d in seed_progress.context["departments"])
+
+
+def test_several_submitted_entries_are_approved_at_once_each_checked_on_its_own(client, staff_a, open_round):
+    submitted = []
+    for name in ("企業等誘致事業", "求人情報提供事業"):
+        entry = Entry.objects.get(round=open_round, project__name=name)
+        entry = workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
+        submitted.append(workflow.submit(entry, by=staff_a, version=entry.version))
+    author_reviewer = make_user("author_reviewer", "企画課", reviewer=True)
+    corrected = workflow.correct(submitted[1], by=author_reviewer, version=submitted[1].version, evaluation="補足")
+    client.force_login(author_reviewer)
+
+    response = client.post(reverse("reviews:approve-selected", args=[open_round.pk]), {
+        "entry": [submitted[0].pk, corrected.pk],
+        f"version-{submitted[0].pk}": submitted[0].version, f"version-{corrected.pk}": corrected.version,
+    }, follow=True)
+
+    page = response.content.decode()
+    assert "1 件を承認しました" in page and "自分が記載した内容は承認できません" in page
+    assert Entry.objects.get(pk=submitted[0].pk).state == Entry.State.APPROVED
+    assert Entry.objects.get(pk=corrected.pk).state == Entry.State.SUBMITTED
+
+
+def test_projects_added_in_the_admin_join_a_round_in_preparation(client, reviewer, seed):
+    round_ = rounds.create_round(Round.objects.get(fiscal_year=2017), by=reviewer, fiscal_year=2018, title="t",
+                                 implementation_heading="h", legend="", deadline=None)
+    policy = Project.objects.first().policy
+    new = Project.objects.create(policy=policy, name="新しい事業", category=Project.Category.NEW, order=99)
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-add-projects", args=[round_.pk]), follow=True)
+    assert "1 件に、下書きの評価を追加しました" in response.content.decode()
+    assert round_.entries.filter(project=new, state=Entry.State.DRAFT).exists()
+
+
+def test_an_extension_lets_that_department_finish_in_a_closed_round_and_nobody_else(client, reviewer, staff_a,
+                                                                                     staff_b, open_round):
+    rounds.change_state(open_round, "close", by=reviewer)
+    rounds.extend_deadline(open_round, Department.objects.get(name="商工観光課"), open_round.deadline + timedelta(days=5),
+                           by=reviewer)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+    mine = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    mine = workflow.save_draft(mine, by=staff_a, version=mine.version, **FILLED)
+    assert workflow.submit(mine, by=staff_a, version=mine.version).state == Entry.State.SUBMITTED
+    theirs = Entry.objects.get(round=open_round, project__name="妊婦健診事業")
+    with pytest.raises(workflow.WorkflowError, match="締切済"):
+        workflow.save_draft(theirs, by=staff_b, version=theirs.version, **FILLED)
+
+
+def test_a_refused_submission_keeps_the_typed_text_on_the_form(client, staff_a, open_round):
+    past_deadline(open_round)
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    client.force_login(staff_a)
+    response = client.post(reverse("reviews:entry-edit", args=[entry.pk]), {
+        "version": entry.version, "intent": "submit", **FILLED, "implementation": "締切後に書いた大事な文章"})
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "提出期限" in page and "締切後に書いた大事な文章" in page
