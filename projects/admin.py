@@ -12,6 +12,7 @@ from django.urls import path
 from import_export.admin import ImportExportModelAdmin
 
 from projects import staff_import
+from projects.access import is_administrator
 from projects.formats import FLAT_FORMATS
 from projects.models import (
     Department,
@@ -24,7 +25,6 @@ from projects.models import (
     Strategy,
 )
 from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
-from reviews.access import is_administrator
 
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"

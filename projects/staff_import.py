@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from projects.access import Role, department_names_of, role_of, set_memberships, set_role
 from projects.formats import decode_japanese_csv
-from projects.models import Department, Membership, StaffProfile
-from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
-from reviews.sheets.workbook.normalize import normalize_name
+from projects.models import Department, StaffProfile
+from projects.text import normalize_name
 
-ROLES = {"担当課職員": "staff", "職員": "staff", "審査担当": "reviewer", "企画課審査担当": "reviewer",
-         "審査担当者": "reviewer", "管理者": "admin", "システム管理者": "admin"}
-ROLE_LABELS = {"staff": "担当課職員", "reviewer": "審査担当", "admin": "管理者"}
+# What the 役割 column may say: each role's own label (projects.access.Role) and the usual variants.
+ROLES = {
+    **{role.label: role for role in Role},
+    "職員": Role.STAFF, "企画課審査担当": Role.REVIEWER, "審査担当者": Role.REVIEWER, "システム管理者": Role.ADMIN,
+}
 COLUMNS = ("氏名", "ログイン名", "部署", "役割")
 LOGIN_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
@@ -33,7 +35,7 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  #
 class PersonPlan:
     login: str
     name: str
-    role: str
+    role: Role
     departments: list[str]
     email: str = ""
     exists: bool = False
@@ -91,7 +93,7 @@ def parse(data: bytes) -> StaffImport:
             problems.append(f"部署「{department}」は登録されていません（綴りを確認するか、先に部署を登録してください）")
         elif department:
             department = departments[normalize_name(department)].name
-        if not department and role == "staff":
+        if not department and role == Role.STAFF:
             problems.append("担当課職員には部署が必要です")
         if problems:
             result.errors.append(f"{number}行目: " + "。".join(problems) + "。")
@@ -113,16 +115,15 @@ def _plan_person(person: PersonPlan) -> PersonPlan:
     User = get_user_model()
     user = User.objects.filter(username=person.login).first()
     if user is None:
-        person.changes.append(f"新しい職員（{ROLE_LABELS[person.role]}、{'、'.join(person.departments) or '部署なし'}）")
+        person.changes.append(f"新しい職員（{person.role.label}、{'、'.join(person.departments) or '部署なし'}）")
         return person
     person.exists = True
-    current = sorted(Membership.objects.filter(user=user).values_list("department__name", flat=True))
+    current = department_names_of(user)
     if sorted(person.departments) != current:
         person.changes.append(f"所属: {'、'.join(current) or 'なし'} → {'、'.join(person.departments) or 'なし'}")
-    current_role = "admin" if user.is_superuser else (
-        "reviewer" if user.groups.filter(name=REVIEWER_GROUP).exists() else "staff")
+    current_role = role_of(user)
     if current_role != person.role:
-        person.changes.append(f"役割: {ROLE_LABELS[current_role]} → {ROLE_LABELS[person.role]}")
+        person.changes.append(f"役割: {current_role.label} → {person.role.label}")
     if normalize_name(f"{user.last_name}{user.first_name}") != normalize_name(person.name):
         person.changes.append(f"氏名: {user.last_name} {user.first_name} → {person.name}")
     if not user.is_active:
@@ -134,7 +135,6 @@ def _plan_person(person: PersonPlan) -> PersonPlan:
 def apply(result: StaffImport) -> StaffImport:
     """Apply a checked import; new users get an initial password they must change at first sign-in."""
     User = get_user_model()
-    reviewers = ensure_reviewer_group()
     departments = {d.name: d for d in Department.objects.all()}
     for person in result.people:
         family, _, given = person.name.partition(" ") if " " in person.name else person.name.partition("\u3000")
@@ -147,19 +147,11 @@ def apply(result: StaffImport) -> StaffImport:
         if person.email:
             user.email = person.email
         user.is_active = True
-        user.is_superuser = person.role == "admin"
-        user.is_staff = person.role in ("admin", "reviewer")
         user.save()
+        set_role(user, person.role)
         if person.initial_password:
             StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
-        if person.role == "reviewer":
-            user.groups.add(reviewers)
-        else:
-            user.groups.remove(reviewers)
-        wanted = {departments[name].pk for name in person.departments}
-        Membership.objects.filter(user=user).exclude(department_id__in=wanted).delete()
-        for department_id in wanted - set(Membership.objects.filter(user=user).values_list("department_id", flat=True)):
-            Membership.objects.create(user=user, department_id=department_id)
+        set_memberships(user, [departments[name] for name in person.departments])
     result.applied = True
     return result
 

@@ -3,8 +3,8 @@ from django.urls import path
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from projects.access import is_administrator
 from projects.admin import FlatSheetAdminMixin
-from reviews.access import is_administrator
 from reviews.models import (
     DeadlineExtension,
     Entry,

@@ -1,4 +1,5 @@
-from reviews.access import is_reviewer, rounds_visible_to
+from projects.access import is_reviewer
+from reviews.access import rounds_visible_to
 from reviews.models import Notification, Round
 
 

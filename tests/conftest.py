@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from projects.access import REVIEWER_GROUP, ensure_reviewer_group
 from projects.models import Department, Membership
-from reviews.access import REVIEWER_GROUP, ensure_reviewer_group
 from reviews.demo.seed import create_demo_round, load_seed, read_seed
 from reviews.models import Round
 

@@ -5,8 +5,8 @@ from itertools import count
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from projects.access import REVIEWER_GROUP
 from projects.models import Department, Goal, Membership, Policy, Project, ProjectDepartment, Strategy
-from reviews.access import REVIEWER_GROUP
 from reviews.models import Entry, Round
 
 _numbers = count(1)

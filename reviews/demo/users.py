@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from projects.models import Department, Membership
-from reviews.access import ensure_reviewer_group
+from projects.access import Role, set_memberships, set_role
+from projects.models import Department
 
 DEMO_PASSWORD = "iruma-demo-2026"
 
@@ -20,6 +20,10 @@ class DemoUser:
     role: str
     reviewer: bool = False
     administrator: bool = False
+
+    @property
+    def role_value(self) -> Role:
+        return Role.ADMIN if self.administrator else Role.REVIEWER if self.reviewer else Role.STAFF
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -36,24 +40,16 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 def create_demo_users() -> list[tuple[DemoUser, bool]]:
     """Create each demo user that is missing; an existing user (and their password) is left alone."""
     User = get_user_model()
-    group = ensure_reviewer_group()
     results = []
     for demo in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=demo.username,
-            defaults={
-                "last_name": demo.last_name,
-                "first_name": demo.first_name,
-                "is_staff": demo.reviewer or demo.administrator,
-                "is_superuser": demo.administrator,
-            },
+            defaults={"last_name": demo.last_name, "first_name": demo.first_name},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            for name in demo.departments:
-                Membership.objects.get_or_create(user=user, department=Department.objects.get(name=name))
-            if demo.reviewer:
-                user.groups.add(group)
+            set_role(user, demo.role_value)
+            set_memberships(user, Department.objects.filter(name__in=demo.departments))
         results.append((demo, created))
     return results

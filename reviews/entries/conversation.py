@@ -7,9 +7,8 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from reviews.access import is_member_for, is_reviewer
+from projects.access import is_member_for, is_reviewer, reviewers
 from reviews.entries import notifications
-from reviews.entries.notifications import reviewers
 from reviews.models import TEXT_MAX_LENGTH, Entry, Event, Message, Round
 
 

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 
-from reviews.access import REVIEWER_GROUP
+from projects.access import project_members, reviewers
 from reviews.models import Entry, Notification, Round
 
 logger = logging.getLogger(__name__)
@@ -24,19 +24,6 @@ ACTION_TEXT = {
     "reopen": "「{project}」の承認が取り消され、差し戻されました",
     "message": "「{project}」に新しいメッセージがあります",
 }
-
-
-def department_members(entry: Entry) -> QuerySet:
-    """Everyone who works on the entry's project: members of its departments and of their parents."""
-    links = entry.project.project_departments.select_related("department")
-    department_ids = {link.department_id for link in links} | {
-        link.department.parent_id for link in links if link.department.parent_id
-    }
-    return get_user_model().objects.filter(is_active=True, memberships__department__in=department_ids).distinct()
-
-
-def reviewers() -> QuerySet:
-    return get_user_model().objects.filter(is_active=True, groups__name=REVIEWER_GROUP).distinct()
 
 
 def entry_url(entry: Entry) -> str:
@@ -76,7 +63,7 @@ def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> Non
         f"{entry.round.title}「{entry.project.name}」", text + "。",
         f"コメント: {comment}" if comment else "", f"確認はこちら: {entry_url(entry)}",
     ]))
-    notify(department_members(entry), entry=entry, text=text, body=body, exclude=by)
+    notify(project_members(entry.project), entry=entry, text=text, body=body, exclude=by)
 
 
 def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> None:
@@ -86,5 +73,5 @@ def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> N
     if entry.round.state == Round.State.PREPARING:
         users = set(reviewers())  # departments do not see a round before it opens
     else:
-        users = set(department_members(entry)) | (set() if from_reviewer else set(reviewers()))
+        users = set(project_members(entry.project)) | (set() if from_reviewer else set(reviewers()))
     notify(users, entry=entry, text=text, body=body, exclude=by)

@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reviews.access import get_entry_for, is_reviewer
+from projects.access import is_reviewer
+from reviews.access import get_entry_for
 from reviews.entries import conversation, workflow
 from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.models import Entry

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.access import is_member_for, is_reviewer
+from projects.access import Role, is_member_for, is_reviewer
 from reviews.entries import notifications
 from reviews.models import Entry, Event, Round
 from reviews.rounds.life import entry_deadline, has_open_extension
@@ -26,8 +26,6 @@ SUBMITTED = Entry.State.SUBMITTED
 RETURNED = Entry.State.RETURNED
 APPROVED = Entry.State.APPROVED
 
-DEPARTMENT = "department"
-REVIEWER = "reviewer"
 
 DEPARTMENT_TEXT_FIELDS = ("status", "implementation", "evaluation", "future_policy")
 REQUIRED_FIELDS = DEPARTMENT_TEXT_FIELDS
@@ -53,14 +51,14 @@ RULES: dict[str, Rule] = {
     rule.action: rule
     for rule in (
         # action      verb                  from                           to          who
-        Rule("save", "下書き保存する", frozenset({DRAFT, RETURNED}), None, DEPARTMENT),
-        Rule("submit", "提出する", frozenset({DRAFT, RETURNED}), SUBMITTED, DEPARTMENT),
-        Rule("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), DRAFT, DEPARTMENT),
-        Rule("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, REVIEWER, needs_comment=True),
-        Rule("approve", "承認する", frozenset({SUBMITTED}), APPROVED, REVIEWER),
-        Rule("reopen", "承認を取り消して差し戻す", frozenset({APPROVED}), RETURNED, REVIEWER, needs_comment=True),
-        Rule("correct", "企画課として修正する", frozenset({SUBMITTED}), None, REVIEWER),
-        Rule("memo", "メモを保存する", frozenset({DRAFT, SUBMITTED, RETURNED, APPROVED}), None, REVIEWER),
+        Rule("save", "下書き保存する", frozenset({DRAFT, RETURNED}), None, Role.STAFF),
+        Rule("submit", "提出する", frozenset({DRAFT, RETURNED}), SUBMITTED, Role.STAFF),
+        Rule("withdraw", "提出を取り下げる", frozenset({SUBMITTED}), DRAFT, Role.STAFF),
+        Rule("return", "差し戻す", frozenset({SUBMITTED}), RETURNED, Role.REVIEWER, needs_comment=True),
+        Rule("approve", "承認する", frozenset({SUBMITTED}), APPROVED, Role.REVIEWER),
+        Rule("reopen", "承認を取り消して差し戻す", frozenset({APPROVED}), RETURNED, Role.REVIEWER, needs_comment=True),
+        Rule("correct", "企画課として修正する", frozenset({SUBMITTED}), None, Role.REVIEWER),
+        Rule("memo", "メモを保存する", frozenset({DRAFT, SUBMITTED, RETURNED, APPROVED}), None, Role.REVIEWER),
     )
 }
 TRANSITION_ACTIONS = ("submit", "withdraw", "return", "approve", "reopen")
@@ -109,7 +107,7 @@ def round_allows(rule: Rule, entry: Entry) -> bool:
     if state == Round.State.OPEN:
         return True
     if state == Round.State.CLOSED:
-        if rule.actor == REVIEWER:
+        if rule.actor == Role.REVIEWER:
             return True  # review goes on after the deadline
         if rule.action not in ("save", "submit"):
             return False
@@ -123,9 +121,9 @@ def check(action: str, entry: Entry, user) -> Rule:
     """Raise PermissionDenied if the user's role may not take ``action`` on ``entry``, or
     WorkflowError if the entry's or the round's state does not allow it; return the rule."""
     rule = RULES[action]
-    if rule.actor == DEPARTMENT and not is_member_for(user, entry.project):
+    if rule.actor == Role.STAFF and not is_member_for(user, entry.project):
         raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
-    if rule.actor == REVIEWER and not is_reviewer(user):
+    if rule.actor == Role.REVIEWER and not is_reviewer(user):
         raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
     if action == "approve" and wrote_text_under_review(entry, user):
         raise PermissionDenied("自分が記載した内容は承認できません。別の審査担当者に承認を依頼してください。")

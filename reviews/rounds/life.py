@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from projects.access import is_reviewer, project_department_ids
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
-from reviews.access import is_reviewer
 from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
 
 PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
@@ -121,21 +121,14 @@ def deadline_for(round_: Round, department_ids: set[int]) -> date | None:
     return max(candidates) if candidates else None
 
 
-def _entry_department_ids(entry: Entry) -> set[int]:
-    """The entry's departments and their parents: an extension for any of them applies."""
-    links = entry.project.project_departments.all()
-    return {link.department_id for link in links} | {
-        link.department.parent_id for link in links if link.department.parent_id
-    }
-
-
 def entry_deadline(entry: Entry) -> date | None:
-    return deadline_for(entry.round, _entry_department_ids(entry))
+    # An extension for any of the entry's departments or their parents applies.
+    return deadline_for(entry.round, project_department_ids(entry.project))
 
 
 def has_open_extension(entry: Entry, today: date | None = None) -> bool:
     """Whether one of the entry's departments has an extension that has not run out yet."""
-    ids = _entry_department_ids(entry)
+    ids = project_department_ids(entry.project)
     today = today or timezone.localdate()
     return any(e.department_id in ids and e.deadline >= today for e in entry.round.extensions.all())
 

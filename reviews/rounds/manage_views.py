@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from projects.access import is_reviewer
 from projects.models import Department, Goal, Project
-from reviews.access import entries_visible_to, get_round_for, is_reviewer
+from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
 from reviews.models import Entry, Round
 from reviews.rounds import life as rounds

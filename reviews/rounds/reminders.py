@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
+from projects.access import department_members
 from projects.models import Department
 from reviews.entries.notifications import entry_url
 from reviews.models import Entry, Notification, ReminderLog, Round
@@ -30,12 +30,6 @@ class Sent:
     late: bool
     recipients: int
     entries: int
-
-
-def members(department: Department):
-    """Members of the department and, for a sub-unit, of its parent (they work on it too)."""
-    ids = [department.pk] + ([department.parent_id] if department.parent_id else [])
-    return get_user_model().objects.filter(is_active=True, memberships__department__in=ids).distinct()
 
 
 def send_reminders(today: date, days_before: int) -> list[Sent]:
@@ -76,7 +70,7 @@ def _collect(sent: list[Sent], item: Sent | None) -> None:
 def _send(round_: Round, department: Department, entries: list[Entry], today: date, late: bool) -> Sent | None:
     """Log and send one department's reminder together: if the mail cannot be sent, the log is
     rolled back so that the next run tries again, and the other departments still get theirs."""
-    users = list(members(department))
+    users = list(department_members(department))
     deadline = min(entry_deadline(e) for e in entries)
     if late:
         subject = f"[実施事業評価] {department.name}: 提出期限（{deadline:%m月%d日}）を過ぎた評価があります"

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from projects.access import is_reviewer, sees_everything
 from projects.models import Department, Goal
-from reviews.access import entries_visible_to, get_round_for, is_reviewer, rounds_visible_to, sees_everything
+from reviews.access import entries_visible_to, get_round_for, rounds_visible_to
 from reviews.models import Entry, Event, Notification, Round
 from reviews.rounds.forms import EntryFilterForm
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from reviews.access import is_administrator
+from projects.access import is_administrator
 from reviews.models import Round
 from reviews.sheets import uploads as sheet_uploads
 from reviews.sheets.export import sheet_download_response

@@ -7,6 +7,7 @@ from django.db.models import F
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
 
+from projects.access import with_sub_units
 from projects.models import Department, Project, ProjectDepartment
 from reviews.models import Entry, Round
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
@@ -16,18 +17,14 @@ from reviews.sheets.workbook.writer import write_sheet
 SHEET_TITLE_SUFFIX = " 実施事業評価等入力表"
 
 
-def department_with_sub_units(department: Department) -> list[Department]:
-    """A department's sheet holds its sub-units' projects too (their members work on them)."""
-    return [department, *department.children.all()]
-
-
 def round_entries(round_: Round, department: Department | None = None):
     """The round's entries (or a department's, its sub-units' included), in the sheet's order."""
     entries = Entry.objects.filter(round=round_).order_by(
         "project__policy__goal__number", "project__policy__order", "project__order"
     )
     if department is not None:
-        entries = entries.filter(project__departments__in=department_with_sub_units(department)).distinct()
+        # A department's sheet holds its sub-units' projects too (their members work on them).
+        entries = entries.filter(project__departments__in=with_sub_units(department)).distinct()
     return entries
 
 

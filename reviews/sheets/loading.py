@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from projects.access import with_sub_units
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from reviews.entries import workflow
 from reviews.models import Entry, Event, Round
-from reviews.sheets.export import SHEET_TITLE_SUFFIX, department_with_sub_units
+from reviews.sheets.export import SHEET_TITLE_SUFFIX
 from reviews.sheets.workbook.document import SheetDocument, SheetProject
 from reviews.sheets.workbook.layout import DEFAULT_TITLE
 from reviews.sheets.workbook.normalize import clean_text, normalize_name
@@ -311,7 +312,7 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
         (e.project.policy.goal.number, normalize_name(e.project.policy.title), normalize_name(e.project.name)): e
         for e in entries
     }
-    department_ids = {d.pk for d in department_with_sub_units(department)} if department else None
+    department_ids = {d.pk for d in with_sub_units(department)} if department else None
     seen: dict[int, int | None] = {}
 
     for goal in doc.goals:

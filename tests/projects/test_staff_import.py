@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from projects import staff_import
+from projects.access import is_reviewer
 from projects.models import Membership, StaffProfile
-from reviews.access import entries_visible_to, is_reviewer
+from reviews.access import entries_visible_to
 from reviews.entries import workflow
 from reviews.models import Entry
 from tests.factories import FILLED

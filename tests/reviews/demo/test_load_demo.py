@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from projects.access import departments_of, is_administrator, is_reviewer
 from projects.models import Project
-from reviews.access import departments_of, is_administrator, is_reviewer
 from reviews.demo.users import DEMO_PASSWORD
 from reviews.models import Entry, Event, Round
 
