@@ -1,6 +1,6 @@
 from projects.access import is_reviewer
-from reviews.access import rounds_visible_to
-from reviews.models import Notification, Round
+from reviews.models import Notification
+from reviews.rounds.lists import current_round
 
 
 def navigation(request) -> dict:
@@ -8,9 +8,7 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    current = (
-        rounds_visible_to(user).filter(state__in=[Round.State.OPEN, Round.State.CLOSED]).order_by("-fiscal_year").first()
-    )
+    current = current_round(user)
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     return {
         "nav_round": current,

@@ -1,6 +1,8 @@
 """Evaluation rounds, their yearly entries (one per project) and the entries' events.
 
-An entry's state changes only through reviews.entries.workflow; nothing else assigns it.
+An entry changes state only through reviews.entries.workflow; an entry is *created* in a state by
+reviews.rounds.life (draft) or by loading a sheet (approved, for a past round). A round's state
+changes only through reviews.rounds.life. Forms and the admin never assign either.
 """
 
 from django.conf import settings
@@ -13,8 +15,8 @@ from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Project, Strategy
-
-TEXT_MAX_LENGTH = 1000
+from reviews import fields
+from reviews.fields import TEXT_MAX_LENGTH
 
 
 class Round(models.Model):
@@ -25,6 +27,9 @@ class Round(models.Model):
         OPEN = "open", "受付中"
         CLOSED = "closed", "締切済"
         PUBLISHED = "published", "公表済"
+
+    # Rounds people are working in: departments enter (open) or finish returned entries (closed).
+    ACTIVE_STATES = (State.OPEN, State.CLOSED)
 
     strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="rounds")
     fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
@@ -77,15 +82,16 @@ class Entry(models.Model):
         RETURNED = "returned", "差戻し"
         APPROVED = "approved", "承認済"
 
+    # Entries still with their department: to write, or to rework after a return.
+    UNFINISHED_STATES = (State.DRAFT, State.RETURNED)
+
     round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="entries")
     project = models.ForeignKey(Project, verbose_name="事業", on_delete=models.PROTECT, related_name="entries")
-    status = models.CharField("実施状況", max_length=1, choices=Status.choices, blank=True)
-    implementation = models.TextField("実施内容", max_length=TEXT_MAX_LENGTH, blank=True)
-    evaluation = models.TextField(
-        "担当課による実施内容に対する評価、今後実施する上での課題等", max_length=TEXT_MAX_LENGTH, blank=True
-    )
-    future_policy = models.TextField("担当課の今後の方針", max_length=TEXT_MAX_LENGTH, blank=True)
-    memo = models.TextField("メモ（企画課内部用）", max_length=TEXT_MAX_LENGTH, blank=True)
+    status = models.CharField(fields.STATUS.label, max_length=1, choices=Status.choices, blank=True)
+    implementation = models.TextField(fields.IMPLEMENTATION.label, max_length=TEXT_MAX_LENGTH, blank=True)
+    evaluation = models.TextField(fields.EVALUATION.label, max_length=TEXT_MAX_LENGTH, blank=True)
+    future_policy = models.TextField(fields.FUTURE_POLICY.label, max_length=TEXT_MAX_LENGTH, blank=True)
+    memo = models.TextField(fields.MEMO.label, max_length=TEXT_MAX_LENGTH, blank=True)
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField("版", default=1, help_text="同時編集で内容が失われないよう、保存のたびに増えます。")
     text_author = models.ForeignKey(
@@ -139,6 +145,10 @@ class Entry(models.Model):
     def is_locked(self) -> bool:
         """Approved entries and published rounds are read-only for everyone."""
         return self.state == self.State.APPROVED or self.round.state == Round.State.PUBLISHED
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.state in self.UNFINISHED_STATES
 
 
 class AppendOnly(models.Model):

@@ -6,6 +6,7 @@ from import_export import fields, resources
 
 from projects.fiscal_year import format_fiscal_year
 from projects.models import person_name
+from reviews import fields as entry_fields
 from reviews.models import Entry
 
 
@@ -15,15 +16,13 @@ class EntryExportResource(resources.ModelResource):
     policy = fields.Field(column_name="基本施策", attribute="project__policy__title")
     project = fields.Field(column_name="事業名", attribute="project__name")
     category = fields.Field(column_name="継続/新規")
-    status = fields.Field(column_name="実施状況", attribute="status")
-    implementation = fields.Field(column_name="実施内容", attribute="implementation")
-    evaluation = fields.Field(
-        column_name="担当課による実施内容に対する評価、今後実施する上での課題等", attribute="evaluation"
-    )
-    future_policy = fields.Field(column_name="担当課の今後の方針", attribute="future_policy")
+    status = fields.Field(column_name=entry_fields.STATUS.label, attribute="status")
+    implementation = fields.Field(column_name=entry_fields.IMPLEMENTATION.label, attribute="implementation")
+    evaluation = fields.Field(column_name=entry_fields.EVALUATION.label, attribute="evaluation")
+    future_policy = fields.Field(column_name=entry_fields.FUTURE_POLICY.label, attribute="future_policy")
     departments = fields.Field(column_name="担当課")
     state = fields.Field(column_name="状態")
-    memo = fields.Field(column_name="メモ（企画課内部用）", attribute="memo")
+    memo = fields.Field(column_name=entry_fields.MEMO.label, attribute="memo")
     updated_by = fields.Field(column_name="最終更新者")
     updated_at = fields.Field(column_name="最終更新日時")
 

@@ -9,7 +9,8 @@ from django.db import transaction
 
 from projects.access import is_member_for, is_reviewer, reviewers
 from reviews.entries import notifications
-from reviews.models import TEXT_MAX_LENGTH, Entry, Event, Message, Round
+from reviews.fields import TEXT_MAX_LENGTH
+from reviews.models import Entry, Event, Message, Round
 
 
 class ConversationError(Exception):

@@ -2,17 +2,14 @@
 
 from django import forms
 
-from reviews.models import TEXT_MAX_LENGTH, Entry
-
-
-def normalise_text(value: str) -> str:
-    """Line breaks as \\n and no trailing blanks, so the same words compare equal everywhere."""
-    return "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")).strip()
+from projects.text import normalize_text
+from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS, TEXT_MAX_LENGTH
+from reviews.models import Entry
 
 
 def _text_field(name: str) -> forms.CharField:
     return forms.CharField(
-        label=Entry._meta.get_field(name).verbose_name,
+        label=FIELDS[name].label,
         required=False,  # a draft may be saved half-written; submitting checks for empty fields
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 8, "maxlength": TEXT_MAX_LENGTH, "data-counter": "true"}),
@@ -23,11 +20,9 @@ def _text_field(name: str) -> forms.CharField:
 class EntryForm(forms.Form):
     """The department's letter and three texts, and the version the person started from."""
 
-    TEXT_FIELDS = ("implementation", "evaluation", "future_policy")
-
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(
-        label="実施状況",
+        label=FIELDS["status"].label,
         choices=Entry.Status.choices,
         widget=forms.RadioSelect,
         required=False,  # chosen by submission time at the latest
@@ -44,23 +39,23 @@ class EntryForm(forms.Form):
 
     @classmethod
     def for_entry(cls, entry: Entry, data=None) -> "EntryForm":
-        initial = {name: getattr(entry, name) for name in ("status", *cls.TEXT_FIELDS)}
+        initial = {name: getattr(entry, name) for name in DEPARTMENT_FIELDS}
         initial["version"] = entry.version
         return cls(data, initial=initial, implementation_heading=entry.round.implementation_heading)
 
     def clean(self):
         cleaned = super().clean()
-        for name in self.TEXT_FIELDS:
+        for name in DEPARTMENT_TEXTS:
             if isinstance(cleaned.get(name), str):
-                cleaned[name] = normalise_text(cleaned[name])
+                cleaned[name] = normalize_text(cleaned[name])
         return cleaned
 
     def texts(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(name) or "" for name in ("status", *self.TEXT_FIELDS)}
+        return {name: self.cleaned_data.get(name) or "" for name in DEPARTMENT_FIELDS}
 
     def text_fields(self) -> list:
         """The three text areas, in the sheet's column order (for the template)."""
-        return [self[name] for name in self.TEXT_FIELDS]
+        return [self[name] for name in DEPARTMENT_TEXTS]
 
 
 class CommentForm(forms.Form):
@@ -75,7 +70,7 @@ class CommentForm(forms.Form):
     )
 
     def clean_comment(self) -> str:
-        return normalise_text(self.cleaned_data["comment"])
+        return normalize_text(self.cleaned_data["comment"])
 
 
 class MemoForm(forms.Form):
@@ -88,4 +83,4 @@ class MemoForm(forms.Form):
     )
 
     def clean_memo(self) -> str:
-        return normalise_text(self.cleaned_data["memo"])
+        return normalize_text(self.cleaned_data["memo"])

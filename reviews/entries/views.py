@@ -11,6 +11,9 @@ from projects.access import is_reviewer
 from reviews.access import get_entry_for
 from reviews.entries import conversation, workflow
 from reviews.entries.forms import CommentForm, EntryForm, MemoForm
+from reviews.entries.guidance import guidance
+from reviews.fields import DEPARTMENT_FIELDS, FIELDS
+from reviews.fields import labels as field_labels
 from reviews.models import Entry
 
 SUCCESS_MESSAGES = {
@@ -30,9 +33,9 @@ def _history(entry: Entry, *, include_memo: bool) -> list[dict]:
     the planning division, so its changes are shown to reviewers only."""
     records = list(entry.history.select_related("history_user").order_by("-history_date", "-history_id"))
     changes = []
-    fields = (*workflow.DEPARTMENT_TEXT_FIELDS, "memo") if include_memo else workflow.DEPARTMENT_TEXT_FIELDS
-    labels = {name: Entry._meta.get_field(name).verbose_name for name in fields}
-    labels["implementation"] = entry.round.implementation_heading
+    names = (*DEPARTMENT_FIELDS, "memo") if include_memo else DEPARTMENT_FIELDS
+    all_labels = field_labels(entry.round.implementation_heading)
+    labels = {name: all_labels[name] for name in names}
     for newer, older in zip(records, records[1:], strict=False):
         delta = newer.diff_against(older, included_fields=list(labels))
         order = list(labels)  # simple-history diffs a set of names: show them in the sheet's order
@@ -44,9 +47,18 @@ def _history(entry: Entry, *, include_memo: bool) -> list[dict]:
     return changes
 
 
+def _change_rows(changes: workflow.SubmissionChanges | None, heading: str) -> list[tuple[str, str, str]]:
+    """(label, previous submission, this submission) for each field that changed between them."""
+    if changes is None:
+        return []
+    return [(heading if name == "implementation" else FIELDS[name].short_label,
+             changes.previous.get(name, ""), changes.current[name]) for name in changes.changed]
+
+
 def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
                  conflict: Entry | None = None, warnings: list[str] | None = None) -> HttpResponse:
     user = request.user
+    changes = workflow.changes_since_previous_submission(entry)
     actions = {rule.action: rule for rule in workflow.available_actions(entry, user)}
     editable = "save" in actions or "correct" in actions
     if form is None and editable:
@@ -60,12 +72,14 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "departments": entry.project.ordered_departments(),
             "form": form,
             "actions": actions,
+            "guidance": guidance(entry, actions),
             "transitions": [actions[a] for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"],
             "comment_form": CommentForm(initial={"version": entry.version}),
             "memo_form": MemoForm(initial={"version": entry.version, "memo": entry.memo}) if "memo" in actions else None,
             "show_memo": is_reviewer(user),
             "previous": workflow.previous_entry(entry),
-            "changes": workflow.changes_since_previous_submission(entry),
+            "changes": changes,
+            "change_rows": _change_rows(changes, entry.round.implementation_heading),
             "events": entry.events.select_related("actor"),
             "history": _history(entry, include_memo=is_reviewer(user)),
             "conversation": conversation.conversation(entry),
@@ -73,6 +87,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "conflict": conflict,
             "warnings": warnings,
             "status_legend": Entry.Status.choices,
+            "labels": field_labels(entry.round.implementation_heading),
         },
         status=status,
     )

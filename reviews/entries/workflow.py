@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from projects.access import Role, is_member_for, is_reviewer
 from reviews.entries import notifications
+from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
 from reviews.models import Entry, Event, Round
 from reviews.rounds.life import entry_deadline, has_open_extension
 
@@ -27,8 +28,6 @@ RETURNED = Entry.State.RETURNED
 APPROVED = Entry.State.APPROVED
 
 
-DEPARTMENT_TEXT_FIELDS = ("status", "implementation", "evaluation", "future_policy")
-REQUIRED_FIELDS = DEPARTMENT_TEXT_FIELDS
 
 # Phrases that say a project was not carried out, expected in the text of a status D entry.
 NOT_CARRIED_OUT_PHRASES = (
@@ -164,7 +163,7 @@ def wrote_text_under_review(entry: Entry, user) -> bool:
     for record in records:
         if record.history_user_id == user.pk and (since is None or record.history_date > since):
             if any(getattr(record, name) != (getattr(previous, name) if previous else "")
-                   for name in DEPARTMENT_TEXT_FIELDS):
+                   for name in DEPARTMENT_FIELDS):
                 return True
         previous = record
     return False
@@ -196,9 +195,9 @@ def previous_entry(entry: Entry) -> Entry | None:
 
 def submission_errors(entry: Entry) -> dict[str, str]:
     errors = {}
-    for name in REQUIRED_FIELDS:
+    for name in DEPARTMENT_FIELDS:  # all required to submit
         if not str(getattr(entry, name) or "").strip():
-            label = "実施状況（A〜D）" if name == "status" else Entry._meta.get_field(name).verbose_name
+            label = "実施状況（A〜D）" if name == "status" else FIELDS[name].label
             errors[name] = f"「{label}」を入力してください。"
     return errors
 
@@ -213,10 +212,10 @@ def submission_warnings(entry: Entry) -> list[str]:
         )
     last = previous_entry(entry)
     if last is not None:
-        for name in ("implementation", "evaluation", "future_policy"):
+        for name in DEPARTMENT_TEXTS:
             text = getattr(entry, name).strip()
             if text and text == getattr(last, name).strip():
-                label = Entry._meta.get_field(name).verbose_name
+                label = FIELDS[name].label
                 warnings.append(f"「{label}」が前回（{last.round.fiscal_year_label}）と同じです。今年度の内容に更新してください。")
     return warnings
 
@@ -262,7 +261,7 @@ def _transition(action: str, entry: Entry, *, by, version: int | None, comment: 
 
 
 def text_snapshot(entry: Entry) -> dict[str, str]:
-    return {name: getattr(entry, name) for name in DEPARTMENT_TEXT_FIELDS}
+    return {name: getattr(entry, name) for name in DEPARTMENT_FIELDS}
 
 
 @transaction.atomic
@@ -282,7 +281,7 @@ def correct(entry: Entry, *, by, version: int, **texts: str) -> Entry:
 def _update_texts(action: str, entry: Entry, *, by, version: int, texts: dict[str, str]) -> Entry:
     locked = _lock(entry, version)
     check(action, locked, by)
-    unknown = set(texts) - set(DEPARTMENT_TEXT_FIELDS)
+    unknown = set(texts) - set(DEPARTMENT_FIELDS)
     if unknown:
         raise ValueError(f"unknown entry fields: {sorted(unknown)}")
     changed = [name for name, value in texts.items() if getattr(locked, name) != value]
@@ -351,13 +350,18 @@ def reopen(entry: Entry, *, by, version: int, comment: str) -> Entry:
 # What an uploaded sheet may change (domain.md, "What an upload may change"). A department's
 # sheet changes its own draft and returned entries while the round lets it edit; the planning
 # division's sheet changes any entry not yet approved, and memos. Neither changes a state.
+def accepts_uploads(round_: Round) -> bool:
+    """Sheets may be uploaded to any round until it is published (what a row may change is below)."""
+    return round_.state != Round.State.PUBLISHED
+
+
 def upload_refusal(entry: Entry, *, department_ids: set[int] | None, texts_changed: bool) -> str | None:
     """Why an upload may not change ``entry`` (a Japanese message naming the reason), or None.
 
     ``department_ids`` is the uploading department with its sub-units, or None for the planning
     division. ``texts_changed`` says whether the department's texts change (not only the memo).
     """
-    if entry.round.state == Round.State.PUBLISHED:
+    if not accepts_uploads(entry.round):
         return "公表済みの評価回は変更できません。"
     if department_ids is not None:
         if not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
@@ -416,5 +420,5 @@ def changes_since_previous_submission(entry: Entry) -> SubmissionChanges | None:
         return None
     current = text_snapshot(entry)
     previous = snapshots[1]
-    changed = [name for name in DEPARTMENT_TEXT_FIELDS if previous.get(name, "") != current[name]]
+    changed = [name for name in DEPARTMENT_FIELDS if previous.get(name, "") != current[name]]
     return SubmissionChanges(previous=previous, current=current, changed=changed)

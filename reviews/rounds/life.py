@@ -58,6 +58,20 @@ def available_round_actions(round_: Round) -> list[RoundRule]:
     return [rule for rule in ROUND_RULES.values() if round_.state in rule.sources]
 
 
+# What else a round's state allows: the management page offers exactly these, and the functions
+# below refuse the rest.
+def may_add_projects(round_: Round) -> bool:
+    return round_.state == PREPARING
+
+
+def may_set_deadline(round_: Round) -> bool:
+    return round_.state != PUBLISHED
+
+
+def may_extend_deadline(round_: Round) -> bool:
+    return round_.state in Round.ACTIVE_STATES
+
+
 @transaction.atomic
 def change_state(round_: Round, action: str, *, by, comment: str = "", system: bool = False) -> Round:
     """Open, close, reopen or publish a round. Opening needs a deadline; publishing needs every
@@ -88,7 +102,7 @@ def set_deadline(round_: Round, deadline: date, *, by, system: bool = False) -> 
     """Set the round's deadline (for every department without an extension)."""
     _check_manager(by, system)
     locked = _lock(round_)
-    if locked.state == PUBLISHED:
+    if not may_set_deadline(locked):
         raise RoundError("公表済みの評価回の期限は変更できません。")
     locked.deadline = deadline
     locked.save(update_fields=["deadline", "updated_at"])
@@ -102,7 +116,7 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     """Give one department a later deadline; it may then submit in an open round until then."""
     _check_manager(by, system)
     locked = _lock(round_)
-    if locked.state not in (OPEN, CLOSED):
+    if not may_extend_deadline(locked):
         raise RoundError("期限の延長は、受付中か締切済の評価回でだけできます。")
     if locked.deadline and deadline <= locked.deadline:
         raise RoundError(f"延長後の期限は、評価回の提出期限（{locked.deadline:%Y年%m月%d日}）より後の日にしてください。")
@@ -173,7 +187,7 @@ def add_projects(round_: Round, *, by) -> int:
     """While a round is in preparation, give projects added since (in the admin) their entries."""
     _check_manager(by, system=False)
     locked = _lock(round_)
-    if locked.state != PREPARING:
+    if not may_add_projects(locked):
         raise RoundError("事業を追加できるのは、準備中の評価回だけです。")
     return add_missing_entries(locked, by=by)
 

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
-from projects.models import Department, Goal, Project
+from projects.models import Department, Project
 from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
 from reviews.models import Entry, Round
 from reviews.rounds import life as rounds
+from reviews.rounds import progress as progress_of
 from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm
 
 ROUND_MESSAGES = {
@@ -75,6 +76,9 @@ def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/rounds/round_manage.html", {
         "round": round_,
         "actions": rounds.available_round_actions(round_),
+        "may_add_projects": rounds.may_add_projects(round_),
+        "may_set_deadline": rounds.may_set_deadline(round_),
+        "may_extend_deadline": rounds.may_extend_deadline(round_),
         "deadline_form": DeadlineForm(initial={"deadline": round_.deadline}),
         "extension_form": ExtensionForm(departments=departments),
         "extensions": round_.extensions.select_related("department", "granted_by").order_by("department__name"),
@@ -152,44 +156,10 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
     today = timezone.localdate()
-    entries = (
-        Entry.objects.filter(round=round_)
-        .select_related("round")
-        .prefetch_related("project__project_departments__department", "round__extensions")
-    )
-    rows: dict[int, dict] = {}
-    for entry in entries:
-        deadline = rounds.entry_deadline(entry)
-        for department in entry.project.ordered_departments():
-            row = rows.setdefault(department.pk, {
-                "id": department.pk, "name": department.name, "total": 0, "deadline": deadline, "late": False,
-                "last_worked": None, **{state: 0 for state in Entry.State.values},
-            })
-            row["total"] += 1
-            row[entry.state] += 1
-            if deadline and (row["deadline"] is None or deadline > row["deadline"]):
-                row["deadline"] = deadline
-            unfinished = entry.state in (Entry.State.DRAFT, Entry.State.RETURNED)
-            if unfinished and deadline and today > deadline and round_.state == Round.State.OPEN:
-                row["late"] = True
-            if entry.updated_by_id and (row["last_worked"] is None or entry.updated_at > row["last_worked"]):
-                row["last_worked"] = entry.updated_at
-    departments = sorted(rows.values(), key=lambda row: row["name"])
-    for row in departments:
-        row["unfinished"] = row[Entry.State.DRAFT] + row[Entry.State.RETURNED]
-    goals = (
-        Goal.objects.filter(strategy=round_.strategy)
-        .annotate(**{
-            letter: Count("policies__projects__entries", filter=Q(
-                policies__projects__entries__round=round_,
-                policies__projects__entries__state=Entry.State.APPROVED,
-                policies__projects__entries__status=letter))
-            for letter in "ABCD"
-        })
-        .order_by("number")
-    )
-    return render(request, "reviews/rounds/progress.html",
-                  {"round": round_, "departments": departments, "goals": goals, "today": today})
+    return render(request, "reviews/rounds/progress.html", {
+        "round": round_, "departments": progress_of.department_progress(round_, today),
+        "goals": progress_of.letters_by_goal(round_), "today": today,
+    })
 
 
 @login_required

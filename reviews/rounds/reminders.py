@@ -20,9 +20,6 @@ from reviews.rounds.life import entry_deadline
 
 logger = logging.getLogger(__name__)
 
-UNFINISHED = (Entry.State.DRAFT, Entry.State.RETURNED)
-
-
 @dataclass
 class Sent:
     round: Round
@@ -39,7 +36,7 @@ def send_reminders(today: date, days_before: int) -> list[Sent]:
     sent: list[Sent] = []
     for round_ in Round.objects.filter(state=Round.State.OPEN, deadline__isnull=False):
         unfinished = (
-            Entry.objects.filter(round=round_, state__in=UNFINISHED)
+            Entry.objects.filter(round=round_, state__in=Entry.UNFINISHED_STATES)
             .select_related("round", "project")
             .prefetch_related("project__project_departments__department", "round__extensions")
         )

@@ -14,29 +14,17 @@ from simple_history.utils import bulk_create_with_history
 from projects.access import with_sub_units
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
+from projects.text import normalize_name, normalize_text
 from reviews.entries import workflow
+from reviews.fields import DEPARTMENT_TEXTS, FIELDS
 from reviews.models import Entry, Event, Round
 from reviews.sheets.export import SHEET_TITLE_SUFFIX
 from reviews.sheets.workbook.document import SheetDocument, SheetProject
 from reviews.sheets.workbook.layout import DEFAULT_TITLE
-from reviews.sheets.workbook.normalize import clean_text, normalize_name
 from reviews.sheets.workbook.reader import SheetError
 
 CATEGORY_BY_LABEL = {label: value for value, label in Project.Category.choices}
 CATEGORY_LABELS = dict(Project.Category.choices)
-TEXT_FIELDS = ("implementation", "evaluation", "future_policy")
-FIELD_LABELS = {
-    "status": "実施状況",
-    "implementation": "実施内容",
-    "evaluation": "評価・課題等",
-    "future_policy": "今後の方針",
-    "memo": "メモ",
-    "description": "事業内容",
-    "category": "継続/新規",
-    "departments": "担当課",
-}
-COLUMN_OF = {"status": "C", "implementation": "E", "evaluation": "F", "future_policy": "G", "memo": "I",
-             "description": "D", "category": "C", "departments": "H", "name": "C"}
 
 
 @dataclass
@@ -95,7 +83,7 @@ class _ProjectFacts:
 def _project_facts_warnings(doc: SheetDocument, sheet: SheetProject, project: _ProjectFacts) -> list[SheetError]:
     """Differences in what belongs to the project (not the entry): reported, never applied."""
     warnings = []
-    if clean_text(sheet.description) != clean_text(project.description):
+    if normalize_text(sheet.description) != normalize_text(project.description):
         warnings.append(_error(doc, sheet.row, "D", f"事業「{project.name}」の事業内容が登録内容と異なります（取り込みません。変更は管理画面で行います）。"))
     if sheet.category and CATEGORY_BY_LABEL.get(sheet.category) != project.category:
         warnings.append(_error(doc, sheet.row, "C", f"事業「{project.name}」の継続/新規が登録内容（{CATEGORY_LABELS.get(project.category, project.category)}）と異なります（取り込みません）。"))
@@ -344,18 +332,18 @@ def _changed_on_screen_since(entry: Entry, version: int, fields: list[str]) -> l
     then = entry.history.filter(version=version).order_by("-history_id").first()
     if then is None:
         return fields  # no record of what the sheet was made from: treat every change as a conflict
-    return [name for name in fields if clean_text(getattr(then, name) or "") != clean_text(getattr(entry, name) or "")]
+    return [name for name in fields if normalize_text(getattr(then, name) or "") != normalize_text(getattr(entry, name) or "")]
 
 
 def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
               result: ImportResult) -> _RowUpdate | None:
-    texts = {"status": row.status, **{name: clean_text(getattr(row, name)) for name in TEXT_FIELDS}}
-    changed = {name: value for name, value in texts.items() if clean_text(getattr(entry, name)) != value}
+    texts = {"status": row.status, **{name: normalize_text(getattr(row, name)) for name in DEPARTMENT_TEXTS}}
+    changed = {name: value for name, value in texts.items() if normalize_text(getattr(entry, name)) != value}
     memo = None
     # The planning division's sheet carries memos; a department's never. A blank memo cell changes
     # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
-    if department_ids is None and clean_text(row.memo) and clean_text(entry.memo) != clean_text(row.memo):
-        memo = clean_text(row.memo)
+    if department_ids is None and normalize_text(row.memo) and normalize_text(entry.memo) != normalize_text(row.memo):
+        memo = normalize_text(row.memo)
     if department_ids is not None and not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
         result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None
@@ -367,7 +355,7 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
         if moved:
             sheet_values = {**changed, "memo": memo}
             both = "／".join(
-                f"{FIELD_LABELS[name]}: 画面「{getattr(entry, name) or '（空欄）'}」・入力表「{sheet_values[name] or '（空欄）'}」"
+                f"{FIELDS[name].short_label}: 画面「{getattr(entry, name) or '（空欄）'}」・入力表「{sheet_values[name] or '（空欄）'}」"
                 for name in moved
             )
             result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」は、この入力表を作った後に画面で変更されています（{both}）。両方を見比べ、最新の入力表をダウンロードし直して反映してから取り込んでください。"))
@@ -377,7 +365,7 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
         result.errors.append(_error(doc, row.row, "C", f"事業「{entry.project.name}」: {refusal}"))
         return None
     for name, value in changed.items():
-        result.changes.append(FieldChange(row.row, entry.project.name, FIELD_LABELS[name], getattr(entry, name), value))
+        result.changes.append(FieldChange(row.row, entry.project.name, FIELDS[name].short_label, getattr(entry, name), value))
     if memo is not None:
-        result.changes.append(FieldChange(row.row, entry.project.name, FIELD_LABELS["memo"], entry.memo, memo))
+        result.changes.append(FieldChange(row.row, entry.project.name, FIELDS["memo"].short_label, entry.memo, memo))
     return _RowUpdate(entry=entry, version=entry.version, texts=changed, memo=memo)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from reviews.access import get_round_for, may_use_city_sheet, may_use_sheet, sheet_departments_for
+from reviews.entries import workflow
 from reviews.models import SheetUpload
 from reviews.sheets import uploads as sheet_uploads
 from reviews.sheets.export import sheet_download_response
@@ -21,6 +22,7 @@ def _page(request, round_, *, upload_form=None, result=None, token=None, departm
         "download_form": DownloadForm(user=request.user, prefix="download"),
         "upload_form": upload_form or UploadForm(user=request.user, prefix="upload"),
         "result": result, "token": token, "chosen_department": department,
+        "accepts_uploads": workflow.accepts_uploads(round_),
         "uploads": SheetUpload.objects.filter(round=round_).select_related("uploaded_by", "department")[:20]
         if may_use_city_sheet(request.user) else
         SheetUpload.objects.filter(round=round_, department__in=sheet_departments_for(request.user))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
+from reviews import fields
+
 # --- document defaults -------------------------------------------------------------------------
 DEFAULT_TITLE = "入間市まち・ひと・しごと創生総合戦略 実施事業評価等入力表"
 DEFAULT_DOCUMENT_LABEL = "資料1"
@@ -47,7 +49,7 @@ class Column:
     limit: int | None = None  # characters allowed by the domain, None: only Excel's limit
 
 
-TEXT_LIMIT = 1000  # 事業内容, the three department texts and the memo (domain.md)
+TEXT_LIMIT = fields.TEXT_MAX_LENGTH  # 事業内容, the three department texts and the memo (docs/domain.md)
 EXCEL_CELL_LIMIT = 32767  # Excel refuses longer cell text
 
 COLUMNS: tuple[Column, ...] = (
@@ -56,8 +58,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("name_code", "事業名※", 26),
     Column("description", "事業内容", 32, TEXT_LIMIT),
     Column("implementation", None, 40, TEXT_LIMIT),
-    Column("evaluation", "担当課による実施内容に対する評価、今後実施する上での課題等", 40, TEXT_LIMIT),
-    Column("future_policy", "担当課の今後の方針", 34, TEXT_LIMIT),
+    Column("evaluation", fields.EVALUATION.label, 40, TEXT_LIMIT),
+    Column("future_policy", fields.FUTURE_POLICY.label, 34, TEXT_LIMIT),
     Column("departments", "担当課", 14),
     Column("memo", "メモ", 20, TEXT_LIMIT),
 )
@@ -70,7 +72,7 @@ ENTRY_REF_WIDTH = 12
 # 1-based column of each field, for writer and reader alike.
 COLUMN_OF: dict[str, int] = {c.field: i for i, c in enumerate(COLUMNS, start=1)}
 COLUMN_OF["entry_ref"] = ENTRY_REF_COLUMN
-TEXT_FIELDS = ("description", "implementation", "evaluation", "future_policy")
+TEXT_FIELDS = ("description", *fields.DEPARTMENT_TEXTS)
 
 
 def header_labels(implementation_heading: str) -> list[str]:

@@ -20,9 +20,11 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from projects.text import normalize_name, normalize_text
+
 from . import layout
 from .document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
-from .normalize import clean_text, normalize_header, normalize_name
+from .normalize import normalize_header
 
 __all__ = ["ReadResult", "SheetError", "normalize_name", "read_sheet", "split_departments"]
 
@@ -218,7 +220,7 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return clean_text(value)
+        return normalize_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():

@@ -118,15 +118,15 @@ def test_the_progress_page_lists_late_departments_and_letters_per_goal(client, r
 
     response = client.get(reverse("reviews:progress", args=[open_round.pk]))
 
-    rows = {d["name"]: d for d in response.context["departments"]}
-    assert rows["商工観光課"]["submitted"] == 1 and rows["商工観光課"]["draft"] == 20
-    assert rows["商工観光課"]["late"] and rows["商工観光課"]["last_worked"] is not None
-    assert rows["地域保健課"]["late"] and rows["地域保健課"]["last_worked"] is None
+    rows = {d.name: d for d in response.context["departments"]}
+    assert rows["商工観光課"].counts["submitted"] == 1 and rows["商工観光課"].counts["draft"] == 20
+    assert rows["商工観光課"].late and rows["商工観光課"].last_worked is not None
+    assert rows["地域保健課"].late and rows["地域保健課"].last_worked is None
     seed_progress = client.get(reverse("reviews:progress", args=[Round.objects.get(fiscal_year=2017).pk]))
     letters = {g.number: (g.A, g.B, g.C, g.D) for g in seed_progress.context["goals"]}
     assert sum(sum(v) for v in letters.values()) == 68
     assert sum(v[0] for v in letters.values()) == 44
-    assert not any(d["late"] for d in seed_progress.context["departments"])
+    assert not any(d.late for d in seed_progress.context["departments"])
 
 
 def test_several_submitted_entries_are_approved_at_once_each_checked_on_its_own(client, staff_a, open_round):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
+from projects.text import normalize_name, normalize_text
 from reviews.sheets.workbook import layout
-from reviews.sheets.workbook.normalize import clean_text, normalize_name
 from reviews.sheets.workbook.reader import _parse_name_code, read_sheet, split_departments
 from tests.reviews.sheets.workbook.conftest import without_rows
 
@@ -62,7 +62,7 @@ def test_title_label_and_legend_are_read_from_above_the_header(golden, small_doc
     ("女性就労情報提供・支援事業\n継続", ("女性就労情報提供・支援事業", "", "継続")),
 ])
 def test_name_and_code_are_parsed_from_the_end_of_the_cell(cell, expected):
-    name, status, category, problem = _parse_name_code(clean_text(cell))
+    name, status, category, problem = _parse_name_code(normalize_text(cell))
     assert problem is None
     assert (name, status, category) == expected
 
@@ -103,7 +103,7 @@ def test_policies_and_goals_repeated_after_a_page_break_are_merged_not_duplicate
     ("", []),
 ])
 def test_departments_split_on_line_breaks_spaces_and_commas(cell, expected):
-    assert split_departments(clean_text(cell)) == expected
+    assert split_departments(normalize_text(cell)) == expected
 
 
 def test_normalize_name_ignores_width_and_whitespace():

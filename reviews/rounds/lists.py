@@ -1,0 +1,79 @@
+"""The lists people work from: the current round, a round's entries grouped as on the sheet, the
+reviewers' queue. Views render what these return; the filters and the order are decided here."""
+
+from collections import OrderedDict
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from projects.models import Department, Goal
+from reviews.access import entries_visible_to, rounds_visible_to
+from reviews.entries.workflow import RULES
+from reviews.models import Entry, Event, Round
+
+SHEET_ORDER = ("project__policy__goal__number", "project__policy__order", "project__order")
+
+
+def current_round(user) -> Round | None:
+    """The round people are working on now: the latest open or closed one they can see."""
+    return rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year").first()
+
+
+def filter_choices(round_: Round, *, with_departments: bool) -> dict:
+    """The departments (reviewers only) and goals a round's lists can be filtered by."""
+    departments = Department.objects.filter(project_links__project__entries__round=round_).distinct()
+    return {"departments": departments if with_departments else (),
+            "goals": Goal.objects.filter(strategy=round_.strategy)}
+
+
+def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
+    """The round's entries the user may see, with what every list row shows."""
+    return (
+        entries_visible_to(user)
+        .filter(round=round_)
+        .select_related("project__policy__goal", "updated_by")
+        .prefetch_related("project__project_departments__department")
+    )
+
+
+def apply_filters(entries: QuerySet[Entry], data: dict) -> QuerySet[Entry]:
+    """Narrow the entries by the filter form's cleaned data (state, department, goal)."""
+    if data.get("state"):
+        entries = entries.filter(state=data["state"])
+    if data.get("department"):
+        entries = entries.filter(project__departments=data["department"])
+    if data.get("goal"):
+        entries = entries.filter(project__policy__goal=data["goal"])
+    return entries
+
+
+def state_counts(entries: QuerySet[Entry]) -> dict[str, int]:
+    return entries.aggregate(
+        total=Count("pk", distinct=True),
+        left=Count("pk", filter=Q(state__in=Entry.UNFINISHED_STATES), distinct=True),
+        submitted=Count("pk", filter=Q(state=Entry.State.SUBMITTED), distinct=True),
+        approved=Count("pk", filter=Q(state=Entry.State.APPROVED), distinct=True),
+    )
+
+
+def group_by_goal_and_policy(entries) -> list:
+    """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order."""
+    groups: OrderedDict = OrderedDict()
+    for entry in entries.order_by(*SHEET_ORDER):
+        policy = entry.project.policy
+        groups.setdefault(policy.goal, OrderedDict()).setdefault(policy, []).append(entry)
+    return [(goal, list(policies.items())) for goal, policies in groups.items()]
+
+
+def queue_entries(user, round_: Round, data: dict) -> list[Entry]:
+    """The reviewers' queue: submitted entries (or those in the state filtered on), the oldest
+    submission first. Each entry says whether it may be ticked for bulk approval."""
+    entries = entries_for_lists(user, round_).annotate(
+        submitted_at=Max("events__created_at", filter=Q(events__action=Event.Action.SUBMIT))
+    )
+    if not data.get("state"):
+        entries = entries.filter(state=Entry.State.SUBMITTED)
+    entries = list(apply_filters(entries, data).order_by("submitted_at", "pk"))
+    for entry in entries:
+        # Each is still checked in full when approved; this only decides whether to offer it.
+        entry.may_select = entry.state in RULES["approve"].sources
+    return entries
