@@ -11,10 +11,8 @@ from projects.access import with_sub_units
 from projects.models import Department, Project, ProjectDepartment
 from reviews.models import Entry, Round
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
-from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME
+from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME, TITLE_SUFFIX
 from reviews.sheets.workbook.writer import write_sheet
-
-SHEET_TITLE_SUFFIX = " 実施事業評価等入力表"
 
 
 def round_entries(round_: Round, department: Department | None = None):
@@ -75,7 +73,7 @@ def round_document(round_: Round, *, department: Department | None = None, with_
             )
         )
     return SheetDocument(
-        title=f"{round_.strategy.name}{SHEET_TITLE_SUFFIX}",
+        title=f"{round_.strategy.name}{TITLE_SUFFIX}",
         document_label=DEFAULT_DOCUMENT_LABEL,
         legend_paragraphs=round_.legend_paragraphs,
         implementation_heading=round_.implementation_heading,

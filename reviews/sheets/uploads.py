@@ -1,8 +1,10 @@
-"""Uploading a sheet from a screen: keep the file, show the preview, apply on confirmation.
+"""The one path every incoming sheet takes: read it, plan its import, apply it, record it.
 
-The admin and the department and planning-division screens all go through here, so every upload
-is checked, previewed and recorded the same way. Between preview and confirmation the file waits
-in the default storage (shared by every app server), named by a signed token.
+The department and planning-division screens, the admin, `manage.py import_sheet` and the seed
+loader all come through here, so every sheet is checked, previewed and recorded the same way.
+On the screens, between preview and confirmation, the file waits in Django's default storage
+(MEDIA_ROOT, on this server's disk: a second app server needs that folder shared), named by a
+signed token.
 """
 
 import uuid
@@ -18,6 +20,7 @@ from django.utils import timezone
 from projects.models import Department
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
+from reviews.sheets.workbook.document import SheetDocument
 from reviews.sheets.workbook.reader import SheetError, read_sheet
 
 PENDING_DIR = "sheets/pending"
@@ -78,6 +81,17 @@ def purge_stale() -> None:
             default_storage.delete(path)
 
 
+def load_document(upload: Upload, document: SheetDocument, *, by, dry_run: bool, **options) -> ImportResult:
+    """Import a sheet already read (or built, as the seed is) without recording a file: a new
+    round when ``upload.round`` is None, else an update of that round. ``options`` go to the new
+    round's import (the seed's own event comment)."""
+    if upload.round is None:
+        return import_new_round(document, fiscal_year=upload.fiscal_year, by=by, dry_run=dry_run,
+                                allow_new_departments=upload.allow_new_departments,
+                                historical=upload.historical, **options)
+    return import_update(document, upload.round, by=by, department=upload.department, dry_run=dry_run)
+
+
 def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
     """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
     and what it changed are recorded in the same transaction."""
@@ -85,18 +99,11 @@ def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool
     if not read.ok:
         return ImportResult(errors=read.errors)
     with transaction.atomic():
-        if upload.round is None:
-            result = import_new_round(read.document, fiscal_year=upload.fiscal_year, by=by, dry_run=dry_run,
-                                      allow_new_departments=upload.allow_new_departments,
-                                      historical=upload.historical)
-            kind = SheetUpload.Kind.NEW_ROUND
-        else:
-            result = import_update(read.document, upload.round, by=by, department=upload.department,
-                                   dry_run=dry_run)
-            kind = SheetUpload.Kind.UPDATE
+        result = load_document(upload, read.document, by=by, dry_run=dry_run)
         if result.applied:
             SheetUpload.objects.create(
-                round=result.round, kind=kind, department=upload.department, original_name=original_name,
+                round=result.round, department=upload.department, original_name=original_name,
+                kind=SheetUpload.Kind.NEW_ROUND if upload.round is None else SheetUpload.Kind.UPDATE,
                 uploaded_by=by, summary=result.summary(), file=ContentFile(content, name=original_name),
             )
     return result

@@ -1,14 +1,12 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from reviews.management.commands.export_sheet import fiscal_year_option, get_department
-from reviews.models import Round, SheetUpload
-from reviews.sheets.loading import ImportResult, import_new_round, import_update
-from reviews.sheets.workbook.reader import read_sheet
+from reviews.models import Round
+from reviews.sheets import uploads as sheet_uploads
+from reviews.sheets.loading import ImportResult
 
 
 def describe(result: ImportResult) -> list[str]:
@@ -54,30 +52,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"利用者「{options['user']}」は登録されていません。")
         department = get_department(options["department"])
-        read = read_sheet(path)
-        if not read.ok:
-            raise CommandError("入力表を読み取れませんでした。何も取り込んでいません。\n" + "\n".join(
-                f"エラー: {error}" for error in read.errors))
         round_ = Round.objects.filter(fiscal_year=options["round"]).first()
-        dry_run = options["dry_run"]
         if round_ is None and department is not None:
             raise CommandError("担当課の入力表は、既存の評価回の更新にだけ使えます。")
-        # The import and the record of it land together or not at all.
-        with transaction.atomic():
-            if round_ is None:
-                result = import_new_round(read.document, fiscal_year=options["round"], by=user, dry_run=dry_run,
-                                          allow_new_departments=options["new_departments"],
-                                          historical=options["historical"])
-                kind = SheetUpload.Kind.NEW_ROUND
-            else:
-                result = import_update(read.document, round_, by=user, department=department, dry_run=dry_run)
-                kind = SheetUpload.Kind.UPDATE
-            if result.applied:
-                with open(path, "rb") as stream:
-                    SheetUpload.objects.create(
-                        round=result.round, kind=kind, department=department, original_name=path.name,
-                        uploaded_by=user, summary=result.summary(), file=File(stream, name=path.name),
-                    )
+        upload = sheet_uploads.Upload(round=round_, department=department, fiscal_year=options["round"],
+                                      allow_new_departments=options["new_departments"],
+                                      historical=options["historical"])
+        dry_run = options["dry_run"]
+        # The same path as an upload on the screens: read, check, apply and record in one go.
+        result = sheet_uploads.run(upload, path.read_bytes(), path.name, by=user, dry_run=dry_run)
         lines = describe(result)
         if not result.ok:
             raise CommandError("エラーがあるため、何も取り込んでいません。\n" + "\n".join(lines))

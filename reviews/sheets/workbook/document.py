@@ -9,6 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils import get_column_letter
+
+from . import layout
+
+
+def default_columns() -> dict[str, str]:
+    """Each field's column letter as the writer lays the table out (starting in A, with メモ)."""
+    return {name: get_column_letter(index) for name, index in layout.COLUMN_OF.items()}
+
 
 @dataclass
 class SheetProject:
@@ -50,6 +59,9 @@ class SheetDocument:
     implementation_heading: str  # e.g. '平成28、29年度の実施内容'
     goals: list[SheetGoal]
     sheet_name: str = ""
+    # Where the reader found each field (`implementation` → "E"), so that an error found later
+    # against the database names the column the person sees, also in a table moved to the right.
+    columns: dict[str, str] = field(default_factory=default_columns)
 
     def projects(self) -> list[SheetProject]:
         """Return every project of the document in sheet order, across all goals and policies."""

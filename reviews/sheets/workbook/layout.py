@@ -22,7 +22,9 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from reviews import fields
 
 # --- document defaults -------------------------------------------------------------------------
-DEFAULT_TITLE = "入間市まち・ひと・しごと創生総合戦略 実施事業評価等入力表"
+# The title is the strategy's name followed by this suffix.
+TITLE_SUFFIX = " 実施事業評価等入力表"
+DEFAULT_TITLE = "入間市まち・ひと・しごと創生総合戦略" + TITLE_SUFFIX
 DEFAULT_DOCUMENT_LABEL = "資料1"
 DEFAULT_SHEET_NAME = "入力表"
 DEFAULT_IMPLEMENTATION_HEADING = "実施内容"

@@ -301,7 +301,13 @@ class _SheetParser:
             return ReadResult(None, self.errors)
         return ReadResult(SheetDocument(title=title, document_label=label, legend_paragraphs=legend,
                                         implementation_heading=heading, goals=self.goals,
-                                        sheet_name=self.sheet))
+                                        sheet_name=self.sheet, columns=self.columns()))
+
+    def columns(self) -> dict[str, str]:
+        """Each field's column letter in this worksheet (the table may start right of A)."""
+        letters = {name: get_column_letter(self.offset + index) for name, index in layout.COLUMN_OF.items()}
+        letters["entry_ref"] = get_column_letter(self.offset + self.ref_index() + 1)
+        return letters
 
     def check_formulas(self, r: int, cells) -> None:
         for cell in cells:

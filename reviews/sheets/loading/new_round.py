@@ -1,0 +1,255 @@
+"""Loading a sheet as a new round: match the hierarchy by name (or plan to create it), then apply.
+
+The plan is built without writing anything and is what a dry run shows; applying it creates, in
+one transaction, exactly what the plan lists.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from projects.fiscal_year import format_fiscal_year
+from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
+from projects.text import normalize_name, parent_name_of
+from reviews.models import Entry, Event, Round
+from reviews.sheets.loading.result import (
+    CATEGORY_BY_LABEL,
+    ImportResult,
+    ProjectFacts,
+    project_facts_warnings,
+    sheet_error,
+)
+from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
+from reviews.sheets.workbook.layout import DEFAULT_TITLE, TITLE_SUFFIX
+
+IMPORT_COMMENT = "入力表から取り込みました。"
+
+
+def round_title(fiscal_year: int) -> str:
+    return f"{format_fiscal_year(fiscal_year)} 実施事業評価"
+
+
+@dataclass
+class _ProjectRow:
+    sheet: SheetProject
+    project_id: int | None  # None: created from the sheet
+
+
+@dataclass
+class _PolicyPlan:
+    sheet: SheetPolicy
+    policy: Policy | None  # None: created from the sheet
+    rows: list[_ProjectRow] = field(default_factory=list)
+
+
+@dataclass
+class _GoalPlan:
+    sheet: SheetGoal
+    goal: Goal | None  # None: created from the sheet
+    policies: list[_PolicyPlan] = field(default_factory=list)
+
+
+@dataclass
+class NewRoundPlan:
+    """Everything a new round from this sheet would match or create."""
+
+    doc: SheetDocument
+    fiscal_year: int
+    historical: bool
+    result: ImportResult
+    strategy_name: str = ""
+    strategy: Strategy | None = None  # None: created from the sheet's title
+    departments: dict[str, Department] = field(default_factory=dict)  # known ones, by name key
+    new_departments: list[tuple[str, str | None]] = field(default_factory=list)  # (name, parent's name)
+    goals: list[_GoalPlan] = field(default_factory=list)
+
+
+def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new_departments: bool = False,
+                     historical: bool = False, dry_run: bool = False, comment: str = IMPORT_COMMENT) -> ImportResult:
+    """Create the round ``fiscal_year`` from a sheet: goals, policies and projects are matched by
+    number and name (NFKC, whitespace removed) or created, and each row becomes the round's entry
+    with the sheet's letter and texts. Departments are created only in an empty installation or
+    when ``allow_new_departments``. ``historical`` loads a past, published round (entries
+    approved); otherwise the round is in preparation with draft entries. ``comment`` is what each
+    entry's first event says."""
+    plan = plan_new_round(doc, fiscal_year=fiscal_year,
+                          may_create_departments=allow_new_departments or not Department.objects.exists(),
+                          historical=historical)
+    if plan.result.errors or dry_run:
+        return plan.result
+    with transaction.atomic():
+        apply_new_round(plan, by=by, comment=comment)
+    return plan.result
+
+
+# The plan ----------------------------------------------------------------------------------------
+
+def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departments: bool,
+                   historical: bool) -> NewRoundPlan:
+    """Match the sheet against the database and list what would be created; writes nothing."""
+    result = ImportResult()
+    plan = NewRoundPlan(doc=doc, fiscal_year=fiscal_year, historical=historical, result=result)
+    if Round.objects.filter(fiscal_year=fiscal_year).exists():
+        result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year(fiscal_year)}の評価回はすでにあります。既存の評価回を更新する取込みを使ってください。"))
+        return plan
+
+    plan.strategy_name, plan.strategy = _strategy_for(doc)
+    if plan.strategy is None:
+        result.created.append(f"総合戦略「{plan.strategy_name}」")
+    _plan_departments(plan, may_create_departments)
+    result.created.append(f"評価回「{round_title(fiscal_year)}」")
+
+    for sheet_goal in doc.goals:
+        goal = Goal.objects.filter(strategy=plan.strategy, number=sheet_goal.number).first() if plan.strategy else None
+        if goal is None:
+            result.created.append(f"基本目標「{sheet_goal.number} {sheet_goal.title}」")
+        elif normalize_name(goal.title) != normalize_name(sheet_goal.title):
+            result.warnings.append(sheet_error(doc, sheet_goal.row, "goal", f"基本目標 {goal.number} の名称が登録内容（{goal.title}）と異なります（取り込みません）。"))
+        goal_plan = _GoalPlan(sheet_goal, goal)
+        plan.goals.append(goal_plan)
+        for sheet_policy in sheet_goal.policies:
+            policy = _find_by_name(goal.policies.all() if goal else [], "title", sheet_policy.title)
+            if policy is None:
+                result.created.append(f"基本施策「{sheet_policy.title}」")
+            policy_plan = _PolicyPlan(sheet_policy, policy)
+            goal_plan.policies.append(policy_plan)
+            # One lookup per policy, not a query per row: a big city's policy has hundreds of projects.
+            projects = _projects_by_name(policy) if policy else {}
+            for sheet_project in sheet_policy.projects:
+                if historical and not sheet_project.status:
+                    result.errors.append(sheet_error(doc, sheet_project.row, "name_code", f"事業「{sheet_project.name}」の実施状況（A〜D）が空欄です。過去の評価回として読み込むには全行に必要です。"))
+                project = projects.get(normalize_name(sheet_project.name))
+                if project is None:
+                    result.created.append(f"事業「{sheet_project.name}」")
+                else:
+                    result.warnings.extend(project_facts_warnings(doc, sheet_project, project))
+                policy_plan.rows.append(_ProjectRow(sheet_project, project.pk if project else None))
+    return plan
+
+
+def _strategy_for(doc: SheetDocument) -> tuple[str, Strategy | None]:
+    """The strategy named in the sheet's title; a sheet without a title belongs to the strategy of
+    the latest round (people often delete the title rows)."""
+    name = doc.title.removesuffix(TITLE_SUFFIX).strip()
+    if name:
+        return name, _find_by_name(Strategy.objects.all(), "name", name)
+    latest = Round.objects.select_related("strategy").order_by("-fiscal_year").first()
+    if latest is not None:
+        return latest.strategy.name, latest.strategy
+    only = Strategy.objects.first()
+    return (only.name, only) if only else (DEFAULT_TITLE.removesuffix(TITLE_SUFFIX), None)
+
+
+def _find_by_name(candidates, attribute: str, name: str):
+    key = normalize_name(name)
+    return next((c for c in candidates if normalize_name(getattr(c, attribute)) == key), None)
+
+
+def _projects_by_name(policy: Policy) -> dict[str, ProjectFacts]:
+    """The policy's projects by normalised name (the first of two that normalise alike, as
+    _find_by_name does). Plain rows rather than model instances: a big city has thousands."""
+    departments: dict[int, list[str]] = {}
+    links = (ProjectDepartment.objects.filter(project__policy=policy).order_by("project_id", "position")
+             .values_list("project_id", "department__name"))
+    for project_id, name in links:
+        departments.setdefault(project_id, []).append(name)
+    projects: dict[str, ProjectFacts] = {}
+    for pk, name, description, category in policy.projects.values_list("pk", "name", "description", "category"):
+        projects.setdefault(normalize_name(name), ProjectFacts(pk, name, description, category, departments.get(pk, [])))
+    return projects
+
+
+def _plan_departments(plan: NewRoundPlan, may_create: bool) -> None:
+    """Resolve every department the sheet names; a sub-unit's parent comes first, and is planned
+    too when the sheet names only the sub-unit."""
+    doc, result = plan.doc, plan.result
+    plan.departments = known = {normalize_name(d.name): d for d in Department.objects.all()}
+    planned: set[str] = set()
+
+    def plan_new(name: str) -> None:
+        parent = parent_name_of(name)
+        if parent and normalize_name(parent) not in known and normalize_name(parent) not in planned:
+            plan_new(parent)
+        planned.add(normalize_name(name))
+        plan.new_departments.append((name, parent))
+        result.created.append(f"部署「{name}」")
+
+    for project in doc.projects():
+        if not project.departments:
+            result.errors.append(sheet_error(doc, project.row, "departments", f"事業「{project.name}」の担当課が空欄です。担当課を入力してください。"))
+        for name in project.departments:
+            key = normalize_name(name)
+            if key in known or key in planned:
+                continue
+            if not may_create:
+                result.errors.append(sheet_error(doc, project.row, "departments", f"担当課「{name}」は登録されていません。綴りを確認するか、管理者に部署の登録を依頼してください。"))
+                planned.add(key)  # one error per unknown name is enough
+                continue
+            plan_new(name)
+
+
+# Applying it -------------------------------------------------------------------------------------
+
+def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) -> Round:
+    """Create what the plan lists, inside the caller's transaction; returns the new round."""
+    doc, result = plan.doc, plan.result
+    strategy = plan.strategy or Strategy.objects.create(name=plan.strategy_name)
+    departments = dict(plan.departments)
+    for name, parent in plan.new_departments:
+        departments[normalize_name(name)] = Department.objects.create(
+            name=name, parent=departments.get(normalize_name(parent)) if parent else None)
+
+    state = Entry.State.APPROVED if plan.historical else Entry.State.DRAFT
+    round_ = Round.objects.create(
+        strategy=strategy, fiscal_year=plan.fiscal_year, title=round_title(plan.fiscal_year),
+        implementation_heading=doc.implementation_heading, legend="\n\n".join(doc.legend_paragraphs),
+        state=Round.State.PUBLISHED if plan.historical else Round.State.PREPARING,
+    )
+    entries: list[Entry] = []
+    for goal_plan in plan.goals:
+        sheet_goal = goal_plan.sheet
+        goal = goal_plan.goal or Goal.objects.create(strategy=strategy, number=sheet_goal.number,
+                                                     title=sheet_goal.title, project_label=sheet_goal.project_label)
+        next_policy_order = max(goal.policies.values_list("order", flat=True), default=0) + 1
+        for policy_plan in goal_plan.policies:
+            policy = policy_plan.policy
+            if policy is None:
+                policy = Policy.objects.create(goal=goal, title=policy_plan.sheet.title, order=next_policy_order)
+                next_policy_order += 1
+            next_project_order = max(policy.projects.values_list("order", flat=True), default=0) + 1
+            for row in policy_plan.rows:
+                project_id = row.project_id
+                if project_id is None:
+                    project_id = _create_project(policy, row.sheet, departments, next_project_order).pk
+                    next_project_order += 1
+                sheet = row.sheet
+                entries.append(Entry(
+                    round=round_, project_id=project_id, status=sheet.status, implementation=sheet.implementation,
+                    evaluation=sheet.evaluation, future_policy=sheet.future_policy, memo=sheet.memo, state=state,
+                    text_author=by, updated_by=by,
+                ))
+    if entries:
+        # Three inserts per row (entry, its history, its event) were most of a big import's time.
+        # bulk_create_with_history still records each entry's creation in its history, as the
+        # uploader's (also from a command, where there is no request to take the user from).
+        entries = bulk_create_with_history(entries, Entry, default_user=by)
+        Event.objects.bulk_create(
+            Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by, comment=comment)
+            for entry in entries
+        )
+    result.round = round_
+    result.applied = True
+    return round_
+
+
+def _create_project(policy: Policy, sheet: SheetProject, departments: dict[str, Department], order: int) -> Project:
+    project = Project.objects.create(
+        policy=policy, name=sheet.name, description=sheet.description,
+        category=CATEGORY_BY_LABEL.get(sheet.category, Project.Category.CONTINUING), order=order,
+    )
+    ProjectDepartment.objects.bulk_create(
+        ProjectDepartment(project=project, department=departments[normalize_name(name)], position=position)
+        for position, name in enumerate(sheet.departments, start=1)
+    )
+    return project

@@ -1,0 +1,142 @@
+"""Updating an existing round from a department's or the planning division's sheet."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from projects.access import with_sub_units
+from projects.models import Department
+from projects.text import normalize_name, normalize_text
+from reviews.entries import workflow
+from reviews.fields import DEPARTMENT_TEXTS, FIELDS
+from reviews.models import Entry, Round
+from reviews.sheets.loading.result import (
+    FieldChange,
+    ImportResult,
+    ProjectFacts,
+    project_facts_warnings,
+    sheet_error,
+)
+from reviews.sheets.workbook.document import SheetDocument, SheetProject
+
+# Updating an existing round ---------------------------------------------------------------------
+
+@dataclass
+class _RowUpdate:
+    entry: Entry
+    version: int
+    texts: dict[str, str]
+    memo: str | None
+
+
+def import_update(doc: SheetDocument, round_: Round, *, by=None, department: Department | None = None,
+                  dry_run: bool = False) -> ImportResult:
+    """Update ``round_``'s entries from a department's sheet (``department`` given) or the planning
+    division's (None), under the upload rules of reviews.entries.workflow.upload_refusal. Rows are matched
+    by their hidden entry id, or else by goal, policy and project name. A row whose entry changed
+    on screen after the sheet was written is a conflict. States never change."""
+    result, updates = _plan_update(doc, round_, department)
+    result.round = round_
+    if result.errors or dry_run:
+        return result
+    try:
+        with transaction.atomic():
+            for update in updates:
+                workflow.apply_upload(update.entry, by=by, expected_version=update.version, texts=update.texts,
+                                      memo=update.memo)
+    except workflow.StaleEntryError as stale:
+        result.errors.append(sheet_error(doc, None, None, f"取込みの途中で事業「{stale.current.project.name}」が画面で変更されました。何も取り込んでいません。もう一度取り込んでください。"))
+        return result
+    result.applied = True
+    return result
+
+
+def _plan_update(doc: SheetDocument, round_: Round, department: Department | None) -> tuple[ImportResult, list[_RowUpdate]]:
+    result = ImportResult()
+    updates: list[_RowUpdate] = []
+    # One fresh copy of the round (its state decides what may change) shared by every entry, and the
+    # few policies and goals shared too: select_related copied them, the legend and all, per row.
+    entries = list(
+        Round.objects.get(pk=round_.pk).entries.select_related("project")
+        .prefetch_related("project__policy__goal", "project__project_departments__department")
+    )
+    by_id = {e.pk: e for e in entries}
+    by_key = {
+        (e.project.policy.goal.number, normalize_name(e.project.policy.title), normalize_name(e.project.name)): e
+        for e in entries
+    }
+    department_ids = {d.pk for d in with_sub_units(department)} if department else None
+    seen: dict[int, int | None] = {}
+
+    for goal in doc.goals:
+        for policy in goal.policies:
+            for row in policy.projects:
+                if row.entry_id is not None:
+                    entry = by_id.get(row.entry_id)
+                    if entry is None:
+                        result.errors.append(sheet_error(doc, row.row, "entry_ref", f"事業「{row.name}」の行の ID はこの評価回（{round_.title}）のものではありません。この評価回の入力表をダウンロードし直してください。"))
+                        continue
+                else:
+                    entry = by_key.get((goal.number, normalize_name(policy.title), normalize_name(row.name)))
+                    if entry is None:
+                        result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{row.name}」はこの評価回にありません。基本目標・基本施策・事業名を確認してください（事業の追加は管理画面で行います）。"))
+                        continue
+                if entry.pk in seen:
+                    result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」の行が二つあります（{seen[entry.pk]}行目と同じ事業）。一つにまとめてください。"))
+                    continue
+                seen[entry.pk] = row.row
+                update = _plan_row(doc, row, entry, department_ids, result)
+                if update is not None:
+                    updates.append(update)
+    return result, updates
+
+
+def _changed_on_screen_since(entry: Entry, version: int, fields: list[str]) -> list[str]:
+    """Which of ``fields`` changed on screen after the sheet was written at ``version``. A memo
+    saved or a state changed since then bumps the version without touching the texts: no conflict."""
+    then = entry.history.filter(version=version).order_by("-history_id").first()
+    if then is None:
+        return fields  # no record of what the sheet was made from: treat every change as a conflict
+    return [name for name in fields if normalize_text(getattr(then, name) or "") != normalize_text(getattr(entry, name) or "")]
+
+
+def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
+              result: ImportResult) -> _RowUpdate | None:
+    texts = {"status": row.status, **{name: normalize_text(getattr(row, name)) for name in DEPARTMENT_TEXTS}}
+    changed = {name: value for name, value in texts.items() if normalize_text(getattr(entry, name)) != value}
+    memo = None
+    # The planning division's sheet carries memos; a department's never. A blank memo cell changes
+    # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
+    if department_ids is None and normalize_text(row.memo) and normalize_text(entry.memo) != normalize_text(row.memo):
+        memo = normalize_text(row.memo)
+    if department_ids is not None and not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
+        result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
+        return None
+    result.warnings.extend(project_facts_warnings(doc, row, ProjectFacts.of(entry.project)))
+    if not changed and memo is None:
+        return None
+    if row.entry_version is not None and row.entry_version != entry.version:
+        moved = _changed_on_screen_since(entry, row.entry_version, [*changed, *(["memo"] if memo is not None else [])])
+        if moved:
+            sheet_values = {**changed, "memo": memo}
+            both = "／".join(
+                f"{FIELDS[name].short_label}: 画面「{getattr(entry, name) or '（空欄）'}」・入力表「{sheet_values[name] or '（空欄）'}」"
+                for name in moved
+            )
+            result.errors.append(sheet_error(doc, row.row, _column_of(moved[0]), f"事業「{entry.project.name}」は、この入力表を作った後に画面で変更されています（{both}）。両方を見比べ、最新の入力表をダウンロードし直して反映してから取り込んでください。"))
+            return None
+    refusal = workflow.upload_refusal(entry, department_ids=department_ids, texts_changed=bool(changed))
+    if refusal:
+        first = next(iter(changed), "memo" if memo is not None else "status")
+        result.errors.append(sheet_error(doc, row.row, _column_of(first), f"事業「{entry.project.name}」: {refusal}"))
+        return None
+    for name, value in changed.items():
+        result.changes.append(FieldChange(row.row, entry.project.name, FIELDS[name].short_label, getattr(entry, name), value))
+    if memo is not None:
+        result.changes.append(FieldChange(row.row, entry.project.name, FIELDS["memo"].short_label, entry.memo, memo))
+    return _RowUpdate(entry=entry, version=entry.version, texts=changed, memo=memo)
+
+
+def _column_of(name: str) -> str:
+    """The sheet field a database field is read from: the letter and the status share 事業名※."""
+    return "name_code" if name == "status" else name
