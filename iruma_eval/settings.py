@@ -158,7 +158,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jisshi-hyoka@city.iru
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Only administrators (superusers) may import flat spreadsheets through the admin; see
-# projects.admin.AdminImportMixin, which decides this in one place.
+# projects.admin.AdministratorImportMixin, which decides this in one place.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 LOGGING = {

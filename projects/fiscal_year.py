@@ -42,11 +42,6 @@ def format_fiscal_year(year: int) -> str:
     return f"{era_year_text(year)}年度"
 
 
-def format_fiscal_year_with_western(year: int) -> str:
-    """平成29年度（2017年度）: for screens where both readings help."""
-    return f"{format_fiscal_year(year)}（{year}年度）"
-
-
 _WESTERN = re.compile(r"^(?:FY)?(\d{4})(?:年度?)?$")
 _ERA = re.compile(r"^(令和|平成|昭和|R|H|S)(元|\d{1,2})(?:年度?)?$")
 

@@ -48,7 +48,7 @@ class RoundAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.state == Round.State.PREPARING:
-            # domain.md: while preparing, the planning division edits the heading, legend and deadline.
+            # docs/domain.md: while preparing, the planning division edits the heading, legend and deadline.
             return ["strategy", "fiscal_year", "state", "created_at", "updated_at"]
         # Once departments can see it, a round changes only through the screens, which record it.
         return [f.name for f in Round._meta.fields if f.name != "id"]

@@ -142,11 +142,6 @@ class Entry(models.Model):
         return f"{self.round.fiscal_year_label} {self.project.name}"
 
     @property
-    def is_locked(self) -> bool:
-        """Approved entries and published rounds are read-only for everyone."""
-        return self.state == self.State.APPROVED or self.round.state == Round.State.PUBLISHED
-
-    @property
     def is_unfinished(self) -> bool:
         return self.state in self.UNFINISHED_STATES
 

@@ -101,7 +101,7 @@ class NeedsConfirmation(WorkflowError):
 
 
 def round_allows(rule: Rule, entry: Entry) -> bool:
-    """The round's state decides what may still happen (domain.md's round table)."""
+    """The round's state decides what may still happen (docs/domain.md, the round table)."""
     state = entry.round.state
     if state == Round.State.OPEN:
         return True
@@ -347,7 +347,7 @@ def reopen(entry: Entry, *, by, version: int, comment: str) -> Entry:
     return _transition("reopen", entry, by=by, version=version, comment=comment)
 
 
-# What an uploaded sheet may change (domain.md, "What an upload may change"). A department's
+# What an uploaded sheet may change (docs/domain.md, "What an upload may change"). A department's
 # sheet changes its own draft and returned entries while the round lets it edit; the planning
 # division's sheet changes any entry not yet approved, and memos. Neither changes a state.
 def accepts_uploads(round_: Round) -> bool:

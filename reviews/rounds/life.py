@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from projects.access import is_reviewer, project_department_ids
+from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
 from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
@@ -118,6 +118,9 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     locked = _lock(round_)
     if not may_extend_deadline(locked):
         raise RoundError("期限の延長は、受付中か締切済の評価回でだけできます。")
+    reach = [d.pk for d in with_sub_units(department)]
+    if not locked.entries.filter(project__departments__in=reach).exists():
+        raise RoundError(f"{department.name} には、この評価回の評価がありません（課の事業にも、その係・センターの事業にもありません）。延長する担当課を選び直してください。")
     if locked.deadline and deadline <= locked.deadline:
         raise RoundError(f"延長後の期限は、評価回の提出期限（{locked.deadline:%Y年%m月%d日}）より後の日にしてください。")
     extension, _ = DeadlineExtension.objects.update_or_create(
@@ -145,11 +148,6 @@ def has_open_extension(entry: Entry, today: date | None = None) -> bool:
     ids = project_department_ids(entry.project)
     today = today or timezone.localdate()
     return any(e.department_id in ids and e.deadline >= today for e in entry.round.extensions.all())
-
-
-def is_past_deadline(entry: Entry, today: date | None = None) -> bool:
-    deadline = entry_deadline(entry)
-    return deadline is not None and (today or timezone.localdate()) > deadline
 
 
 def round_defaults(previous: Round | None, fiscal_year: int) -> dict:

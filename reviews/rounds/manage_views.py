@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -91,7 +91,7 @@ def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
 def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     if action not in rounds.ROUND_RULES:
-        raise PermissionDenied("不明な操作です。")
+        raise Http404("不明な操作です。")
     try:
         rounds.change_state(round_, action, by=request.user, comment=request.POST.get("comment", "").strip())
     except rounds.RoundError as error:

@@ -69,7 +69,7 @@ class SheetDocument:
 
 
 def document_from_seed(data: dict[str, Any]) -> SheetDocument:
-    """Build a SheetDocument from the seed JSON's shape (see shared/seeds/README.md).
+    """Build a SheetDocument from the seed JSON's shape (fixtures/iruma-fy2017.json; docs/domain.md describes it).
 
     Missing optional keys (memo, legend, label) default to empty values so that a hand-written
     fixture in the same shape also works; the goal's project label is taken without its <>.

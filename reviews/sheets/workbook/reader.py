@@ -73,7 +73,7 @@ def read_sheet(
     """Read the official sheet from a path, a binary stream (read from its start) or bytes.
 
     Reads the first visible worksheet whose header row matches the nine official headers, tolerating
-    the messy variants people produce (see domain.md), and returns the document or every error found,
+    the messy variants people produce (see docs/domain.md), and returns the document or every error found,
     each naming its sheet, row and column. Refuses .xls, .xlsm, password-protected and non-xlsx files
     with a single error asking to save as .xlsx. Raises only for an unreadable path or stream.
     """

@@ -43,7 +43,7 @@ def entry_in(state: str, cast, round_state: str = OPEN) -> Entry:
     return Entry.objects.select_related("round", "project").get(pk=entry.pk)
 
 
-# What domain.md allows: (action, entry state, round state, who). Everything else is refused.
+# What docs/domain.md allows: (action, entry state, round state, who). Everything else is refused.
 ALLOWED = {
     ("submit", DRAFT, OPEN, "member"),
     ("submit", RETURNED, OPEN, "member"),
