@@ -26,7 +26,7 @@ ROLES = {
     **{role.label: role for role in Role},
     "職員": Role.STAFF, "企画課審査担当": Role.REVIEWER, "審査担当者": Role.REVIEWER, "システム管理者": Role.ADMIN,
 }
-COLUMNS = ("氏名", "ログイン名", "部署", "役割")
+CSV_COLUMNS = ("氏名", "ログイン名", "部署", "役割")
 LOGIN_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 
@@ -68,9 +68,9 @@ def parse(data: bytes) -> StaffImport:
         return result
     reader = csv.DictReader(io.StringIO(text))
     headers = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in headers]
+    missing = [c for c in CSV_COLUMNS if c not in headers]
     if missing:
-        result.errors.append(f"1行目の見出しに「{'」「'.join(missing)}」がありません。見出しは {'、'.join(COLUMNS)}（任意でメールアドレス）にしてください。")
+        result.errors.append(f"1行目の見出しに「{'」「'.join(missing)}」がありません。見出しは {'、'.join(CSV_COLUMNS)}（任意でメールアドレス）にしてください。")
         return result
     # Department names match as on the sheet: NFKC with whitespace removed (half-width brackets,
     # stray spaces); they are stored and shown as registered.

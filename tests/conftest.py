@@ -1,15 +1,18 @@
-"""The cast and the data every test story starts from."""
+"""The cast and the data every test story starts from.
+
+One cast of users for every test: two departments' clerks, a member of both departments of a
+shared project, two reviewers and an administrator. They are made with tests/factories.py, so they
+exist with or without the seed (departments are matched by name when the seed is loaded too).
+"""
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from projects.access import REVIEWER_GROUP, ensure_reviewer_group
-from projects.models import Department, Membership
 from reviews.demo.seed import create_demo_round, load_seed, read_seed
 from reviews.models import Round
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -32,44 +35,38 @@ def open_round(seed):
     return round_
 
 
-def make_user(username: str, *departments: str, reviewer: bool = False, admin: bool = False):
-    User = get_user_model()
-    user = User.objects.create_user(
-        username=username, password="pass-for-tests", is_staff=reviewer or admin, is_superuser=admin
-    )
-    for name in departments:
-        Membership.objects.create(user=user, department=Department.objects.get(name=name))
-    if reviewer:
-        ensure_reviewer_group()
-        user.groups.add(user.groups.model.objects.get(name=REVIEWER_GROUP))
-    return user
-
-
 @pytest.fixture
-def staff_a(seed):
+def staff_a(db):
     """A clerk of 商工観光課."""
     return make_user("staff_a", "商工観光課")
 
 
 @pytest.fixture
-def staff_b(seed):
+def staff_b(db):
     """A clerk of 地域保健課."""
     return make_user("staff_b", "地域保健課")
 
 
 @pytest.fixture
-def staff_ab(seed):
+def staff_ab(db):
     """A member of both departments of the shared project 多世代居住支援事業."""
     return make_user("staff_ab", "都市計画課", "企画課")
 
 
 @pytest.fixture
-def reviewer(seed):
+def reviewer(db):
+    """A planning-division reviewer (a member of 企画課 too)."""
     return make_user("reviewer", "企画課", reviewer=True)
 
 
 @pytest.fixture
-def admin_user(seed):
+def reviewer2(db):
+    """A second reviewer, who approves what the first one wrote."""
+    return make_user("reviewer2", "企画課", reviewer=True)
+
+
+@pytest.fixture
+def admin_user(db):
     return make_user("administrator", admin=True)
 
 

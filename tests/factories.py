@@ -3,10 +3,9 @@
 from itertools import count
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from projects.access import REVIEWER_GROUP
-from projects.models import Department, Goal, Membership, Policy, Project, ProjectDepartment, Strategy
+from projects.access import Role, set_memberships, set_role
+from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from reviews.models import Entry, Round
 
 _numbers = count(1)
@@ -17,16 +16,10 @@ def make_department(name: str, parent: Department | None = None) -> Department:
 
 
 def make_user(username: str, *departments: Department | str, reviewer: bool = False, admin: bool = False):
-    user = get_user_model().objects.create_user(
-        username=username, password="pass-for-tests", last_name=username, is_staff=reviewer or admin,
-        is_superuser=admin,
-    )
-    for department in departments:
-        if isinstance(department, str):
-            department = make_department(department)
-        Membership.objects.create(user=user, department=department)
-    if reviewer:
-        user.groups.add(Group.objects.get_or_create(name=REVIEWER_GROUP)[0])
+    """A user with a role and memberships, given the way the staff import gives them."""
+    user = get_user_model().objects.create_user(username=username, password="pass-for-tests", last_name=username)
+    set_role(user, Role.ADMIN if admin else Role.REVIEWER if reviewer else Role.STAFF)
+    set_memberships(user, [d if isinstance(d, Department) else make_department(d) for d in departments])
     return user
 
 

@@ -19,6 +19,11 @@ from reviews.models import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def seeded(seed):
+    """Every admin page is opened on the real seed, so that lists and detail pages have rows."""
+
 MODELS = [Department, Strategy, Goal, Policy, Project, Membership, Round, Entry, Event]
 LOG_MODELS = [RoundEvent, DeadlineExtension, Message, Notification, ReminderLog, SheetUpload]
 

@@ -27,7 +27,7 @@ CSV = (
 )
 
 
-def test_an_administrator_imports_a_cp932_list_previews_it_and_applies_it(client, admin_user, staff_a):
+def test_an_administrator_imports_a_cp932_list_previews_it_and_applies_it(client, seed, admin_user, staff_a):
     client.force_login(admin_user)
     url = reverse("admin:auth_user_import_staff")
     preview = client.post(url, {"file": SimpleUploadedFile("名簿.csv", CSV.encode("cp932"))})
@@ -65,7 +65,7 @@ def test_a_moved_user_sees_the_new_departments_entries_and_not_the_old_ones(staf
     assert moved.email == "hanako@example.jp"
 
 
-def test_a_list_with_an_error_changes_nothing_and_names_the_line(staff_a):
+def test_a_list_with_an_error_changes_nothing_and_names_the_line(seed, staff_a):
     bad = CSV + "誤り 四郎,shiro,商工観光か,担当課職員,\r\n" + "名無し,,商工観光課,係長,\r\n"
     result = staff_import.parse(bad.encode("utf-8"))
     assert not result.ok

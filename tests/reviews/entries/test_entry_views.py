@@ -15,8 +15,8 @@ POST_URLS = ["entry-edit", "entry-withdraw", "entry-return", "entry-approve", "e
 
 
 @pytest.fixture
-def world():
-    shoko, hoken, kikaku = make_department("商工観光課"), make_department("地域保健課"), make_department("企画課")
+def world(staff_a, staff_b, reviewer, reviewer2):
+    shoko, hoken = make_department("商工観光課"), make_department("地域保健課")
     round_ = make_round(2018)
     previous_round = make_round(2017, state=Round.State.PUBLISHED)
     project = make_project(shoko, name="企業等誘致事業")
@@ -27,10 +27,10 @@ def world():
         "round": round_,
         "entry": make_entry(round_, project),
         "other_entry": make_entry(round_, other_project),
-        "clerk": make_user("clerk", shoko),
-        "other_clerk": make_user("other_clerk", hoken),
-        "reviewer": make_user("reviewer", kikaku, reviewer=True),
-        "reviewer2": make_user("reviewer2", kikaku, reviewer=True),
+        "clerk": staff_a,
+        "other_clerk": staff_b,
+        "reviewer": reviewer,
+        "reviewer2": reviewer2,
     }
 
 

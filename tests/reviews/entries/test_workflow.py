@@ -14,16 +14,14 @@ PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
 
 
 @pytest.fixture
-def cast():
-    shoko = make_department("商工観光課")
-    hoken = make_department("地域保健課")
-    kikaku = make_department("企画課")
+def cast(staff_a, staff_b, reviewer, reviewer2):
+    """The conftest cast under the names the matrix below uses, and a project of staff_a's."""
     return {
-        "member": make_user("member", shoko),
-        "other": make_user("other", hoken),
-        "reviewer": make_user("reviewer", kikaku, reviewer=True),
-        "reviewer2": make_user("reviewer2", kikaku, reviewer=True),
-        "project": make_project(shoko),
+        "member": staff_a,
+        "other": staff_b,
+        "reviewer": reviewer,
+        "reviewer2": reviewer2,
+        "project": make_project(make_department("商工観光課")),
     }
 
 

@@ -16,7 +16,7 @@ def test_an_anonymous_visitor_is_sent_to_the_sign_in_page(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_with_no_open_round_a_clerk_lands_on_the_list_of_rounds(client, staff_a):
+def test_with_no_open_round_a_clerk_lands_on_the_list_of_rounds(client, seed, staff_a):
     response = client.post(reverse("login"), {"username": "staff_a", "password": "pass-for-tests"}, follow=True)
     page = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("reviews:home")

@@ -21,16 +21,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world():
-    shoko, hoken, kikaku = make_department("商工観光課"), make_department("地域保健課"), make_department("企画課")
+def world(staff_a, reviewer):
+    shoko, hoken = make_department("商工観光課"), make_department("地域保健課")
     round_ = make_round(2018)
     return {
         "round": round_,
         "old_round": make_round(2017, state=Round.State.PUBLISHED),
         "shoko": shoko,
         "hoken": hoken,
-        "clerk": make_user("clerk", shoko),
-        "reviewer": make_user("reviewer", kikaku, reviewer=True),
+        "clerk": staff_a,
+        "reviewer": reviewer,
         "mine": make_entry(round_, make_project(shoko, name="企業等誘致事業", policy=make_policy(1, "しごとの場を創る"))),
         "mine2": make_entry(round_, make_project(shoko, name="狭山茶振興事業", policy=make_policy(1, "地域産業を振興する"))),
         "theirs": make_entry(round_, make_project(hoken, name="妊婦健診事業", policy=make_policy(3, "子育てをサポートする"))),

@@ -184,3 +184,24 @@ def test_a_refused_submission_keeps_the_typed_text_on_the_form(client, staff_a, 
     page = response.content.decode()
     assert response.status_code == 409
     assert "提出期限" in page and "締切後に書いた大事な文章" in page
+
+
+def test_changed_an_extension_for_a_department_without_entries_in_the_round_is_refused(reviewer, open_round):
+    nobody = Department.objects.create(name="会計課")  # no project of its own or of a sub-unit
+    with pytest.raises(rounds.RoundError, match="会計課 には、この評価回の評価がありません"):
+        rounds.extend_deadline(open_round, nobody, open_round.deadline + timedelta(days=5), by=reviewer)
+    assert not DeadlineExtension.objects.exists()
+    assert not RoundEvent.objects.filter(round=open_round, action=RoundEvent.Action.EXTEND).exists()
+
+
+def test_an_extension_for_a_parent_whose_entries_are_its_sub_units_is_granted(reviewer, open_round):
+    seishonen = Department.objects.get(name="青少年課")
+    rounds.extend_deadline(open_round, seishonen, open_round.deadline + timedelta(days=5), by=reviewer)
+    assert DeadlineExtension.objects.get().department == seishonen
+
+
+def test_changed_an_unknown_round_action_is_a_404_and_changes_nothing(client, reviewer, open_round):
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "delete"]))
+    assert response.status_code == 404
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN

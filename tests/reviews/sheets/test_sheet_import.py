@@ -189,9 +189,9 @@ def edited_sheet(round_: Round, edits: dict[str, dict], department=None, **kwarg
     return buffer.getvalue()
 
 
-def test_a_department_fills_its_sheet_and_only_its_entries_change(open_round):
+def test_a_department_fills_its_sheet_and_only_its_entries_change(open_round, staff_a):
     shoko = Department.objects.get(name="商工観光課")
-    clerk = make_user("clerk", shoko)
+    clerk = staff_a
     data = edited_sheet(open_round, {"企業等誘致事業": {**FILLED}}, department=shoko)
     before = database_state()
     seed_texts = entry_texts(2017)
@@ -226,9 +226,9 @@ def test_a_department_sheet_with_another_departments_row_is_refused_whole(open_r
     assert database_state() == before
 
 
-def test_a_department_cannot_change_a_submitted_row_and_the_error_names_it(open_round):
+def test_a_department_cannot_change_a_submitted_row_and_the_error_names_it(open_round, staff_a):
     shoko = Department.objects.get(name="商工観光課")
-    clerk = make_user("clerk", shoko)
+    clerk = staff_a
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     entry = workflow.save_draft(entry, by=clerk, version=entry.version, **FILLED)
     workflow.submit(entry, by=clerk, version=entry.version)
@@ -249,8 +249,7 @@ def test_a_department_upload_ignores_the_memo_column(open_round):
     assert entry.memo == "" and entry.implementation == "内容"
 
 
-def test_the_planning_division_changes_any_entry_not_approved_and_memos(open_round):
-    reviewer = make_user("reviewer", "企画課", reviewer=True)
+def test_the_planning_division_changes_any_entry_not_approved_and_memos(open_round, reviewer):
     data = edited_sheet(open_round, {
         "企業等誘致事業": {"implementation": "企画課がまとめた内容", "memo": "委員会で説明"},
         "妊婦健診事業": {"status": "B"},
@@ -290,9 +289,9 @@ def test_differing_project_facts_are_warnings_and_not_applied(open_round):
     assert Project.objects.get(name="企業等誘致事業").description != "書き換えた事業内容"
 
 
-def test_a_sheet_older_than_an_on_screen_edit_is_refused_as_a_conflict(open_round):
+def test_a_sheet_older_than_an_on_screen_edit_is_refused_as_a_conflict(open_round, staff_a):
     shoko = Department.objects.get(name="商工観光課")
-    clerk = make_user("clerk", shoko)
+    clerk = staff_a
     data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "Excelで書いた内容"}}, department=shoko)
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     workflow.save_draft(entry, by=clerk, version=entry.version, implementation="画面で書いた内容")
@@ -304,8 +303,7 @@ def test_a_sheet_older_than_an_on_screen_edit_is_refused_as_a_conflict(open_roun
     assert Entry.objects.get(pk=entry.pk).implementation == "画面で書いた内容"
 
 
-def test_a_memo_or_state_change_since_the_download_is_not_a_conflict(open_round):
-    reviewer = make_user("reviewer", "企画課", reviewer=True)
+def test_a_memo_or_state_change_since_the_download_is_not_a_conflict(open_round, reviewer):
     data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "Excelで書いた内容"}})
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     workflow.save_memo(entry, by=reviewer, version=entry.version, memo="内部メモ")  # bumps the version only
@@ -317,9 +315,9 @@ def test_a_memo_or_state_change_since_the_download_is_not_a_conflict(open_round)
     assert (entry.implementation, entry.memo) == ("Excelで書いた内容", "内部メモ")
 
 
-def test_the_conflict_message_shows_both_texts(open_round):
+def test_the_conflict_message_shows_both_texts(open_round, staff_a):
     shoko = Department.objects.get(name="商工観光課")
-    clerk = make_user("clerk", shoko)
+    clerk = staff_a
     data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "入力表の内容"}}, department=shoko)
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     workflow.save_draft(entry, by=clerk, version=entry.version, implementation="画面の内容")

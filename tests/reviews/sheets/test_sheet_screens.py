@@ -113,3 +113,25 @@ def test_a_member_of_two_departments_chooses_which_sheet(client, open_round):
     data = download(client, open_round, Department.objects.get(name="都市計画課"))
     names = [p.name for p in read_sheet(data).document.projects()]
     assert "多世代居住支援事業" in names and "池袋駅デジタルサイネージ（都市部での地域プロモーション）" not in names
+
+
+@pytest.mark.parametrize("token", ["forged", "expired"])
+def test_a_bad_or_expired_preview_token_keeps_its_message_and_redirects_to_the_sheet_page(
+        client, token, open_round, staff_a, monkeypatch):
+    from reviews.sheets import uploads
+
+    shoko = Department.objects.get(name="商工観光課")
+    client.force_login(staff_a)
+    if token == "expired":
+        data = fill_in(download(client, open_round, shoko), {"企業等誘致事業": {"implementation": "期限切れ"}})
+        preview = client.post(reverse("reviews:round-sheet-upload", args=[open_round.pk]), {
+            "upload-department": shoko.pk, "upload-file": SimpleUploadedFile("課.xlsx", data)})
+        token = preview.context["token"]
+        monkeypatch.setattr(uploads, "TOKEN_MAX_AGE", -1)
+    response = client.post(reverse("reviews:round-sheet-confirm", args=[open_round.pk]),
+                           {"token": token, "upload-department": shoko.pk})
+    assert response.status_code == 302 and response.url == reverse("reviews:round-sheet", args=[open_round.pk])
+    page = client.get(response.url).content.decode()
+    assert "確認の期限が切れたか、正しくない操作です。もう一度ファイルを選んでください。" in page
+    assert not SheetUpload.objects.exists()
+    assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").implementation == ""
