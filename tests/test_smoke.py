@@ -1,0 +1,92 @@
+"""Every page opens for every role without a server error: each app URL (GET and an empty POST),
+and each admin list, add and change page, as a visitor, two clerks, a reviewer and an administrator."""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from reviews.models import Entry, Round
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "staff_a", "staff_ab", "reviewer", "admin_user"]
+
+
+@pytest.fixture
+def people(staff_a, staff_ab, reviewer, admin_user):
+    return {"anonymous": None, "staff_a": staff_a, "staff_ab": staff_ab, "reviewer": reviewer, "admin_user": admin_user}
+
+
+def app_routes(resolver=None, prefix="") -> list[tuple[str, str]]:
+    """(namespaced url name, route) for every named app URL outside the admin."""
+    found = []
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern).startswith("admin/"):
+                continue
+            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
+            found += [(namespace + name, route) for name, route in app_routes(pattern, prefix + str(pattern.pattern))]
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append((pattern.name, prefix + str(pattern.pattern)))
+    return found
+
+
+def urls_for(name: str, route: str) -> list[str]:
+    """The URL filled in with real objects: every round (so every state the seed and demo hold)
+    and an entry of each round."""
+    if "<str:action>" in route:
+        return [reverse(name, args=[r.pk, "close"]) for r in Round.objects.all()]
+    if "<int:pk>" not in route:
+        return [reverse(name)]
+    if route.startswith("entries/"):
+        return [reverse(name, args=[Entry.objects.filter(round=r).first().pk]) for r in Round.objects.all()]
+    return [reverse(name, args=[r.pk]) for r in Round.objects.all()]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_app_page_opens_for_every_role_without_a_server_error(client, open_round, people, role):
+    if people[role]:
+        client.force_login(people[role])
+    failures = []
+    for name, route in app_routes():
+        for url in urls_for(name, route):
+            for method in (client.get, client.post):
+                status = method(url).status_code
+                if status >= 500:
+                    failures.append(f"{method.__name__.upper()} {url}: {status}")
+    assert failures == []
+
+
+def admin_urls() -> list[str]:
+    urls = []
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        base = f"admin:{opts.app_label}_{opts.model_name}"
+        urls += [reverse(f"{base}_changelist"), reverse(f"{base}_add")]
+        first = model.objects.order_by("pk").first()
+        if first is not None:
+            urls += [reverse(f"{base}_change", args=[first.pk]), reverse(f"{base}_history", args=[first.pk])]
+    urls += [reverse("admin:index"), reverse("admin:auth_user_import_staff"), reverse("admin:reviews_round_load_sheet")]
+    for round_ in Round.objects.all():
+        urls += [reverse("admin:reviews_round_sheet", args=[round_.pk]), reverse("admin:reviews_round_upload", args=[round_.pk])]
+    for resource_admin in ("projects_department", "projects_goal", "projects_policy", "projects_project", "reviews_entry"):
+        urls.append(reverse(f"admin:{resource_admin}_export"))
+    for resource_admin in ("projects_department", "projects_goal", "projects_policy", "projects_project"):
+        urls.append(reverse(f"admin:{resource_admin}_import"))
+    return urls
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_admin_page_opens_for_every_role_without_a_server_error(client, open_round, people, role):
+    if people[role]:
+        client.force_login(people[role])
+    failures = [f"{url}: {status}" for url in admin_urls() if (status := client.get(url).status_code) >= 500]
+    assert failures == []
+
+
+def test_the_administrator_reaches_the_user_list_with_the_staff_import_and_the_password_action(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:auth_user_changelist"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("admin:auth_user_import_staff") in html and "初期パスワードを発行する" in html
