@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from projects.validators import validate_safe_text
+
 DESCRIPTION_MAX_LENGTH = 1000
 
 
@@ -18,7 +20,7 @@ def person_name(user) -> str:
 class Department(models.Model):
     """A 担当課. A sub-unit such as 青少年課（児童センター） records its parent."""
 
-    name = models.CharField("部署名", max_length=100, unique=True)
+    name = models.CharField("部署名", max_length=100, unique=True, validators=[validate_safe_text])
     parent = models.ForeignKey(
         "self",
         verbose_name="上位の部署",
@@ -46,7 +48,7 @@ class Department(models.Model):
 class Strategy(models.Model):
     """A 総合戦略 period: the first ran FY2015–FY2019, a second followed with its own goals."""
 
-    name = models.CharField("名称", max_length=200, unique=True)
+    name = models.CharField("名称", max_length=200, unique=True, validators=[validate_safe_text])
     first_year = models.PositiveSmallIntegerField("開始年度", null=True, blank=True)
     last_year = models.PositiveSmallIntegerField("終了年度", null=True, blank=True)
 
@@ -64,8 +66,8 @@ class Goal(models.Model):
 
     strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="goals")
     number = models.PositiveSmallIntegerField("番号")
-    title = models.CharField("基本目標", max_length=200)
-    project_label = models.CharField("プロジェクト名", max_length=100, blank=True)
+    title = models.CharField("基本目標", max_length=200, validators=[validate_safe_text])
+    project_label = models.CharField("プロジェクト名", max_length=100, blank=True, validators=[validate_safe_text])
 
     class Meta:
         verbose_name = "基本目標"
@@ -90,7 +92,7 @@ class Policy(models.Model):
     """A 基本施策 row, kept whole as printed (some rows join several policies with ・)."""
 
     goal = models.ForeignKey(Goal, verbose_name="基本目標", on_delete=models.PROTECT, related_name="policies")
-    title = models.CharField("基本施策", max_length=300)
+    title = models.CharField("基本施策", max_length=300, validators=[validate_safe_text])
     order = models.PositiveSmallIntegerField("表示順")
 
     class Meta:
@@ -114,8 +116,9 @@ class Project(models.Model):
         NEW = "new", "新規"
 
     policy = models.ForeignKey(Policy, verbose_name="基本施策", on_delete=models.PROTECT, related_name="projects")
-    name = models.CharField("事業名", max_length=200)
-    description = models.TextField("事業内容", max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    name = models.CharField("事業名", max_length=200, validators=[validate_safe_text])
+    description = models.TextField("事業内容", max_length=DESCRIPTION_MAX_LENGTH, blank=True,
+                                   validators=[validate_safe_text])
     category = models.CharField("継続/新規", max_length=20, choices=Category.choices)
     order = models.PositiveSmallIntegerField("表示順")
     active = models.BooleanField("実施中", default=True, help_text="終了した事業は次の評価回に含めません。")

@@ -1,11 +1,13 @@
 """Flat spreadsheets (CSV/XLSX) for the admin: one row per record, Japanese column names and
 natural keys instead of database ids. The official 入力表 has its own reader (reviews.sheets.workbook)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from import_export import fields, resources, widgets
 
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
+from projects.text import unsafe_character_message
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
 
@@ -103,7 +105,17 @@ class DepartmentListWidget(widgets.Widget):
         return "\n".join(d.name for d in value or [])
 
 
-class DepartmentResource(resources.ModelResource):
+class FlatResource(resources.ModelResource):
+    """What every flat import shares: a cell with a control character refuses its row."""
+
+    def before_import_row(self, row, **kwargs):
+        problems = [message for column, value in row.items() if isinstance(value, str)
+                    and (message := unsafe_character_message(value, str(column)))]
+        if problems:
+            raise ValidationError(problems)
+
+
+class DepartmentResource(FlatResource):
     name = fields.Field(attribute="name", column_name="部署名")
     parent = fields.Field(
         attribute="parent", column_name="上位の部署", widget=NamedForeignKeyWidget(Department, "name", "部署")
@@ -121,7 +133,7 @@ class DepartmentResource(resources.ModelResource):
         return Department.objects.order_by(F("parent").asc(nulls_first=True), "name")
 
 
-class GoalResource(resources.ModelResource):
+class GoalResource(FlatResource):
     strategy = fields.Field(
         attribute="strategy", column_name="総合戦略", widget=NamedForeignKeyWidget(Strategy, "name", "総合戦略")
     )
@@ -137,7 +149,7 @@ class GoalResource(resources.ModelResource):
         report_skipped = True
 
 
-class PolicyResource(resources.ModelResource):
+class PolicyResource(FlatResource):
     strategy = fields.Field(column_name="総合戦略", attribute="goal__strategy__name", readonly=True)
     goal = fields.Field(attribute="goal", column_name="基本目標番号", widget=GoalWidget())
     order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
@@ -151,7 +163,7 @@ class PolicyResource(resources.ModelResource):
         report_skipped = True
 
 
-class ProjectResource(resources.ModelResource):
+class ProjectResource(FlatResource):
     strategy = fields.Field(column_name="総合戦略", attribute="policy__goal__strategy__name", readonly=True)
     goal_number = fields.Field(column_name="基本目標番号", attribute="policy__goal__number", readonly=True)
     policy = fields.Field(attribute="policy", column_name="基本施策", widget=PolicyWidget())

@@ -19,7 +19,7 @@ from django.db import transaction
 from projects.access import Role, department_names_of, role_of, set_memberships, set_role
 from projects.formats import decode_japanese_csv
 from projects.models import Department, StaffProfile
-from projects.text import normalize_name
+from projects.text import normalize_name, unsafe_character_message
 
 # What the 役割 column may say: each role's own label (projects.access.Role) and the usual variants.
 ROLES = {
@@ -82,7 +82,8 @@ def parse(data: bytes) -> StaffImport:
             continue
         login, name, department, role_text = (row[c] for c in ("ログイン名", "氏名", "部署", "役割"))
         role = ROLES.get(role_text)
-        problems = []
+        problems = [message.rstrip("。") for column, value in row.items()
+                    if (message := unsafe_character_message(value, column))]
         if not LOGIN_RE.match(login):
             problems.append(f"ログイン名「{login}」は半角英数字と . _ @ + - で入力してください")
         if not name:

@@ -43,3 +43,33 @@ def parent_name_of(department_name: str) -> str | None:
         return None
     parent = department_name.split(SUB_UNIT_OPEN)[0].strip()
     return parent or None
+
+
+# Characters that never belong in what people write: the C0 control characters other than tab and
+# the line break (a carriage return is a line break still to be normalised), and the bidirectional
+# overrides and isolates that make text display in another order than it is stored (U+202A–U+202E,
+# U+2066–U+2069). openpyxl refuses the first kind outright, so one of them in the database broke
+# every spreadsheet export.
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_characters(value: str) -> list[str]:
+    """The characters of ``value`` that input refuses, each once, in order of appearance."""
+    return list(dict.fromkeys(_UNSAFE_RE.findall(value)))
+
+
+def unsafe_character_message(value: str, label: str = "") -> str | None:
+    """A Japanese message naming the refused characters (`U+0007`), or None when there are none."""
+    found = unsafe_characters(value)
+    if not found:
+        return None
+    codes = "、".join(f"U+{ord(c):04X}" for c in found[:3]) + (" など" if len(found) > 3 else "")
+    where = f"「{label}」に" if label else ""
+    return (f"{where}使えない制御文字（{codes}）が含まれています。"
+            "ほかのソフトから貼り付けたときに紛れ込むことがあります。その文字を削除してから、もう一度入力してください。")
+
+
+def strip_unsafe(value: str) -> str:
+    """``value`` without the characters input refuses: for every output (sheets, exports, mail,
+    pages), so that what was recorded before the rule still comes out as plain text."""
+    return _UNSAFE_RE.sub("", value) if isinstance(value, str) else value

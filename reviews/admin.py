@@ -15,6 +15,7 @@ from reviews.models import (
     Round,
     RoundEvent,
     SheetUpload,
+    TextRepair,
 )
 from reviews.resources import EntryExportResource
 from reviews.sheets import admin_views as admin_sheets
@@ -148,3 +149,10 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class ReminderLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["sent_on", "round", "department", "late", "recipients"]
     list_filter = ["round", "department", "late"]
+
+
+@admin.register(TextRepair)
+class TextRepairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["repaired_at", "table", "object_id", "field"]
+    list_filter = ["table", "field"]
+    search_fields = ["before", "after", "object_id"]

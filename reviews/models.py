@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Project, Strategy
+from projects.validators import validate_safe_text
 from reviews import fields
 from reviews.fields import TEXT_MAX_LENGTH
 
@@ -33,12 +34,13 @@ class Round(models.Model):
 
     strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="rounds")
     fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
-    title = models.CharField("表題", max_length=200)
+    title = models.CharField("表題", max_length=200, validators=[validate_safe_text])
     implementation_heading = models.CharField(
-        "実施内容の見出し", max_length=100, help_text="例: 平成28、29年度の実施内容"
+        "実施内容の見出し", max_length=100, help_text="例: 平成28、29年度の実施内容", validators=[validate_safe_text]
     )
     legend = models.TextField(
-        "凡例", blank=True, help_text="段落の間は空行で区切ります。入力表の見出しの上に印刷されます。"
+        "凡例", blank=True, help_text="段落の間は空行で区切ります。入力表の見出しの上に印刷されます。",
+        validators=[validate_safe_text],
     )
     deadline = models.DateField("提出期限", null=True, blank=True)
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.PREPARING)
@@ -88,10 +90,13 @@ class Entry(models.Model):
     round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="entries")
     project = models.ForeignKey(Project, verbose_name="事業", on_delete=models.PROTECT, related_name="entries")
     status = models.CharField(fields.STATUS.label, max_length=1, choices=Status.choices, blank=True)
-    implementation = models.TextField(fields.IMPLEMENTATION.label, max_length=TEXT_MAX_LENGTH, blank=True)
-    evaluation = models.TextField(fields.EVALUATION.label, max_length=TEXT_MAX_LENGTH, blank=True)
-    future_policy = models.TextField(fields.FUTURE_POLICY.label, max_length=TEXT_MAX_LENGTH, blank=True)
-    memo = models.TextField(fields.MEMO.label, max_length=TEXT_MAX_LENGTH, blank=True)
+    implementation = models.TextField(fields.IMPLEMENTATION.label, max_length=TEXT_MAX_LENGTH, blank=True,
+                                      validators=[validate_safe_text])
+    evaluation = models.TextField(fields.EVALUATION.label, max_length=TEXT_MAX_LENGTH, blank=True,
+                                  validators=[validate_safe_text])
+    future_policy = models.TextField(fields.FUTURE_POLICY.label, max_length=TEXT_MAX_LENGTH, blank=True,
+                                     validators=[validate_safe_text])
+    memo = models.TextField(fields.MEMO.label, max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField("版", default=1, help_text="同時編集で内容が失われないよう、保存のたびに増えます。")
     text_author = models.ForeignKey(
@@ -297,7 +302,7 @@ class Message(models.Model):
     entry = models.ForeignKey(Entry, verbose_name="評価", on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="書いた人", on_delete=models.PROTECT,
                                related_name="+")
-    body = models.TextField("内容", max_length=TEXT_MAX_LENGTH)
+    body = models.TextField("内容", max_length=TEXT_MAX_LENGTH, validators=[validate_safe_text])
     created_at = models.DateTimeField("日時", auto_now_add=True)
 
     class Meta:
@@ -349,3 +354,23 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.sent_on:%Y-%m-%d}"
+
+
+class TextRepair(AppendOnly):
+    """A stored text from which a data migration removed control characters (kept for audit:
+    the value before and after, where, and when)."""
+
+    table = models.CharField("表", max_length=100)
+    object_id = models.CharField("ID", max_length=40)
+    field = models.CharField("項目", max_length=100)
+    before = models.TextField("修正前")
+    after = models.TextField("修正後")
+    repaired_at = models.DateTimeField("修正日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "制御文字の除去の記録"
+        verbose_name_plural = "制御文字の除去の記録"
+        ordering = ["-repaired_at", "table", "object_id"]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.object_id} {self.field}"

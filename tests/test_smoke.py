@@ -59,7 +59,7 @@ def test_every_app_page_opens_for_every_role_without_a_server_error(client, open
 
 def admin_urls() -> list[str]:
     urls = []
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         base = f"admin:{opts.app_label}_{opts.model_name}"
         urls += [reverse(f"{base}_changelist"), reverse(f"{base}_add")]

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from projects.access import is_member_for, is_reviewer, reviewers
+from projects.text import normalize_text, unsafe_character_message
 from reviews.entries import notifications
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.models import Entry, Event, Message, Round
@@ -39,9 +40,12 @@ def post_message(entry: Entry, *, by, body: str) -> Message:
         raise PermissionDenied("この評価のやりとりには、担当課の職員と企画課の審査担当者だけが書き込めます。")
     if entry.round.state == Round.State.PUBLISHED:
         raise ConversationError("公表済みの評価回にはメッセージを書き込めません。")
-    body = body.strip()
+    body = normalize_text(body)
     if not body:
         raise ConversationError("メッセージを入力してください。")
+    unsafe = unsafe_character_message(body)
+    if unsafe:
+        raise ConversationError(unsafe)
     if len(body) > TEXT_MAX_LENGTH:
         raise ConversationError(f"メッセージは{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 {len(body)} 文字）。")
     message = Message.objects.create(entry=entry, author=by, body=body)

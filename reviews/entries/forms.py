@@ -3,6 +3,7 @@
 from django import forms
 
 from projects.text import normalize_text
+from projects.validators import validate_safe_text
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS, TEXT_MAX_LENGTH
 from reviews.models import Entry
 
@@ -12,6 +13,7 @@ def _text_field(name: str) -> forms.CharField:
         label=FIELDS[name].label,
         required=False,  # a draft may be saved half-written; submitting checks for empty fields
         max_length=TEXT_MAX_LENGTH,
+        validators=[validate_safe_text],
         widget=forms.Textarea(attrs={"rows": 8, "maxlength": TEXT_MAX_LENGTH, "data-counter": "true"}),
         error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
     )
@@ -66,6 +68,7 @@ class CommentForm(forms.Form):
         label="コメント",
         required=False,
         max_length=TEXT_MAX_LENGTH,
+        validators=[validate_safe_text],
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
     )
 
@@ -79,6 +82,7 @@ class MemoForm(forms.Form):
         label="メモ（企画課内部用・入力表には出ません）",
         required=False,
         max_length=TEXT_MAX_LENGTH,
+        validators=[validate_safe_text],
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
     )
 

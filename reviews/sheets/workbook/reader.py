@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from projects.text import normalize_name, normalize_text
+from projects.text import normalize_name, normalize_text, unsafe_character_message
 
 from . import layout
 from .document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
@@ -276,7 +276,7 @@ class _SheetParser:
         title, label, legend = "", "", []
         heading = ""
         for r, cells in self.rows:
-            self.check_formulas(r, cells)
+            self.check_cells(r, cells)
             values = _values(cells)
             if r < self.header_row:
                 for value in values:
@@ -309,9 +309,13 @@ class _SheetParser:
         letters["entry_ref"] = get_column_letter(self.offset + self.ref_index() + 1)
         return letters
 
-    def check_formulas(self, r: int, cells) -> None:
+    def check_cells(self, r: int, cells) -> None:
+        """Every cell: no control characters, no formulas (the sheet carries only typed text)."""
         for cell in cells:
             if cell is None:
+                continue
+            if isinstance(cell.value, str) and (unsafe := unsafe_character_message(cell.value)):
+                self.errors.append(SheetError(self.sheet, r, cell.column_letter, unsafe))
                 continue
             if cell.data_type == "f" or isinstance(cell.value, _FORMULA_TYPES):
                 formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "") or ""

@@ -6,9 +6,10 @@ import re
 from typing import BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.cell_range import MultiCellRange
+
+from projects.text import strip_unsafe
 
 from . import layout
 from .document import SheetDocument, SheetProject
@@ -100,11 +101,9 @@ class _Writer:
         array = self.styles[style]  # Cell() copies it
         if not value:
             return Cell(self.ws, style_array=array)
-        try:
-            cell = Cell(self.ws, value=value, style_array=array)
-        except IllegalCharacterError:
-            # Control characters pasted from other programs would make the file unreadable.
-            cell = Cell(self.ws, value=ILLEGAL_CHARACTERS_RE.sub("", value), style_array=array)
+        # Control characters recorded before input refused them would make the file unreadable,
+        # and bidirectional overrides would show the text in another order than it is stored.
+        cell = Cell(self.ws, value=strip_unsafe(value), style_array=array)
         # openpyxl makes '=…' a formula and '#N/A' an error; the sheet only ever holds text.
         if cell.data_type != "s":
             cell.data_type = "s"
