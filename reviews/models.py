@@ -17,6 +17,7 @@ from projects.fiscal_year import format_fiscal_year
 from projects.models import Project, Strategy
 from projects.validators import validate_safe_text
 from reviews import fields
+from reviews.facts import Facts, live_facts
 from reviews.fields import TEXT_MAX_LENGTH
 
 
@@ -44,6 +45,10 @@ class Round(models.Model):
     )
     deadline = models.DateField("提出期限", null=True, blank=True)
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.PREPARING)
+    published_strategy_name = models.CharField(
+        "公表時の総合戦略の名称", max_length=200, blank=True, editable=False,
+        help_text="公表したときの名称。公表済みの入力表の表題はこれを使います。",
+    )
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -63,6 +68,11 @@ class Round(models.Model):
     @property
     def fiscal_year_label(self) -> str:
         return format_fiscal_year(self.fiscal_year)
+
+    @property
+    def strategy_name(self) -> str:
+        """The strategy's name as this round's sheet prints it: captured at publication, else live."""
+        return self.published_strategy_name or self.strategy.name
 
     @property
     def legend_paragraphs(self) -> list[str]:
@@ -117,7 +127,11 @@ class Entry(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField("最終更新日時", auto_now=True)
-    history = HistoricalRecords(verbose_name="変更履歴")
+    published_facts = models.JSONField(
+        "公表時の事業の内容", default=dict, blank=True, editable=False,
+        help_text="公表したときの事業名・事業内容・担当課・基本目標・基本施策。公表済みの評価回はこれを表示します。",
+    )
+    history = HistoricalRecords(verbose_name="変更履歴", excluded_fields=["published_facts"])
 
     class Meta:
         verbose_name = "評価"
@@ -149,6 +163,13 @@ class Entry(models.Model):
     @property
     def is_unfinished(self) -> bool:
         return self.state in self.UNFINISHED_STATES
+
+    @property
+    def facts(self) -> Facts:
+        """The project's facts as this round shows them: captured at publication, else live."""
+        if self.published_facts:
+            return Facts.from_json(self.published_facts)
+        return live_facts(self.project)
 
 
 class AppendOnly(models.Model):

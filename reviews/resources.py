@@ -13,8 +13,8 @@ from reviews.models import Entry
 class EntryExportResource(resources.ModelResource):
     fiscal_year = fields.Field(column_name="年度")
     goal = fields.Field(column_name="基本目標")
-    policy = fields.Field(column_name="基本施策", attribute="project__policy__title")
-    project = fields.Field(column_name="事業名", attribute="project__name")
+    policy = fields.Field(column_name="基本施策")
+    project = fields.Field(column_name="事業名")
     category = fields.Field(column_name="継続/新規")
     status = fields.Field(column_name=entry_fields.STATUS.label, attribute="status")
     implementation = fields.Field(column_name=entry_fields.IMPLEMENTATION.label, attribute="implementation")
@@ -41,14 +41,21 @@ class EntryExportResource(resources.ModelResource):
     def dehydrate_fiscal_year(self, entry: Entry) -> str:
         return format_fiscal_year(entry.round.fiscal_year)
 
+    # The project's facts as the entry's round shows them: captured once it is published.
     def dehydrate_goal(self, entry: Entry) -> str:
-        return entry.project.policy.goal.band_text
+        return entry.facts.goal_band_text
+
+    def dehydrate_policy(self, entry: Entry) -> str:
+        return entry.facts.policy_title
+
+    def dehydrate_project(self, entry: Entry) -> str:
+        return entry.facts.project_name
 
     def dehydrate_category(self, entry: Entry) -> str:
-        return entry.project.get_category_display()
+        return entry.facts.category_label
 
     def dehydrate_departments(self, entry: Entry) -> str:
-        return "\n".join(d.name for d in entry.project.ordered_departments())
+        return "\n".join(entry.facts.departments)
 
     def dehydrate_state(self, entry: Entry) -> str:
         return entry.get_state_display()

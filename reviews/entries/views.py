@@ -68,8 +68,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
         "reviews/entries/entry.html",
         {
             "entry": entry,
-            "project": entry.project,
-            "departments": entry.project.ordered_departments(),
+            "facts": entry.facts,
             "form": form,
             "actions": actions,
             "guidance": guidance(entry, actions),

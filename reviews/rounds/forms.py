@@ -16,7 +16,7 @@ class EntryFilterForm(forms.Form):
     def __init__(self, *args, departments=(), goals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [("", "すべて"), *[(d.pk, d.name) for d in departments]]
-        self.fields["goal"].choices = [("", "すべて"), *[(g.pk, g.band_text) for g in goals]]
+        self.fields["goal"].choices = [("", "すべて"), *goals]  # (goal id, its band text)
 
 
 class FiscalYearField(forms.CharField):

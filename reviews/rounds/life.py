@@ -16,6 +16,7 @@ from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
 from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
+from reviews.rounds import record
 
 PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
 
@@ -92,6 +93,9 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
     from_state = locked.state
     locked.state = rule.target
     locked.save(update_fields=["state", "updated_at"])
+    if action == "publish":
+        # From now on the round's pages, sheets and exports read these, never the live hierarchy.
+        record.capture_from_hierarchy(locked)
     RoundEvent.objects.create(round=locked, action=action, from_state=from_state, to_state=rule.target, actor=by,
                               comment=comment)
     return locked

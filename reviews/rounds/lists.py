@@ -2,12 +2,14 @@
 reviewers' queue. Views render what these return; the filters and the order are decided here."""
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from projects.models import Department, Goal
 from reviews.access import entries_visible_to, rounds_visible_to
 from reviews.entries.workflow import RULES
+from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
 
 SHEET_ORDER = ("project__policy__goal__number", "project__policy__order", "project__order")
@@ -21,8 +23,14 @@ def current_round(user) -> Round | None:
 def filter_choices(round_: Round, *, with_departments: bool) -> dict:
     """The departments (reviewers only) and goals a round's lists can be filtered by."""
     departments = Department.objects.filter(project_links__project__entries__round=round_).distinct()
+    goals = Goal.objects.filter(strategy=round_.strategy).order_by("number")
+    # A published round names its goals as it published them.
+    published = {} if round_.state != Round.State.PUBLISHED else {
+        facts["goal_number"]: Facts.from_json(facts).goal_band_text
+        for facts in round_.entries.exclude(published_facts={}).values_list("published_facts", flat=True)
+    }
     return {"departments": departments if with_departments else (),
-            "goals": Goal.objects.filter(strategy=round_.strategy)}
+            "goals": [(goal.pk, published.get(goal.number, goal.band_text)) for goal in goals]}
 
 
 def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
@@ -55,13 +63,27 @@ def state_counts(entries: QuerySet[Entry]) -> dict[str, int]:
     )
 
 
+@dataclass(frozen=True)
+class GoalHeading:
+    number: int
+    band_text: str
+
+
+@dataclass(frozen=True)
+class PolicyHeading:
+    title: str
+
+
 def group_by_goal_and_policy(entries) -> list:
-    """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order."""
+    """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order, from the facts each entry's
+    round shows (captured for a published round, live otherwise)."""
     groups: OrderedDict = OrderedDict()
-    for entry in entries.order_by(*SHEET_ORDER):
-        policy = entry.project.policy
-        groups.setdefault(policy.goal, OrderedDict()).setdefault(policy, []).append(entry)
-    return [(goal, list(policies.items())) for goal, policies in groups.items()]
+    for entry in sorted(entries, key=lambda e: (e.facts.sheet_order, e.pk)):
+        facts = entry.facts
+        goal = GoalHeading(facts.goal_number, facts.goal_band_text)
+        policy = (facts.policy_order, PolicyHeading(facts.policy_title))
+        groups.setdefault(goal, OrderedDict()).setdefault(policy, []).append(entry)
+    return [(goal, [(policy, rows) for (_, policy), rows in policies.items()]) for goal, policies in groups.items()]
 
 
 def queue_entries(user, round_: Round, data: dict) -> list[Entry]:

@@ -1,4 +1,4 @@
-"""A round from the database as the official sheet's document (see reviews/sheet/)."""
+"""A round from the database as the official sheet's document (see reviews/sheets/workbook/)."""
 
 import io
 from typing import BinaryIO
@@ -8,7 +8,8 @@ from django.http import FileResponse
 from django.utils.http import content_disposition_header
 
 from projects.access import with_sub_units
-from projects.models import Department, Project, ProjectDepartment
+from projects.models import Department, ProjectDepartment
+from reviews.facts import Facts
 from reviews.models import Entry, Round
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
 from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME, TITLE_SUFFIX
@@ -28,52 +29,66 @@ def round_entries(round_: Round, department: Department | None = None):
 
 def round_document(round_: Round, *, department: Department | None = None, with_memo: bool = False) -> SheetDocument:
     """The round (or one department's part of it) as a SheetDocument, in the sheet's order.
-    The memo is included only when ``with_memo`` (an internal export for the planning division)."""
+    The memo is included only when ``with_memo`` (an internal export for the planning division).
+    A published round is written from the facts it captured (reviews/facts.py), never the live
+    hierarchy; the department filter still follows the project's current departments."""
     # Plain rows, not model instances: a big city's round has 5,000 entries, and five model objects
     # per row (entry, project, policy, goal, departments) took about as long as writing the sheet.
-    rows = round_entries(round_, department).values(
+    rows = list(round_entries(round_, department).values(
         "pk", "version", "status", "implementation", "evaluation", "future_policy", "memo", "project_id",
+        "published_facts",
         name=F("project__name"), description=F("project__description"), category=F("project__category"),
-        policy_id=F("project__policy_id"), policy_title=F("project__policy__title"),
-        goal_id=F("project__policy__goal_id"), goal_number=F("project__policy__goal__number"),
+        policy_title=F("project__policy__title"), policy_order=F("project__policy__order"),
+        project_order=F("project__order"), goal_number=F("project__policy__goal__number"),
         goal_title=F("project__policy__goal__title"), project_label=F("project__policy__goal__project_label"),
-    )
+    ))
     departments: dict[int, list[str]] = {}  # by project, the lead first
-    links = (
-        ProjectDepartment.objects.filter(project__entries__round=round_)
-        .order_by("project_id", "position")
-        .values_list("project_id", "department__name")
-    )
-    for project_id, name in links:
-        departments.setdefault(project_id, []).append(name)
-    category_labels = dict(Project.Category.choices)
+    if any(not row["published_facts"] for row in rows):
+        links = (
+            ProjectDepartment.objects.filter(project__entries__round=round_)
+            .order_by("project_id", "position")
+            .values_list("project_id", "department__name")
+        )
+        for project_id, name in links:
+            departments.setdefault(project_id, []).append(name)
+
+    def facts_of(row: dict) -> Facts:
+        if row["published_facts"]:
+            return Facts.from_json(row["published_facts"])
+        return Facts(
+            project_name=row["name"], description=row["description"], category=row["category"],
+            departments=tuple(departments.get(row["project_id"], [])), goal_number=row["goal_number"],
+            goal_title=row["goal_title"], goal_project_label=row["project_label"], policy_title=row["policy_title"],
+            policy_order=row["policy_order"], project_order=row["project_order"],
+        )
 
     goals: dict[int, SheetGoal] = {}
-    policies: dict[int, SheetPolicy] = {}
-    for row in rows:
-        if row["goal_id"] not in goals:
-            goals[row["goal_id"]] = SheetGoal(number=row["goal_number"], title=row["goal_title"],
-                                              project_label=row["project_label"])
-        if row["policy_id"] not in policies:
-            policies[row["policy_id"]] = SheetPolicy(title=row["policy_title"])
-            goals[row["goal_id"]].policies.append(policies[row["policy_id"]])
-        policies[row["policy_id"]].projects.append(
+    policies: dict[tuple[int, int], SheetPolicy] = {}
+    for facts, row in sorted(((facts_of(row), row) for row in rows), key=lambda pair: pair[0].sheet_order):
+        if facts.goal_number not in goals:
+            goals[facts.goal_number] = SheetGoal(number=facts.goal_number, title=facts.goal_title,
+                                                 project_label=facts.goal_project_label)
+        policy_key = (facts.goal_number, facts.policy_order)
+        if policy_key not in policies:
+            policies[policy_key] = SheetPolicy(title=facts.policy_title)
+            goals[facts.goal_number].policies.append(policies[policy_key])
+        policies[policy_key].projects.append(
             SheetProject(
-                name=row["name"],
+                name=facts.project_name,
                 status=row["status"],
-                category=category_labels[row["category"]],
-                description=row["description"],
+                category=facts.category_label,
+                description=facts.description,
                 implementation=row["implementation"],
                 evaluation=row["evaluation"],
                 future_policy=row["future_policy"],
-                departments=departments.get(row["project_id"], []),
+                departments=list(facts.departments),
                 memo=row["memo"] if with_memo else "",
                 entry_id=row["pk"],
                 entry_version=row["version"],
             )
         )
     return SheetDocument(
-        title=f"{round_.strategy.name}{TITLE_SUFFIX}",
+        title=f"{round_.strategy_name}{TITLE_SUFFIX}",
         document_label=DEFAULT_DOCUMENT_LABEL,
         legend_paragraphs=round_.legend_paragraphs,
         implementation_heading=round_.implementation_heading,

@@ -12,7 +12,9 @@ from simple_history.utils import bulk_create_with_history
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from projects.text import normalize_name, parent_name_of
+from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
+from reviews.rounds import record
 from reviews.sheets.loading.result import (
     CATEGORY_BY_LABEL,
     ImportResult,
@@ -212,22 +214,30 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
         goal = goal_plan.goal or Goal.objects.create(strategy=strategy, number=sheet_goal.number,
                                                      title=sheet_goal.title, project_label=sheet_goal.project_label)
         next_policy_order = max(goal.policies.values_list("order", flat=True), default=0) + 1
-        for policy_plan in goal_plan.policies:
+        for policy_position, policy_plan in enumerate(goal_plan.policies, start=1):
             policy = policy_plan.policy
             if policy is None:
                 policy = Policy.objects.create(goal=goal, title=policy_plan.sheet.title, order=next_policy_order)
                 next_policy_order += 1
             next_project_order = max(policy.projects.values_list("order", flat=True), default=0) + 1
-            for row in policy_plan.rows:
+            for project_position, row in enumerate(policy_plan.rows, start=1):
                 project_id = row.project_id
                 if project_id is None:
                     project_id = _create_project(policy, row.sheet, departments, next_project_order).pk
                     next_project_order += 1
                 sheet = row.sheet
+                # A past round is published as its sheet printed it, even where today's hierarchy differs.
+                printed = Facts(
+                    project_name=sheet.name, description=sheet.description,
+                    category=CATEGORY_BY_LABEL.get(sheet.category, Project.Category.CONTINUING),
+                    departments=tuple(sheet.departments), goal_number=sheet_goal.number,
+                    goal_title=sheet_goal.title, goal_project_label=sheet_goal.project_label,
+                    policy_title=policy_plan.sheet.title, policy_order=policy_position, project_order=project_position,
+                ) if plan.historical else None
                 entries.append(Entry(
                     round=round_, project_id=project_id, status=sheet.status, implementation=sheet.implementation,
                     evaluation=sheet.evaluation, future_policy=sheet.future_policy, memo=sheet.memo, state=state,
-                    text_author=by, updated_by=by,
+                    text_author=by, updated_by=by, published_facts=record.printed_facts(printed),
                 ))
     if entries:
         # Three inserts per row (entry, its history, its event) were most of a big import's time.
@@ -238,6 +248,8 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
             Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by, comment=comment)
             for entry in entries
         )
+    if plan.historical:
+        record.capture_strategy_name(round_, plan.strategy_name)
     result.round = round_
     result.applied = True
     return round_

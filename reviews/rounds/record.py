@@ -1,0 +1,33 @@
+"""The published record: what a round captures when it is published, so that it never changes.
+
+Every path that makes a published round calls one of these: publishing (reviews.rounds.life), and
+loading a past round from a sheet (reviews.sheets.loading, which the seed uses too).
+"""
+
+from reviews.facts import Facts, live_facts
+from reviews.models import Entry, Round
+
+
+def capture_from_hierarchy(round_: Round) -> None:
+    """Capture each entry's project facts as the hierarchy holds them now, and the strategy's
+    name; called inside the transaction that publishes the round."""
+    entries = list(
+        Entry.objects.filter(round=round_)
+        .select_related("project__policy__goal")
+        .prefetch_related("project__project_departments__department")
+    )
+    for entry in entries:
+        entry.published_facts = live_facts(entry.project).to_json()
+    Entry.objects.bulk_update(entries, ["published_facts"], batch_size=500)
+    capture_strategy_name(round_, round_.strategy.name)
+
+
+def printed_facts(facts: Facts | None) -> dict:
+    """What a past round's entry captures when it is loaded from its sheet: the facts as printed."""
+    return facts.to_json() if facts is not None else {}
+
+
+def capture_strategy_name(round_: Round, strategy_name: str) -> None:
+    """A past round's sheet title names its strategy as it was then."""
+    Round.objects.filter(pk=round_.pk).update(published_strategy_name=strategy_name)
+    round_.published_strategy_name = strategy_name
