@@ -5,6 +5,7 @@ environment; the defaults run a development copy on SQLite with no configuration
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +25,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -54,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
+    "axes",
+    "csp",
     "projects",
     "reviews",
 ]
@@ -61,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "projects.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +85,8 @@ MIDDLEWARE = [
     "projects.middleware.StripUnsafeCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked sign-in into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "iruma_eval.urls"
@@ -139,10 +155,62 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:home"
 LOGOUT_REDIRECT_URL = "login"
 
-# A plain-HTTP intranet cannot use secure cookies: the city's proxy decides.
+# HTTPS. A plain-HTTP intranet cannot use secure cookies or redirects (nobody could log in), so
+# each is configurable; the README's production section lists the values for an HTTPS deployment.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Off by default: they reach every host of the city's domain, and preloading is near irreversible.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The reverse proxy ends TLS and says so in this header (only when BEHIND_HTTPS_PROXY is set, since
+# a client could send the header itself to a server that faces it directly).
+if env_bool("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    "security.W005",  # SECURE_HSTS_INCLUDE_SUBDOMAINS off on purpose (see above)
+    "security.W021",  # SECURE_HSTS_PRELOAD off on purpose (see above)
+]
+
+# Sessions end when the browser closes and after SESSION_IDLE_HOURS without a request. The idle
+# limit needs the session saved on every request (one small UPDATE of the session row per page).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 4) * 60 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Sign-in throttling (django-axes): 10 wrong passwords in a row lock that login from that address
+# for 15 minutes; never the address alone, since a whole department sits behind one proxy. An
+# administrator unlocks it in the admin (アクセスの試行: delete the row).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "projects.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "projects.signin.locked_out"
+# The city's reverse proxies, whose X-Forwarded-For is believed (comma-separated addresses).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+# Content-Security-Policy (django-csp): the app's pages load only our own files, with no inline
+# script or style; projects.middleware.ContentSecurityPolicyMiddleware widens it for /admin/ only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Email: the console in development; the city's SMTP server from the environment in production.
 EMAIL_BACKEND = os.environ.get(

@@ -1,3 +1,4 @@
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -42,3 +43,25 @@ class StripUnsafeCharactersMiddleware:
             if cleaned != text:
                 response.content = cleaned.encode(charset)
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy from settings, widened on /admin/ only for exactly what
+    django-import-export's export page needs (Django's own admin needs nothing more): its template
+    carries one inline event handler (the "Select all" box: onchange="onSelectToggleChange(event)")
+    and two style attributes ("padding: 0;" and "font-weight: bold;"). Each is allowed by its hash
+    alone ('unsafe-hashes'), never inline script or style at large. The browser tests open the admin
+    pages and fail on any violation, so a library upgrade that needs more is noticed."""
+
+    ADMIN_PREFIX = "/admin/"
+    ADMIN_UPDATE = {
+        "script-src": ["'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
+        "style-src": ["'unsafe-hashes'", "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
+                      "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='"],
+    }
+
+    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and request.path_info.startswith(self.ADMIN_PREFIX):
+            parts.update = {**(parts.update or {}), **self.ADMIN_UPDATE}
+        return parts

@@ -1,6 +1,7 @@
 """The settings module reads the environment and refuses unsafe combinations."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -57,3 +58,54 @@ def test_the_application_speaks_japanese_in_tokyo_time():
     assert settings.LANGUAGE_CODE == "ja"
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.USE_TZ
+
+
+# The README's production values for an HTTPS deployment (keep them equal to the README's table).
+HTTPS_PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k8J2xQ9vLm4RtY7pWz1Ns6Fh3Cb0Dg5Ea8Ui2Oq7Kj4Hl9Mn1Pr6St3Vw0Xy5Za",
+    "ALLOWED_HOSTS": "hyoka.city.iruma.example",
+    "CSRF_TRUSTED_ORIGINS": "https://hyoka.city.iruma.example",
+    "SESSION_COOKIE_SECURE": "true",
+    "CSRF_COOKIE_SECURE": "true",
+    "SECURE_SSL_REDIRECT": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "BEHIND_HTTPS_PROXY": "true",
+    "TRUSTED_PROXIES": "10.0.0.5",
+}
+
+
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    return subprocess.run([sys.executable, "manage.py", *args], env={**clean, **env}, cwd=BASE_DIR,
+                          capture_output=True, text=True)
+
+
+def test_check_deploy_with_the_documented_https_values_prints_no_warning():
+    result = run_manage(HTTPS_PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_readme_lists_every_production_value_the_check_was_run_with():
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    for name, value in HTTPS_PRODUCTION.items():
+        if name != "SECRET_KEY":
+            assert f"`{name}`" in readme and f"`{value}`" in readme, name
+
+
+def test_on_a_plain_http_intranet_only_the_warnings_the_readme_names_remain():
+    http_values = {**HTTPS_PRODUCTION, "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
+                   "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "0", "BEHIND_HTTPS_PROXY": "false",
+                   "CSRF_TRUSTED_ORIGINS": "http://hyoka.city.iruma.example"}
+    result = run_manage(http_values, "check", "--deploy")
+    warnings = sorted(set(re.findall(r"\(security\.W\d+\)", result.stdout + result.stderr)))
+    assert warnings == ["(security.W004)", "(security.W008)", "(security.W012)", "(security.W016)"]
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    for code in warnings:
+        assert code.strip("()") in readme
+
+
+def test_sessions_end_with_the_browser_and_after_hours_without_activity():
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 4 * 60 * 60

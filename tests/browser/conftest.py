@@ -159,7 +159,8 @@ class Screenshots:
 @pytest.fixture
 def page(request, browser, live_server):
     """A fresh context and page per test. Requests to anything but the live server are blocked:
-    the city's network is closed, and axe is injected from the package's own axe.min.js."""
+    the city's network is closed, and axe is injected from the package's own axe.min.js. Any
+    Content-Security-Policy violation reported in the console fails the test."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ja-JP")
     allowed = urlsplit(live_server.url).netloc
     blocked: list[str] = []
@@ -175,10 +176,15 @@ def page(request, browser, live_server):
     context.route("**/*", only_the_live_server)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Every page runs under the real Content-Security-Policy: anything it refuses is a defect.
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text else None)
     request.node.stash[screenshots_key] = Screenshots(page=page)
     yield page
     context.close()
     assert not blocked, f"ページが外部に接続しようとしました（遮断済み）: {blocked}"
+    assert not refused, "Content-Security-Policy に反する読み込み・実行がありました:\n" + "\n".join(refused)
 
 
 @pytest.fixture
