@@ -195,6 +195,12 @@ AXES_LOCKOUT_CALLABLE = "projects.signin.locked_out"
 # The city's reverse proxies, whose X-Forwarded-For is believed (comma-separated addresses).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
+# Uploaded sheets are measured before they are parsed (reviews.sheets.workbook.reader.Limits):
+# rows and columns that hold values, and the uncompressed size of each part of the file.
+SHEET_MAX_ROWS = env_int("SHEET_MAX_ROWS", 20_000)
+SHEET_MAX_COLUMNS = env_int("SHEET_MAX_COLUMNS", 100)
+SHEET_MAX_PART_MB = env_int("SHEET_MAX_PART_MB", 64)
+
 # Content-Security-Policy (django-csp): the app's pages load only our own files, with no inline
 # script or style; projects.middleware.ContentSecurityPolicyMiddleware widens it for /admin/ only.
 CONTENT_SECURITY_POLICY = {

@@ -9,6 +9,7 @@ from reviews.models import (
     DeadlineExtension,
     Entry,
     Event,
+    MailDelivery,
     Message,
     Notification,
     ReminderLog,
@@ -156,3 +157,12 @@ class TextRepairAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["repaired_at", "table", "object_id", "field"]
     list_filter = ["table", "field"]
     search_fields = ["before", "after", "object_id"]
+
+
+@admin.register(MailDelivery)
+class MailDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every email sent or failed; filter by 送信失敗 to see what did not arrive."""
+
+    list_display = ["created_at", "status", "kind", "address", "subject"]
+    list_filter = ["status", "kind"]
+    search_fields = ["address", "subject", "error"]

@@ -395,3 +395,35 @@ class TextRepair(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.table} {self.object_id} {self.field}"
+
+
+class MailDelivery(AppendOnly):
+    """One email to one person, sent or failed: every outgoing message is recorded on its own, so
+    a failure is listed for administrators instead of silently skipping the rest."""
+
+    class Kind(models.TextChoices):
+        NOTIFICATION = "notification", "お知らせ"
+        REMINDER = "reminder", "督促"
+        DIGEST = "digest", "まとめ"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "送信済"
+        FAILED = "failed", "送信失敗"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="宛先", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    address = models.CharField("メールアドレス", max_length=254)
+    subject = models.CharField("件名", max_length=255)
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    status = models.CharField("結果", max_length=20, choices=Status.choices)
+    error = models.TextField("失敗の理由", blank=True)
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "メールの送信記録"
+        verbose_name_plural = "メールの送信記録"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="mail_delivery_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.address} {self.subject}"

@@ -24,11 +24,16 @@ Timed operations, each against a floor measured in the same run with no Django i
                 floor for both imports: openpyxl load_workbook (normal mode, not read-only) of
                 the exported sheet, iterating every row's values
 
+    refuse 1M   read_sheet of a hand-made sheet with a million rows of values (7 MB, as a clerk can
+                send), refused by the limits before openpyxl builds anything
+                floor: decompressing every part of the same file with zipfile
+
 Seconds are the best of --repeat runs (time.perf_counter). Peak memory is measured in one more,
 separate run of each operation under tracemalloc (which slows Python down, so never in a timed
 run): the peak of Python allocations made during the operation.
 
-Goals: export within 1.3x of its floor, each import within 3x, peak memory within 2x.
+Goals: export within 1.3x of its floor, each import within 3x, the refusal within 10x of
+decompressing the file, peak memory within 2x.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TIME_GOALS = {"export": 1.3, "new round": 3.0, "update": 3.0}
+TIME_GOALS = {"export": 1.3, "new round": 3.0, "update": 3.0, "refuse 1M": 10.0}
 MEMORY_GOAL = 2.0
 NEW_ROUND_YEAR = 2019
 FLOOR_STYLE = "benchmark_floor"
@@ -117,10 +122,23 @@ def run(copies: int, repeat: int) -> None:
         result = import_update(read.document, Round.objects.get(pk=round_.pk))
         assert result.applied and not result.changes and not result.warnings, (result.errors[:3], result.changes[:3])
 
+    from tests.reviews.sheets.workbook.test_limits import million_rows
+
+    huge = million_rows()
+
+    def refuse() -> None:
+        from reviews.sheets.uploads import sheet_limits
+        from reviews.sheets.workbook.reader import read_sheet
+
+        result = read_sheet(huge, filename="百万行.xlsx", limits=sheet_limits())
+        assert not result.ok and "行を超えています" in result.errors[0].message, result.errors[:1]
+
+    print(f"Million-row sheet for the refusal: {len(huge) / 1e6:.1f} MB.")
     rows = [
         measure("export", export, lambda: floor_write(cells), repeat),
         measure("new round", new_round, lambda: floor_read(data), repeat, after=delete_new_round),
         measure("update", update, lambda: floor_read(data), repeat),
+        measure("refuse 1M", refuse, lambda: floor_unzip(huge), repeat),
     ]
     print_table(rows)
 
@@ -241,6 +259,14 @@ def floor_read(data: bytes) -> None:
     for ws in wb.worksheets:
         for _values in ws.iter_rows(values_only=True):
             pass
+
+
+def floor_unzip(data: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            archive.read(info)
 
 
 # Measuring ----------------------------------------------------------------------------------------

@@ -4,19 +4,15 @@ Nothing here runs inside the caller's transaction: notices are queued with
 transaction.on_commit, so a change that is rolled back never announces itself.
 """
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from projects.access import project_members, reviewers
-from reviews.models import Entry, Notification, Round
-
-logger = logging.getLogger(__name__)
+from reviews.mail import deliver, one_line
+from reviews.models import Entry, MailDelivery, Notification, Round
 
 ACTION_TEXT = {
     "return": "「{project}」が差し戻されました",
@@ -39,19 +35,12 @@ def notify(users, *, entry: Entry | None, text: str, body: str = "", exclude=Non
 
 
 def _deliver(user_ids: list[int], entry_id: int | None, text: str, body: str) -> None:
-    Notification.objects.bulk_create(Notification(user_id=pk, entry_id=entry_id, text=text[:300]) for pk in user_ids)
-    addresses = list(
-        get_user_model().objects.filter(pk__in=user_ids).exclude(Q(email="") | Q(email__isnull=True))
-        .values_list("email", flat=True)
+    # The change is committed; a mail problem must neither undo it nor hide it (reviews.mail).
+    Notification.objects.bulk_create(
+        Notification(user_id=pk, entry_id=entry_id, text=one_line(text)[:300]) for pk in user_ids
     )
-    if not addresses:
-        return
-    try:
-        # One message per person, so that nobody sees the others' addresses.
-        for address in addresses:
-            send_mail(f"[実施事業評価] {text}", body or text, None, [address])
-    except Exception:  # the change is committed; a mail server problem must not undo it or hide it
-        logger.exception("通知メールを送れませんでした: %s", text)
+    for user in get_user_model().objects.filter(pk__in=user_ids).exclude(Q(email="") | Q(email__isnull=True)):
+        deliver(user, text, body or text, MailDelivery.Kind.NOTIFICATION)
 
 
 def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> None:

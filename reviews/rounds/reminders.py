@@ -4,21 +4,19 @@ A department hears N days before its deadline, and once after it if still unfini
 ReminderLog row per round, department and day makes a second run on the same day send nothing.
 """
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from projects.access import department_members
 from projects.models import Department
 from reviews.entries.notifications import entry_url
-from reviews.models import Entry, Notification, ReminderLog, Round
+from reviews.mail import deliver, one_line
+from reviews.models import Entry, MailDelivery, Notification, ReminderLog, Round
 from reviews.rounds.life import entry_deadline
 
-logger = logging.getLogger(__name__)
 
 @dataclass
 class Sent:
@@ -65,28 +63,27 @@ def _collect(sent: list[Sent], item: Sent | None) -> None:
 
 
 def _send(round_: Round, department: Department, entries: list[Entry], today: date, late: bool) -> Sent | None:
-    """Log and send one department's reminder together: if the mail cannot be sent, the log is
-    rolled back so that the next run tries again, and the other departments still get theirs."""
+    """Email each member on their own (reviews.mail records every message), then log the reminder
+    with its in-app notices. When every address failed, nothing is logged, so that the next run
+    tries again; the failures are listed for administrators either way."""
+    if ReminderLog.objects.filter(round=round_, department=department, sent_on=today).exists():
+        return None  # already reminded today
     users = list(department_members(department))
     deadline = min(entry_deadline(e) for e in entries)
     if late:
-        subject = f"[実施事業評価] {department.name}: 提出期限（{deadline:%m月%d日}）を過ぎた評価があります"
+        subject = f"{department.name}: 提出期限（{deadline:%Y年%m月%d日}）を過ぎた評価があります"
     else:
-        subject = f"[実施事業評価] {department.name}: 提出期限（{deadline:%m月%d日}）まであと{(deadline - today).days}日です"
+        subject = f"{department.name}: 提出期限（{deadline:%Y年%m月%d日}）まであと{(deadline - today).days}日です"
     lines = [f"{round_.title} で、{department.name} のまだ提出されていない評価が {len(entries)} 件あります。", ""]
     lines += [f"・{e.project.name}（{e.get_state_display()}） {entry_url(e)}" for e in entries]
+    results = [deliver(u, subject, "\n".join(lines), MailDelivery.Kind.REMINDER) for u in users if u.email]
+    if results and not any(results):
+        return None
     try:
         with transaction.atomic():
             ReminderLog.objects.create(round=round_, department=department, sent_on=today, late=late,
                                        recipients=len(users))
-            Notification.objects.bulk_create(
-                Notification(user=u, text=subject.removeprefix("[実施事業評価] ")) for u in users
-            )
-            for address in [u.email for u in users if u.email]:
-                send_mail(subject, "\n".join(lines), None, [address])
+            Notification.objects.bulk_create(Notification(user=u, text=one_line(subject)) for u in users)
     except IntegrityError:
-        return None  # already reminded today
-    except Exception:
-        logger.exception("督促メールを送れませんでした: %s", department.name)
-        return None
+        return None  # another run logged it meanwhile
     return Sent(round_, department, late, len(users), len(entries))

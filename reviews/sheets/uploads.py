@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -21,7 +22,7 @@ from projects.models import Department
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
 from reviews.sheets.workbook.document import SheetDocument
-from reviews.sheets.workbook.reader import SheetError, read_sheet
+from reviews.sheets.workbook.reader import Limits, SheetError, read_sheet
 
 PENDING_DIR = "sheets/pending"
 TOKEN_SALT = "reviews.sheets.uploads"
@@ -81,6 +82,12 @@ def purge_stale() -> None:
             default_storage.delete(path)
 
 
+def sheet_limits() -> Limits:
+    """How big an incoming sheet may be (settings SHEET_MAX_*), checked before it is parsed."""
+    return Limits(rows=settings.SHEET_MAX_ROWS, columns=settings.SHEET_MAX_COLUMNS,
+                  member_bytes=settings.SHEET_MAX_PART_MB * 1024 * 1024)
+
+
 def load_document(upload: Upload, document: SheetDocument, *, by, dry_run: bool, **options) -> ImportResult:
     """Import a sheet already read (or built, as the seed is) without recording a file: a new
     round when ``upload.round`` is None, else an update of that round. ``options`` go to the new
@@ -95,7 +102,7 @@ def load_document(upload: Upload, document: SheetDocument, *, by, dry_run: bool,
 def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
     """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
     and what it changed are recorded in the same transaction."""
-    read = read_sheet(content, filename=original_name)
+    read = read_sheet(content, filename=original_name, limits=sheet_limits())
     if not read.ok:
         return ImportResult(errors=read.errors)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -16,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import defusedxml  # noqa: F401  -- a hard dependency: openpyxl parses uploads safely only with it
+import defusedxml.ElementTree as ET
+from defusedxml import DTDForbidden, EntitiesForbidden
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from projects.text import normalize_name, normalize_text, unsafe_character_message
@@ -30,7 +33,6 @@ __all__ = ["ReadResult", "SheetError", "normalize_name", "read_sheet", "split_de
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls, and any password-protected (encrypted) Office file
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # a real sheet is a few MB; more is a zip bomb
 
 _SAVE_AS_XLSX = (
     "Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直してから、"
@@ -67,8 +69,19 @@ class ReadResult:
         return not self.errors
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How big a sheet may be before it is parsed: counted while streaming its XML, since the
+    declared dimension may lie (or be A1:XFD1048576 when a clerk formatted whole columns)."""
+
+    rows: int = 20_000  # rows that hold a value, in any worksheet
+    columns: int = 100  # the right-most column that holds a value
+    member_bytes: int = 64 * 1024 * 1024  # one part of the zip, uncompressed
+
+
 def read_sheet(
-    source: str | os.PathLike[str] | BinaryIO | bytes, *, filename: str | None = None
+    source: str | os.PathLike[str] | BinaryIO | bytes, *, filename: str | None = None,
+    limits: Limits = Limits(),  # noqa: B008 -- frozen, so one shared default is safe
 ) -> ReadResult:
     """Read the official sheet from a path, a binary stream (read from its start) or bytes.
 
@@ -92,7 +105,7 @@ def read_sheet(
                 pass
         data = source.read()
 
-    refusal = _refusal(data, filename)
+    refusal = _refusal(data, filename) or _too_big(data, limits)
     if refusal:
         return ReadResult(None, [SheetError("", None, None, refusal)])
     try:
@@ -142,8 +155,6 @@ def _refusal(data: bytes, filename: str | None) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
-            if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED_BYTES:
-                return "ファイルが大きすぎます。入力表だけを残した .xlsx にしてアップロードしてください。"
             content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError):
         return "Excel ブック（.xlsx）ではありません。" + _SAVE_AS_XLSX
@@ -151,6 +162,77 @@ def _refusal(data: bytes, filename: str | None) -> str | None:
         return "マクロ付きのブック（.xlsm）は読み込めません。" + _SAVE_AS_XLSX
     if "spreadsheetml.sheet.main+xml" not in content_types:
         return "Excel ブック（.xlsx）ではありません。" + _SAVE_AS_XLSX
+    return None
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL = f"{_MAIN_NS}row", f"{_MAIN_NS}c"
+_VALUE_TAGS = (f"{_MAIN_NS}v", f"{_MAIN_NS}is", f"{_MAIN_NS}f")
+_CELL_REF_RE = re.compile(r"^([A-Z]{1,3})")
+_CHUNK = 1024 * 1024
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _too_big(data: bytes, limits: Limits) -> str | None:
+    """Why the workbook is too big to read (a Japanese message), or None. Streams every part of
+    the zip with a bound on its uncompressed size and every worksheet's XML with defusedxml,
+    counting the rows and columns that hold values; nothing of the workbook is built."""
+    too_large = ("ファイルが大きすぎます（{what}）。入力表のシートだけを残し、不要な行や列を削除してから"
+                 "もう一度アップロードしてください。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                        problem = _count_values(_Bounded(member, limits.member_bytes), limits)
+                    else:
+                        problem = None
+                        _Bounded(member, limits.member_bytes).drain()
+                if problem:
+                    return too_large.format(what=problem)
+    except _TooBig:
+        return too_large.format(what=f"展開すると {limits.member_bytes // (1024 * 1024)}MB を超える部分があります")
+    except (zipfile.BadZipFile, OSError, ET.ParseError, EntitiesForbidden, DTDForbidden):
+        return "Excel ブック（.xlsx）ではありません。" + _SAVE_AS_XLSX
+    return None
+
+
+class _Bounded:
+    """A file-like view of a zip member that refuses to give more than ``limit`` bytes."""
+
+    def __init__(self, stream, limit: int) -> None:
+        self.stream, self.limit, self.read_bytes = stream, limit, 0
+
+    def read(self, size: int = _CHUNK) -> bytes:
+        chunk = self.stream.read(min(size if size and size > 0 else _CHUNK, _CHUNK))
+        self.read_bytes += len(chunk)
+        if self.read_bytes > self.limit:
+            raise _TooBig
+        return chunk
+
+    def drain(self) -> None:
+        while self.read(_CHUNK):
+            pass
+
+
+def _count_values(stream: _Bounded, limits: Limits) -> str | None:
+    rows = 0
+    for _event, element in ET.iterparse(stream, events=("end",)):
+        if element.tag == _CELL:
+            if any(child.tag in _VALUE_TAGS for child in element):
+                match = _CELL_REF_RE.match(element.get("r", ""))
+                if match and column_index_from_string(match[1]) > limits.columns:
+                    return f"値の入った列が {limits.columns} 列を超えています"
+                element.set("_has_value", "1")
+        elif element.tag == _ROW:
+            if any(cell.get("_has_value") for cell in element):
+                rows += 1
+                if rows > limits.rows:
+                    return f"値の入った行が {limits.rows:,} 行を超えています"
+            element.clear()
     return None
 
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Department
+from reviews import mail as mail_module
 from reviews.entries import conversation, workflow
-from reviews.models import Entry, Notification, ReminderLog, Round
-from reviews.rounds import reminders as reminders_module
+from reviews.models import Entry, MailDelivery, Notification, ReminderLog, Round
 from reviews.rounds.reminders import send_reminders
 from tests.factories import FILLED, make_user
 
@@ -164,21 +164,21 @@ def test_a_mail_failure_for_one_department_neither_stops_the_others_nor_counts_a
         user = make_user(login, name)
         user.email = f"{login}@example.jp"
         user.save()
-    real_send = reminders_module.send_mail
+    real_send = mail_module.send_mail
 
     def send_mail(subject, body, sender, to):
         if to == ["a@example.jp"]:
             raise OSError("SMTP server down")
         return real_send(subject, body, sender, to)
 
-    monkeypatch.setattr(reminders_module, "send_mail", send_mail)
+    monkeypatch.setattr(mail_module, "send_mail", send_mail)
     day = open_round.deadline - timedelta(days=3)
 
     sent = send_reminders(day, 3)
 
     assert "地域保健課" in reminded_departments(sent) and "商工観光課" not in reminded_departments(sent)
     assert not ReminderLog.objects.filter(department__name="商工観光課").exists()  # tried again next run
-    monkeypatch.setattr(reminders_module, "send_mail", real_send)
+    monkeypatch.setattr(mail_module, "send_mail", real_send)
     assert "商工観光課" in reminded_departments(send_reminders(day, 3))
 
 
@@ -192,3 +192,65 @@ def test_messages_on_a_round_in_preparation_do_not_reach_the_department(
     with django_capture_on_commit_callbacks(execute=True):
         conversation.post_message(entry, by=reviewer, body="準備中のメモ")
     assert not Notification.objects.filter(user=staff_a).exists()
+
+
+def test_a_project_name_with_a_line_break_still_reaches_every_recipient_on_a_one_line_subject(
+        django_capture_on_commit_callbacks, submitted, reviewer, staff_a):
+    from projects.models import Project
+
+    colleague = make_user("colleague", "商工観光課")
+    for user, address in ((staff_a, "shoko@example.jp"), (colleague, "colleague@example.jp")):
+        user.email = address
+        user.save()
+    Project.objects.filter(pk=submitted.project_id).update(name="企業等\n誘致事業")
+    entry = Entry.objects.get(pk=submitted.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_entry(entry, by=reviewer, version=entry.version, comment="確認してください")
+    assert sorted(m.to[0] for m in mail.outbox) == ["colleague@example.jp", "shoko@example.jp"]
+    assert all("\n" not in m.subject and "企業等 誘致事業" in m.subject for m in mail.outbox)
+    assert MailDelivery.objects.filter(status=MailDelivery.Status.SENT).count() == 2
+
+
+def test_one_refused_address_is_recorded_and_listed_while_the_others_still_get_theirs(
+        django_capture_on_commit_callbacks, submitted, reviewer, staff_a, admin_user, client, monkeypatch):
+    colleague = make_user("colleague", "商工観光課")
+    staff_a.email, colleague.email = "broken@example.jp", "colleague@example.jp"
+    staff_a.save()
+    colleague.save()
+    real_send = mail_module.send_mail
+
+    def send_mail(subject, body, sender, to):
+        if to == ["broken@example.jp"]:
+            raise OSError("550 mailbox unavailable")
+        return real_send(subject, body, sender, to)
+
+    monkeypatch.setattr(mail_module, "send_mail", send_mail)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_entry(submitted, by=reviewer, version=submitted.version, comment="確認してください")
+    assert [m.to for m in mail.outbox] == [["colleague@example.jp"]]
+    failed = MailDelivery.objects.get(status=MailDelivery.Status.FAILED)
+    assert failed.address == "broken@example.jp" and "550" in failed.error
+    assert Notification.objects.filter(user=staff_a).exists()  # the in-app notice is there regardless
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:reviews_maildelivery_changelist") + "?status__exact=failed")
+    assert "broken@example.jp" in listing.content.decode()
+
+
+def test_a_reminder_reaches_each_member_even_when_one_address_fails(open_round, monkeypatch):
+    for login in ("a1", "a2"):
+        user = make_user(login, "商工観光課")
+        user.email = f"{login}@example.jp"
+        user.save()
+    real_send = mail_module.send_mail
+
+    def send_mail(subject, body, sender, to):
+        if to == ["a1@example.jp"]:
+            raise OSError("SMTP refused")
+        return real_send(subject, body, sender, to)
+
+    monkeypatch.setattr(mail_module, "send_mail", send_mail)
+    sent = send_reminders(open_round.deadline - timedelta(days=3), 3)
+    assert "商工観光課" in reminded_departments(sent)
+    assert "a2@example.jp" in [m.to[0] for m in mail.outbox]
+    assert MailDelivery.objects.filter(address="a1@example.jp", status=MailDelivery.Status.FAILED,
+                                       kind=MailDelivery.Kind.REMINDER).exists()
