@@ -15,6 +15,7 @@ from reviews.models import (
     ReminderLog,
     Round,
     RoundEvent,
+    SheetDownload,
     SheetUpload,
     TextRepair,
 )
@@ -166,3 +167,10 @@ class MailDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "status", "kind", "address", "subject"]
     list_filter = ["status", "kind"]
     search_fields = ["address", "subject", "error"]
+
+
+@admin.register(SheetDownload)
+class SheetDownloadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["downloaded_at", "round", "department", "with_memo", "downloaded_by"]
+    list_filter = ["round", "department", "with_memo"]
+    list_select_related = ["round", "department", "downloaded_by"]

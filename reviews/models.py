@@ -427,3 +427,25 @@ class MailDelivery(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} {self.address} {self.subject}"
+
+
+class SheetDownload(AppendOnly):
+    """A sheet that was downloaded: who, when, which round and whose sheet. Its identifier is
+    stamped into the workbook, so an upload knows when the sheet was made even without its
+    hidden column, and a row changed on screen since then is a conflict."""
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="downloads")
+    department = models.ForeignKey("projects.Department", verbose_name="担当課の入力表", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", help_text="空欄は市全体の入力表です。")
+    with_memo = models.BooleanField("内部用メモ付き", default=False)
+    downloaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="ダウンロードした人", null=True,
+                                      blank=True, on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField("日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "入力表のダウンロード"
+        verbose_name_plural = "入力表のダウンロード"
+        ordering = ["-downloaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.round} {self.department or '市全体'} {self.downloaded_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,8 @@ def download_view(model_admin, request: HttpRequest, object_id: str) -> HttpResp
         raise PermissionDenied
     form = DownloadForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
-        return sheet_download_response(round_, form.cleaned_data["department"], form.cleaned_data["with_memo"])
+        return sheet_download_response(round_, form.cleaned_data["department"], form.cleaned_data["with_memo"],
+                                       by=request.user)
     context = {**model_admin.admin_site.each_context(request), "title": f"入力表のダウンロード（{round_}）",
                "round": round_, "form": form, "opts": model_admin.model._meta, "original": round_}
     return TemplateResponse(request, "admin/reviews/round/sheet_download.html", context)

@@ -3,6 +3,7 @@
 import io
 from typing import BinaryIO
 
+from django.core import signing
 from django.db.models import F
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
@@ -10,7 +11,7 @@ from django.utils.http import content_disposition_header
 from projects.access import with_sub_units
 from projects.models import Department, ProjectDepartment
 from reviews.facts import Facts
-from reviews.models import Entry, Round
+from reviews.models import Entry, Round, SheetDownload
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
 from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME, TITLE_SUFFIX
 from reviews.sheets.workbook.writer import write_sheet
@@ -98,9 +99,34 @@ def round_document(round_: Round, *, department: Department | None = None, with_
 
 
 def export_round(round_: Round, stream: BinaryIO, *, department: Department | None = None,
-                 with_memo: bool = False) -> None:
-    """Write the round's official sheet (or a department's) to a binary stream."""
-    write_sheet(round_document(round_, department=department, with_memo=with_memo), stream, with_memo=with_memo)
+                 with_memo: bool = False, by=None) -> SheetDownload:
+    """Write the round's official sheet (or a department's) to a binary stream, recording the
+    download and stamping its identifier into the workbook (docs/domain.md, uploads)."""
+    download = SheetDownload.objects.create(round=round_, department=department, with_memo=with_memo,
+                                            downloaded_by=by)
+    document = round_document(round_, department=department, with_memo=with_memo)
+    document.download_stamp = download_stamp(download)
+    write_sheet(document, stream, with_memo=with_memo)
+    return download
+
+
+DOWNLOAD_SALT = "reviews.sheets.download"
+
+
+def download_stamp(download: SheetDownload) -> str:
+    """The signed identifier stamped into a downloaded workbook: it cannot be forged or moved."""
+    return signing.dumps(download.pk, salt=DOWNLOAD_SALT)
+
+
+def download_of(stamp: str, round_: Round) -> SheetDownload | None:
+    """The download a workbook's stamp names, if the stamp is genuine and of this round."""
+    if not stamp:
+        return None
+    try:
+        pk = signing.loads(stamp, salt=DOWNLOAD_SALT)
+    except signing.BadSignature:
+        return None
+    return SheetDownload.objects.filter(pk=pk, round=round_).first()
 
 
 def sheet_filename(round_: Round, department: Department | None = None, with_memo: bool = False) -> str:
@@ -115,10 +141,10 @@ def sheet_filename(round_: Round, department: Department | None = None, with_mem
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def sheet_download_response(round_: Round, department: Department | None, with_memo: bool) -> FileResponse:
+def sheet_download_response(round_: Round, department: Department | None, with_memo: bool, *, by) -> FileResponse:
     """The sheet as a download; every screen that offers the sheet answers with this."""
     buffer = io.BytesIO()
-    export_round(round_, buffer, department=department, with_memo=with_memo)
+    export_round(round_, buffer, department=department, with_memo=with_memo, by=by)
     buffer.seek(0)
     response = FileResponse(buffer, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, sheet_filename(round_, department, with_memo))

@@ -45,7 +45,7 @@ def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
     department = form.cleaned_data["department"]
     if not may_use_sheet(request.user, department):
         raise PermissionDenied("この入力表はダウンロードできません。")
-    return sheet_download_response(round_, department, form.cleaned_data.get("with_memo", False))
+    return sheet_download_response(round_, department, form.cleaned_data.get("with_memo", False), by=request.user)
 
 
 @login_required

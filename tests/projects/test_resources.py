@@ -6,7 +6,7 @@ from django.db import connection
 
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment
 from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
-from reviews.models import Entry, Event, Round
+from reviews.models import Entry, Event, Round, SheetDownload
 from reviews.resources import EntryExportResource
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,7 @@ def empty_the_database() -> None:
     """Remove every record, events included (which the application itself never deletes)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {Event._meta.db_table}")
+        cursor.execute(f"DELETE FROM {SheetDownload._meta.db_table}")
     Entry.history.all().delete()
     Entry.objects.all().delete()
     Round.objects.all().delete()

@@ -10,6 +10,7 @@ from projects.text import normalize_name, normalize_text
 from reviews.entries import workflow
 from reviews.fields import DEPARTMENT_TEXTS, FIELDS
 from reviews.models import Entry, Round
+from reviews.sheets.export import download_of
 from reviews.sheets.loading.result import (
     FieldChange,
     ImportResult,
@@ -66,6 +67,8 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
         for e in entries
     }
     department_ids = {d.pk for d in with_sub_units(department)} if department else None
+    download = download_of(doc.download_stamp, round_)
+    downloaded_at = download.downloaded_at if download else None
     seen: dict[int, int | None] = {}
 
     for goal in doc.goals:
@@ -85,23 +88,32 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
                     result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」の行が二つあります（{seen[entry.pk]}行目と同じ事業）。一つにまとめてください。"))
                     continue
                 seen[entry.pk] = row.row
-                update = _plan_row(doc, row, entry, department_ids, result)
+                update = _plan_row(doc, row, entry, department_ids, result, downloaded_at)
                 if update is not None:
                     updates.append(update)
     return result, updates
 
 
-def _changed_on_screen_since(entry: Entry, version: int, fields: list[str]) -> list[str]:
-    """Which of ``fields`` changed on screen after the sheet was written at ``version``. A memo
-    saved or a state changed since then bumps the version without touching the texts: no conflict."""
-    then = entry.history.filter(version=version).order_by("-history_id").first()
+def _changed_on_screen_since(entry: Entry, row: SheetProject, downloaded_at, fields: list[str]) -> list[str]:
+    """Which of ``fields`` changed on screen after the sheet was made (docs/domain.md, one rule for
+    every row). What the sheet was made from is the entry as it was at the row's hidden version;
+    else, for a row matched by name, as it was when the stamped download was made; else (a sheet
+    made by hand, with no stamp) as the round created it, so any change on screen is a conflict.
+    A memo saved or a state changed meanwhile touches none of these texts: no conflict."""
+    records = entry.history.order_by("-history_date", "-history_id")
+    if row.entry_version is not None:
+        then = records.filter(version=row.entry_version).first()
+    elif downloaded_at is not None:
+        then = records.filter(history_date__lte=downloaded_at).first()
+    else:
+        then = records.last()
     if then is None:
         return fields  # no record of what the sheet was made from: treat every change as a conflict
     return [name for name in fields if normalize_text(getattr(then, name) or "") != normalize_text(getattr(entry, name) or "")]
 
 
 def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
-              result: ImportResult) -> _RowUpdate | None:
+              result: ImportResult, downloaded_at) -> _RowUpdate | None:
     texts = {"status": row.status, **{name: normalize_text(getattr(row, name)) for name in DEPARTMENT_TEXTS}}
     changed = {name: value for name, value in texts.items() if normalize_text(getattr(entry, name)) != value}
     memo = None
@@ -115,8 +127,8 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     result.warnings.extend(project_facts_warnings(doc, row, ProjectFacts.of(entry.project)))
     if not changed and memo is None:
         return None
-    if row.entry_version is not None and row.entry_version != entry.version:
-        moved = _changed_on_screen_since(entry, row.entry_version, [*changed, *(["memo"] if memo is not None else [])])
+    if row.entry_version != entry.version:
+        moved = _changed_on_screen_since(entry, row, downloaded_at, [*changed, *(["memo"] if memo is not None else [])])
         if moved:
             sheet_values = {**changed, "memo": memo}
             both = "／".join(

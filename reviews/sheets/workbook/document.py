@@ -62,6 +62,8 @@ class SheetDocument:
     # Where the reader found each field (`implementation` → "E"), so that an error found later
     # against the database names the column the person sees, also in a table moved to the right.
     columns: dict[str, str] = field(default_factory=default_columns)
+    # The signed identifier of the download this workbook was written for ("" when none).
+    download_stamp: str = ""
 
     def projects(self) -> list[SheetProject]:
         """Return every project of the document in sheet order, across all goals and policies."""

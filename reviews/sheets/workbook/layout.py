@@ -141,6 +141,11 @@ def format_entry_ref(entry_id: int, entry_version: int | None) -> str:
     return f"{entry_id}" if entry_version is None else f"{entry_id}:{entry_version}"
 
 
+# --- download stamp -------------------------------------------------------------------------------
+# Which download a workbook came from, kept outside the table (a custom document property that
+# Excel keeps on save), so that a sheet whose hidden column was deleted still says when it was made.
+DOWNLOAD_STAMP_PROPERTY = "IrumaSheetDownload"
+
 # --- document label (資料1) -----------------------------------------------------------------------
 DOCUMENT_LABEL_RE = re.compile(r"^資料\s*[0-9０-９]+\s*$")
 

@@ -133,12 +133,22 @@ def _read_workbook(wb) -> ReadResult:
         rows = _sparse_rows(ws)
         found = _find_header(rows)
         if found:
-            return _SheetParser(ws, rows, *found).parse()
+            result = _SheetParser(ws, rows, *found).parse()
+            if result.document is not None:
+                result.document.download_stamp = _download_stamp(wb)
+            return result
     sheet = visible[0].title if visible else ""
     expected = "・".join(layout.header_labels("（実施内容）"))
     return ReadResult(None, [SheetError(sheet, None, None,
                                         f"見出し行（{expected}）が見つかりません。ダウンロードした入力表の"
                                         "見出し行を消したり書き換えたりせずにアップロードしてください。")])
+
+
+def _download_stamp(wb) -> str:
+    for prop in getattr(wb.custom_doc_props, "props", []):
+        if prop.name == layout.DOWNLOAD_STAMP_PROPERTY and isinstance(prop.value, str):
+            return prop.value.strip()
+    return ""
 
 
 def _refusal(data: bytes, filename: str | None) -> str | None:

@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.worksheet.cell_range import MultiCellRange
 
 from projects.text import strip_unsafe
@@ -53,6 +54,9 @@ class _Writer:
 
     def write(self, stream: BinaryIO) -> None:
         ws, doc = self.ws, self.doc
+        if doc.download_stamp:
+            self.wb.custom_doc_props.append(StringProperty(name=layout.DOWNLOAD_STAMP_PROPERTY,
+                                                           value=doc.download_stamp))
         for i, column in enumerate(layout.COLUMNS, start=1):
             ws.column_dimensions[_letter(i)].width = column.width
         ref_dimension = ws.column_dimensions[_letter(layout.ENTRY_REF_COLUMN)]
