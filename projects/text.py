@@ -34,7 +34,9 @@ def normalize_text(value: str) -> str:
     """
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _TRAILING_BLANKS_RE.sub("", value).strip()
+    if "\n" in value and (" " in value or "\t" in value or "\u3000" in value):
+        value = _TRAILING_BLANKS_RE.sub("", value)
+    return value.strip()
 
 
 def parent_name_of(department_name: str) -> str | None:
@@ -55,6 +57,8 @@ _UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]"
 
 def unsafe_characters(value: str) -> list[str]:
     """The characters of ``value`` that input refuses, each once, in order of appearance."""
+    if _UNSAFE_RE.search(value) is None:  # the usual case, checked for every cell of big sheets
+        return []
     return list(dict.fromkeys(_UNSAFE_RE.findall(value)))
 
 

@@ -176,8 +176,8 @@ def _refusal(data: bytes, filename: str | None) -> str | None:
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL = f"{_MAIN_NS}row", f"{_MAIN_NS}c"
-_VALUE_TAGS = (f"{_MAIN_NS}v", f"{_MAIN_NS}is", f"{_MAIN_NS}f")
+_ROW = f"{_MAIN_NS}row"
+_VALUE_TAGS = frozenset((f"{_MAIN_NS}v", f"{_MAIN_NS}is", f"{_MAIN_NS}f"))
 _CELL_REF_RE = re.compile(r"^([A-Z]{1,3})")
 _CHUNK = 1024 * 1024
 
@@ -229,20 +229,25 @@ class _Bounded:
 
 
 def _count_values(stream: _Bounded, limits: Limits) -> str | None:
+    """Count, at each row's end, the rows with a cell holding a value and the right-most such cell."""
     rows = 0
     for _event, element in ET.iterparse(stream, events=("end",)):
-        if element.tag == _CELL:
-            if any(child.tag in _VALUE_TAGS for child in element):
-                match = _CELL_REF_RE.match(element.get("r", ""))
-                if match and column_index_from_string(match[1]) > limits.columns:
-                    return f"値の入った列が {limits.columns} 列を超えています"
-                element.set("_has_value", "1")
-        elif element.tag == _ROW:
-            if any(cell.get("_has_value") for cell in element):
-                rows += 1
-                if rows > limits.rows:
-                    return f"値の入った行が {limits.rows:,} 行を超えています"
-            element.clear()
+        if element.tag != _ROW:
+            continue
+        last = None
+        for cell in element:
+            for child in cell:
+                if child.tag in _VALUE_TAGS:
+                    last = cell
+                    break
+        if last is not None:
+            rows += 1
+            if rows > limits.rows:
+                return f"値の入った行が {limits.rows:,} 行を超えています"
+            match = _CELL_REF_RE.match(last.get("r", ""))
+            if match and column_index_from_string(match[1]) > limits.columns:
+                return f"値の入った列が {limits.columns} 列を超えています"
+        element.clear()
     return None
 
 
