@@ -108,7 +108,12 @@ class Entry(models.Model):
                                      validators=[validate_safe_text])
     memo = models.TextField(fields.MEMO.label, max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.DRAFT)
-    version = models.PositiveIntegerField("版", default=1, help_text="同時編集で内容が失われないよう、保存のたびに増えます。")
+    version = models.PositiveIntegerField(
+        "版", default=1, help_text="担当課の記載内容や状態を保存するたびに増えます（同時編集で内容が失われないように）。"
+    )
+    memo_version = models.PositiveIntegerField(
+        "メモの版", default=1, help_text="企画課メモを保存するたびに増えます。担当課の記載とは別に数えます。"
+    )
     text_author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="現在の記載者",

@@ -8,13 +8,26 @@ from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS, TEXT_MAX
 from reviews.models import Entry
 
 
+class LimitedTextField(forms.CharField):
+    """A text checked against its limit when saved, never cut by the browser: Django would put the
+    limit into maxlength, and a paste past it is then cut without a word. The counter (entry.js)
+    reads data-limit instead and warns as the limit is passed."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 def _text_field(name: str) -> forms.CharField:
-    return forms.CharField(
+    return LimitedTextField(
         label=FIELDS[name].label,
         required=False,  # a draft may be saved half-written; submitting checks for empty fields
         max_length=TEXT_MAX_LENGTH,
         validators=[validate_safe_text],
-        widget=forms.Textarea(attrs={"rows": 8, "maxlength": TEXT_MAX_LENGTH, "data-counter": "true"}),
+        # No maxlength: the browser would cut a paste without a word. The counter warns past the
+        # limit, and saving refuses with the count.
+        widget=forms.Textarea(attrs={"rows": 8, "data-limit": TEXT_MAX_LENGTH}),
         error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
     )
 
@@ -64,12 +77,13 @@ class CommentForm(forms.Form):
     """A return comment, a reopening reason or an optional approval note."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(
+    comment = LimitedTextField(
         label="コメント",
         required=False,
         max_length=TEXT_MAX_LENGTH,
         validators=[validate_safe_text],
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-limit": TEXT_MAX_LENGTH}),
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
     )
 
     def clean_comment(self) -> str:
@@ -78,12 +92,13 @@ class CommentForm(forms.Form):
 
 class MemoForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    memo = forms.CharField(
+    memo = LimitedTextField(
         label="メモ（企画課内部用・入力表には出ません）",
         required=False,
         max_length=TEXT_MAX_LENGTH,
         validators=[validate_safe_text],
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX_LENGTH}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-limit": TEXT_MAX_LENGTH}),
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
     )
 
     def clean_memo(self) -> str:

@@ -74,7 +74,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "guidance": guidance(entry, actions),
             "transitions": [actions[a] for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"],
             "comment_form": CommentForm(initial={"version": entry.version}),
-            "memo_form": MemoForm(initial={"version": entry.version, "memo": entry.memo}) if "memo" in actions else None,
+            "memo_form": MemoForm(initial={"version": entry.memo_version, "memo": entry.memo}) if "memo" in actions else None,
             "show_memo": is_reviewer(user),
             "previous": workflow.previous_entry(entry),
             "changes": changes,
@@ -119,18 +119,30 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
                             confirmed=form.cleaned_data["confirmed"])
     except workflow.StaleEntryError as error:
         return _refused_as_stale(request, entry, error)
-    except workflow.SubmissionError as error:
-        for name, message in error.errors.items():
-            form.add_error(name, message)
-        return render_entry(request, entry, form=form, status=400)
-    except workflow.NeedsConfirmation as error:
-        return render_entry(request, entry, form=form, warnings=error.warnings)
     except workflow.WorkflowError as error:
-        # Keep what the person typed on the form: the refusal must not cost them their words.
-        messages.error(request, error.message)
-        return render_entry(request, get_entry_for(request.user, entry.pk), form=form, status=409)
+        return _submit_stopped(request, entry, form, error)
     messages.success(request, SUCCESS_MESSAGES[intent])
     return redirect("reviews:entry", pk=entry.pk)
+
+
+def _submit_stopped(request: HttpRequest, entry: Entry, form: EntryForm, error: workflow.WorkflowError) -> HttpResponse:
+    """A refused save or submit keeps what was typed on the form; a submit's texts were saved as
+    the draft first, and the page says so, so a reload or a lunch break loses nothing."""
+    current = get_entry_for(request.user, entry.pk)
+    if error.draft_saved:
+        messages.info(request, "入力した内容は下書きとして保存しました（まだ提出されていません）。")
+        data = request.POST.copy()
+        data["version"] = str(current.version)  # the form now continues from the saved draft
+        form = EntryForm.for_entry(current, data=data)
+        form.is_valid()
+    if isinstance(error, workflow.SubmissionError):
+        for name, message in error.errors.items():
+            form.add_error(name, message)
+        return render_entry(request, current, form=form, status=400)
+    if isinstance(error, workflow.NeedsConfirmation):
+        return render_entry(request, current, form=form, warnings=error.warnings)
+    messages.error(request, error.message)
+    return render_entry(request, current, form=form, status=409)
 
 
 def _refused_as_stale(request: HttpRequest, entry: Entry, error: workflow.StaleEntryError) -> HttpResponse:

@@ -64,7 +64,10 @@ TRANSITION_ACTIONS = ("submit", "withdraw", "return", "approve", "reopen")
 
 
 class WorkflowError(Exception):
-    """The entry's or the round's state does not allow the action; nothing was changed."""
+    """The entry's or the round's state does not allow the action; nothing was changed (except,
+    for a submit with texts, the draft they were saved as: ``draft_saved``)."""
+
+    draft_saved = False
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -236,10 +239,18 @@ def _lock(entry: Entry, version: int | None) -> Entry:
 
 
 def _save(entry: Entry, by, fields: list[str]) -> None:
-    entry.version += 1
+    # The memo and the department's texts (with the state) have versions of their own, so that a
+    # reviewer's memo never puts the department's editor into a conflict, nor the other way round.
+    counters = []
+    if "memo" in fields:
+        entry.memo_version += 1
+        counters.append("memo_version")
+    if set(fields) - {"memo"}:
+        entry.version += 1
+        counters.append("version")
     entry.updated_by = by
     entry._history_user = by  # simple-history records who, also outside a request
-    entry.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    entry.save(update_fields=[*fields, *counters, "updated_by", "updated_at"])
 
 
 def _transition(action: str, entry: Entry, *, by, version: int | None, comment: str = "",
@@ -296,24 +307,44 @@ def _update_texts(action: str, entry: Entry, *, by, version: int, texts: dict[st
 
 @transaction.atomic
 def save_memo(entry: Entry, *, by, version: int, memo: str) -> Entry:
-    """A reviewer writes the planning division's internal memo (never printed for the committee)."""
-    locked = _lock(entry, version)
-    check("memo", locked, by)
+    """A reviewer writes the planning division's internal memo (never printed for the committee).
+    ``version`` is the memo's own version (Entry.memo_version) the reviewer started from."""
+    locked = _lock(entry, None)
+    check("memo", locked, by)  # who, before whether it is stale: a clerk learns nothing of the memo
+    if locked.memo_version != version:
+        raise StaleEntryError(locked)
     if locked.memo != memo:
         locked.memo = memo
         _save(locked, by, ["memo"])
     return locked
 
 
-@transaction.atomic
 def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: dict | None = None) -> Entry:
     """A department member submits a draft or returned entry for review. Empty required
     fields raise SubmissionError; warnings raise NeedsConfirmation unless ``confirmed``.
-    ``texts``, when given, are saved first in the same transaction (save and submit)."""
-    locked = _lock(entry, version)
-    check("submit", locked, by)  # before saving, so a refusal names submitting, not saving
+
+    ``texts``, when given, are first saved as the draft in their own transaction, so that a submit
+    stopped by errors, warnings or the deadline never costs the person their words; the error then
+    says so (``draft_saved``). When the entry cannot even be saved, nothing is written and the
+    refusal names submitting."""
+    saved = False
     if texts:
-        locked = _update_texts("save", locked, by=by, version=locked.version, texts=texts)
+        if not allows("save", entry, by):
+            check("submit", entry, by)  # raises, naming submitting
+        before = entry.version
+        entry = save_draft(entry, by=by, version=version, **texts)
+        saved, version = entry.version != before, entry.version
+    try:
+        return _submit(entry, by=by, version=version, confirmed=confirmed)
+    except WorkflowError as error:
+        error.draft_saved = saved
+        raise
+
+
+@transaction.atomic
+def _submit(entry: Entry, *, by, version: int, confirmed: bool) -> Entry:
+    locked = _lock(entry, version)
+    check("submit", locked, by)
     errors = submission_errors(locked)
     if errors:
         raise SubmissionError(errors)

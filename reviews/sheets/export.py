@@ -13,7 +13,13 @@ from projects.models import Department, ProjectDepartment
 from reviews.facts import Facts
 from reviews.models import Entry, Round, SheetDownload
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
-from reviews.sheets.workbook.layout import DEFAULT_DOCUMENT_LABEL, DEFAULT_SHEET_NAME, TITLE_SUFFIX
+from reviews.sheets.workbook.layout import (
+    DEFAULT_DOCUMENT_LABEL,
+    DEFAULT_SHEET_NAME,
+    INTERNAL_DOCUMENT_LABEL,
+    INTERNAL_SHEET_SUFFIX,
+    TITLE_SUFFIX,
+)
 from reviews.sheets.workbook.writer import write_sheet
 
 
@@ -88,13 +94,15 @@ def round_document(round_: Round, *, department: Department | None = None, with_
                 entry_version=row["version"],
             )
         )
+    sheet_name = department.name if department else DEFAULT_SHEET_NAME
     return SheetDocument(
         title=f"{round_.strategy_name}{TITLE_SUFFIX}",
-        document_label=DEFAULT_DOCUMENT_LABEL,
+        # The internal export must never pass for the committee's 資料1.
+        document_label=INTERNAL_DOCUMENT_LABEL if with_memo else DEFAULT_DOCUMENT_LABEL,
         legend_paragraphs=round_.legend_paragraphs,
         implementation_heading=round_.implementation_heading,
         goals=list(goals.values()),
-        sheet_name=department.name if department else DEFAULT_SHEET_NAME,
+        sheet_name=sheet_name + INTERNAL_SHEET_SUFFIX if with_memo else sheet_name,
     )
 
 
@@ -134,7 +142,7 @@ def sheet_filename(round_: Round, department: Department | None = None, with_mem
     if department is not None:
         parts.append(department.name)
     if with_memo:
-        parts.append("内部用メモ付き")
+        parts.append("内部資料（メモ付き）")
     return "_".join(parts) + ".xlsx"
 
 

@@ -1,19 +1,47 @@
-// Character counters and "copy last year's text" on the entry form.
-// The form works without this script; it only makes typing against the limit easier.
+// Character counters, "copy last year's text" and "you have unsaved text" on the entry page.
+// The forms work without this script; it only makes typing against the limit easier and keeps a
+// half-written text from being lost by leaving the page.
 (function () {
   "use strict";
   function updateCounter(textarea) {
     var counter = document.getElementById(textarea.id + "-counter");
     if (!counter) { return; }
-    var limit = parseInt(textarea.getAttribute("maxlength"), 10) || 1000;
+    var limit = parseInt(textarea.getAttribute("data-limit"), 10) || 1000;
     var length = Array.from(textarea.value).length;
-    counter.textContent = length.toLocaleString("ja-JP") + " / " + limit.toLocaleString("ja-JP") + "文字";
-    counter.classList.toggle("counter-over", length > limit);
+    var over = length > limit;
+    counter.textContent = length.toLocaleString("ja-JP") + " / " + limit.toLocaleString("ja-JP") + "文字" +
+      (over ? "（" + (length - limit).toLocaleString("ja-JP") + "文字多すぎます。このままでは保存できません）" : "");
+    counter.classList.toggle("counter-over", over);
   }
-  document.querySelectorAll("textarea[data-counter]").forEach(function (textarea) {
+  document.querySelectorAll("textarea[data-limit]").forEach(function (textarea) {
     textarea.addEventListener("input", function () { updateCounter(textarea); });
     updateCounter(textarea);
   });
+
+  // Ask before leaving a page whose text was changed and not yet sent; only then.
+  var dirty = new Set();
+  document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+    var initial = new Map();
+    form.querySelectorAll("textarea, input[type=radio]").forEach(function (field) {
+      initial.set(field, field.type === "radio" ? field.checked : field.value);
+    });
+    function changed() {
+      var any = false;
+      initial.forEach(function (value, field) {
+        if ((field.type === "radio" ? field.checked : field.value) !== value) { any = true; }
+      });
+      if (any) { dirty.add(form); } else { dirty.delete(form); }
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("submit", function () { dirty.delete(form); });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty.size === 0) { return; }
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
   document.querySelectorAll("button[data-copy-from]").forEach(function (button) {
     button.addEventListener("click", function () {
       var source = document.getElementById(button.getAttribute("data-copy-from"));
@@ -23,7 +51,7 @@
         return;
       }
       target.value = source.textContent;
-      updateCounter(target);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
       target.focus();
     });
   });

@@ -70,6 +70,7 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
     download = download_of(doc.download_stamp, round_)
     downloaded_at = download.downloaded_at if download else None
     seen: dict[int, int | None] = {}
+    matched: list[tuple[SheetProject, Entry]] = []
 
     for goal in doc.goals:
         for policy in goal.policies:
@@ -88,10 +89,35 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
                     result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」の行が二つあります（{seen[entry.pk]}行目と同じ事業）。一つにまとめてください。"))
                     continue
                 seen[entry.pk] = row.row
-                update = _plan_row(doc, row, entry, department_ids, result, downloaded_at)
-                if update is not None:
-                    updates.append(update)
+                matched.append((row, entry))
+    wrong_sheet = _wrong_sheet_message(department, department_ids, matched)
+    if wrong_sheet:
+        # Another department's sheet, or the whole city's: one clear message, not an error per row.
+        result.errors = [sheet_error(doc, None, None, wrong_sheet)]
+        return result, []
+    for row, entry in matched:
+        update = _plan_row(doc, row, entry, department_ids, result, downloaded_at)
+        if update is not None:
+            updates.append(update)
     return result, updates
+
+
+def _wrong_sheet_message(department: Department | None, department_ids: set[int] | None,
+                         matched: list[tuple[SheetProject, Entry]]) -> str | None:
+    """For a department's upload: say whose sheet it is when hardly any row is the department's
+    (none, or fewer than half of many rows: the city's sheet), or None."""
+    if department is None or not matched:
+        return None
+    def is_ours(entry: Entry) -> bool:
+        return bool(department_ids & {link.department_id for link in entry.project.project_departments.all()})
+    ours = sum(1 for _, entry in matched if is_ours(entry))
+    if ours and ours * 2 >= len(matched):
+        return None
+    leads = {entry.project.ordered_departments()[0].name for _, entry in matched if not is_ours(entry)
+             and entry.project.ordered_departments()}
+    whose = f"{next(iter(leads))}の入力表" if len(leads) == 1 else "市全体（複数の課）の入力表"
+    return (f"この入力表は{whose}です。{department.name}の行が{'ありません' if not ours else '一部しかありません'}。"
+            f"「ダウンロード」で{department.name}の入力表を選んでダウンロードし、それに記入して取り込んでください。")
 
 
 def _changed_on_screen_since(entry: Entry, row: SheetProject, downloaded_at, fields: list[str]) -> list[str]:

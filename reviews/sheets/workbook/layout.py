@@ -147,7 +147,13 @@ def format_entry_ref(entry_id: int, entry_version: int | None) -> str:
 DOWNLOAD_STAMP_PROPERTY = "IrumaSheetDownload"
 
 # --- document label (資料1) -----------------------------------------------------------------------
-DOCUMENT_LABEL_RE = re.compile(r"^資料\s*[0-9０-９]+\s*$")
+# The planning division's internal export (with the memo) says 内部資料 where the committee's says
+# 資料1: in the top-right cell, the sheet's name and the printed page header, so it cannot be taken
+# for the committee's paper. The reader takes either as the label, never as a title.
+INTERNAL_DOCUMENT_LABEL = "内部資料"
+INTERNAL_SHEET_SUFFIX = "（内部資料）"
+INTERNAL_PAGE_HEADER = "内部資料（企画課の内部用メモを含みます。公表・配布しないでください）"
+DOCUMENT_LABEL_RE = re.compile(r"^(?:資料\s*[0-9０-９]+|内部資料)\s*$")
 
 # --- fonts and styles ----------------------------------------------------------------------------
 FONT_NAME = "ＭＳ ゴシック"  # monospaced, so the row-height estimate below holds when printed

@@ -98,6 +98,9 @@ class _Writer:
         ws.page_setup.fitToWidth = layout.FIT_TO_WIDTH
         ws.page_setup.fitToHeight = layout.FIT_TO_HEIGHT
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if self.with_memo:
+            ws.oddHeader.right.text = layout.INTERNAL_PAGE_HEADER
+            ws.evenHeader.right.text = layout.INTERNAL_PAGE_HEADER
         self.wb.save(stream)
 
     def text(self, value: str | None, style: str) -> Cell:

@@ -130,10 +130,13 @@ def test_submitting_with_empty_fields_names_each_field_and_keeps_the_text(client
 def test_a_warning_is_confirmed_before_submitting(client, world):
     client.force_login(world["clerk"])
     data = form_data(world["entry"], "submit", status="D")
-    page = client.post(url("entry-edit", world["entry"]), data).content.decode()
+    response = client.post(url("entry-edit", world["entry"]), data)
+    page = response.content.decode()
     assert "提出前に確認してください" in page and "確認のうえ、このまま提出します" in page
     assert Entry.objects.get(pk=world["entry"].pk).state == Entry.State.DRAFT
-    client.post(url("entry-edit", world["entry"]), {**data, "confirmed": "on"})
+    # The page continues from the draft the texts were saved as, as the browser's form does.
+    version = response.context["form"]["version"].value()
+    client.post(url("entry-edit", world["entry"]), {**data, "version": version, "confirmed": "on"})
     assert Entry.objects.get(pk=world["entry"].pk).state == Entry.State.SUBMITTED
 
 
@@ -255,7 +258,7 @@ def test_the_reviewer_sees_what_changed_since_the_previous_submission(client, wo
 def test_the_memo_is_for_reviewers_only(client, world):
     entry = submitted(world)
     client.force_login(world["reviewer"])
-    client.post(url("entry-memo", entry), {"version": entry.version, "memo": "委員会で要説明"})
+    client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "委員会で要説明"})
     assert Entry.objects.get(pk=entry.pk).memo == "委員会で要説明"
     client.force_login(world["clerk"])
     assert "委員会で要説明" not in client.get(url("entry", entry)).content.decode()
@@ -280,3 +283,40 @@ def test_the_history_shows_every_change_and_transition_newest_first(client, worl
     assert re.findall(r"<strong>(.*?)</strong>", history) == ["差戻し", "提出"]
     assert "直してください" in history
     assert FILLED["implementation"] in history  # the field change, old → new
+
+
+def test_changed_a_submit_stopped_by_warnings_keeps_its_texts_as_the_draft_after_a_reload(client, world):
+    client.force_login(world["clerk"])
+    data = form_data(world["entry"], "submit", status="D", implementation="講座の準備を進めた")
+    response = client.post(url("entry-edit", world["entry"]), data)
+    assert "入力した内容は下書きとして保存しました" in response.content.decode()
+    reloaded = client.get(url("entry", world["entry"])).content.decode()
+    assert "講座の準備を進めた" in reloaded
+    entry = Entry.objects.get(pk=world["entry"].pk)
+    assert entry.state == Entry.State.DRAFT and entry.implementation == "講座の準備を進めた"
+
+
+def test_changed_a_submit_stopped_by_empty_fields_saves_what_was_typed(client, world):
+    client.force_login(world["clerk"])
+    data = form_data(world["entry"], "submit", evaluation="", implementation="途中まで書いた")
+    response = client.post(url("entry-edit", world["entry"]), data)
+    assert response.status_code == 400 and "入力した内容は下書きとして保存しました" in response.content.decode()
+    assert Entry.objects.get(pk=world["entry"].pk).implementation == "途中まで書いた"
+
+
+def test_a_submit_the_entry_cannot_take_saves_nothing_and_names_submitting(client, world):
+    entry = world["entry"]
+    entry = workflow.save_draft(entry, by=world["clerk"], version=entry.version, **FILLED)
+    entry = workflow.submit(entry, by=world["clerk"], version=entry.version)
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", entry), form_data(entry, "submit", evaluation="書き換え"))
+    assert response.status_code == 409 and "提出する" in response.content.decode()
+    assert Entry.objects.get(pk=entry.pk).evaluation == FILLED["evaluation"]
+
+
+def test_changed_no_textarea_cuts_a_paste_the_counter_knows_the_limit_instead(client, world):
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", world["entry"])).content.decode()
+    assert "maxlength" not in page
+    assert page.count('data-limit="1000"') >= 4  # three texts and the message
+    assert "data-unsaved-warning" in page

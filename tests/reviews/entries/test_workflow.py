@@ -233,10 +233,10 @@ def test_what_changed_since_the_previous_submission(cast):
 
 def test_the_memo_is_the_reviewers_and_stays_out_of_the_departments_reach(cast):
     entry = entry_in(APPROVED, cast)
-    entry = workflow.save_memo(entry, by=cast["reviewer"], version=entry.version, memo="委員会で説明が必要")
+    entry = workflow.save_memo(entry, by=cast["reviewer"], version=entry.memo_version, memo="委員会で説明が必要")
     assert entry.memo == "委員会で説明が必要" and entry.state == APPROVED
     with pytest.raises(PermissionDenied):
-        workflow.save_memo(entry, by=cast["member"], version=entry.version, memo="書き換え")
+        workflow.save_memo(entry, by=cast["member"], version=entry.memo_version, memo="書き換え")
 
 
 def test_a_reviewer_who_wrote_most_of_the_text_cannot_approve_after_a_colleague_touched_it(cast):
@@ -254,7 +254,7 @@ def test_a_reviewer_who_wrote_most_of_the_text_cannot_approve_after_a_colleague_
 
 def test_writing_the_memo_does_not_stop_a_reviewer_from_approving(cast):
     entry = entry_in(SUBMITTED, cast)
-    entry = workflow.save_memo(entry, by=cast["reviewer"], version=entry.version, memo="確認済み")
+    entry = workflow.save_memo(entry, by=cast["reviewer"], version=entry.memo_version, memo="確認済み")
     assert workflow.approve(entry, by=cast["reviewer"], version=entry.version).state == APPROVED
 
 
@@ -269,3 +269,26 @@ def test_a_submitted_entry_cannot_be_withdrawn_after_the_deadline(cast):
     with pytest.raises(workflow.WorkflowError, match="取り下げられません"):
         workflow.withdraw(entry, by=cast["member"], version=entry.version)
     assert Entry.objects.get(pk=entry.pk).state == SUBMITTED
+
+
+def test_changed_a_reviewer_saving_the_memo_does_not_put_the_departments_editor_into_a_conflict(cast):
+    entry = entry_in(DRAFT, cast)
+    opened_at = entry.version  # the clerk opens the form
+    workflow.save_memo(entry, by=cast["reviewer"], version=entry.memo_version, memo="委員会で説明")
+    saved = workflow.save_draft(entry, by=cast["member"], version=opened_at, **FILLED)
+    assert saved.implementation == FILLED["implementation"] and saved.memo == "委員会で説明"
+
+
+def test_the_department_saving_does_not_put_the_reviewers_memo_into_a_conflict(cast):
+    entry = entry_in(DRAFT, cast)
+    memo_opened_at = entry.memo_version
+    workflow.save_draft(entry, by=cast["member"], version=entry.version, **FILLED)
+    assert workflow.save_memo(entry, by=cast["reviewer"], version=memo_opened_at, memo="メモ").memo == "メモ"
+
+
+def test_two_reviewers_writing_the_memo_at_once_are_still_a_conflict(cast):
+    entry = entry_in(DRAFT, cast)
+    opened_at = entry.memo_version
+    workflow.save_memo(entry, by=cast["reviewer"], version=opened_at, memo="一人目")
+    with pytest.raises(workflow.StaleEntryError):
+        workflow.save_memo(entry, by=cast["reviewer2"], version=opened_at, memo="二人目")

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from projects.models import Department, Project
@@ -12,6 +13,7 @@ from reviews.entries import workflow
 from reviews.entries.forms import EntryForm
 from reviews.models import Entry, Round, SheetUpload
 from reviews.sheets import uploads
+from reviews.sheets.export import export_round
 from reviews.sheets.loading import import_new_round, import_update
 from reviews.sheets.loading.new_round import plan_new_round
 from reviews.sheets.workbook.reader import read_sheet
@@ -74,8 +76,6 @@ def test_changed_a_conflict_names_the_column_of_the_text_that_moved_on_screen(op
 
 def test_a_new_round_is_planned_without_writing_and_applying_creates_what_the_plan_listed(seed):
     data = io.BytesIO()
-    from reviews.sheets.export import export_round
-
     export_round(Round.objects.get(fiscal_year=2017), data)
     document = read_sheet(data.getvalue()).document
     document.goals[0].policies[0].projects[0].name = "新しく始めた事業"
@@ -135,3 +135,26 @@ def test_the_command_records_its_upload_through_the_same_service_as_the_screens(
     assert len(calls) == 1 and calls[0].round == open_round
     upload = SheetUpload.objects.get()
     assert upload.original_name == "入力表.xlsx" and upload.kind == SheetUpload.Kind.UPDATE
+
+
+def test_the_internal_export_says_naibu_shiryo_where_shiryo_1_stands(open_round, client, reviewer):
+    from reviews.sheets.export import sheet_filename
+
+    buffer = io.BytesIO()
+    export_round(open_round, buffer, with_memo=True)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert sheet["I1"].value == "内部資料" and sheet.title == "入力表（内部資料）"
+    assert "内部資料" in sheet.oddHeader.right.text
+    assert "内部資料" in sheet_filename(open_round, with_memo=True)
+    committee = io.BytesIO()
+    export_round(open_round, committee)
+    plain = load_workbook(io.BytesIO(committee.getvalue())).active
+    assert plain["I1"].value == "資料1" and "内部資料" not in (plain.oddHeader.right.text or "")
+    # The reader takes the marker as the label, never as the title or the strategy's name.
+    document = read_sheet(buffer.getvalue()).document
+    assert document.document_label == "内部資料"
+    assert document.title == "入間市まち・ひと・しごと創生総合戦略 実施事業評価等入力表"
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round-sheet-download", args=[open_round.pk]),
+                          {"download-department": "", "download-with_memo": "on"})
+    assert "内部資料" in response["Content-Disposition"] or "%E5%86%85%E9%83%A8%E8%B3%87%E6%96%99" in response["Content-Disposition"]

@@ -216,14 +216,41 @@ def test_a_later_rounds_sheet_changes_that_round_only(open_round):
     assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").implementation == "平成30年度の内容"
 
 
-def test_a_department_sheet_with_another_departments_row_is_refused_whole(open_round):
+def test_changed_the_whole_citys_sheet_uploaded_as_a_departments_gets_one_clear_message(open_round):
     shoko = Department.objects.get(name="商工観光課")
     data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "変更"}})  # the whole city's sheet
     before = database_state()
     result = import_update(load(data), open_round, department=shoko)
     assert not result.applied
-    assert any("この課の事業ではありません" in e.message and e.row for e in result.errors)
+    assert [e.message for e in result.errors] == [
+        "この入力表は市全体（複数の課）の入力表です。商工観光課の行が一部しかありません。"
+        "「ダウンロード」で商工観光課の入力表を選んでダウンロードし、それに記入して取り込んでください。"]
     assert database_state() == before
+
+
+def test_another_departments_sheet_names_whose_sheet_it_is(open_round):
+    shoko, hoken = Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")
+    data = edited_sheet(open_round, {}, department=hoken)
+    result = import_update(load(data), open_round, department=shoko)
+    assert [e.message for e in result.errors] == [
+        "この入力表は地域保健課の入力表です。商工観光課の行がありません。"
+        "「ダウンロード」で商工観光課の入力表を選んでダウンロードし、それに記入して取り込んでください。"]
+
+
+def test_a_department_sheet_with_one_row_of_another_department_is_refused_naming_the_row(open_round):
+    shoko, hoken = Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")
+    ours = round_document(open_round, department=shoko)
+    stray = round_document(open_round, department=hoken).goals[0].policies[0].projects[0]
+    ours.goals[0].policies[0].projects.append(stray)
+    buffer = io.BytesIO()
+    from reviews.sheets.workbook.writer import write_sheet
+
+    write_sheet(ours, buffer)
+    before = database_state()
+    result = import_update(load(buffer.getvalue()), open_round, department=shoko)
+    assert not result.applied and database_state() == before
+    assert [e.message for e in result.errors if e.row] == [
+        f"事業「{stray.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"]
 
 
 def test_a_department_cannot_change_a_submitted_row_and_the_error_names_it(open_round, staff_a):
@@ -306,7 +333,7 @@ def test_a_sheet_older_than_an_on_screen_edit_is_refused_as_a_conflict(open_roun
 def test_a_memo_or_state_change_since_the_download_is_not_a_conflict(open_round, reviewer):
     data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "Excelで書いた内容"}})
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
-    workflow.save_memo(entry, by=reviewer, version=entry.version, memo="内部メモ")  # bumps the version only
+    workflow.save_memo(entry, by=reviewer, version=entry.memo_version, memo="内部メモ")  # its own version only
 
     result = import_update(load(data), open_round, by=reviewer)
 

@@ -82,15 +82,16 @@ def test_a_clerk_cannot_download_or_upload_another_departments_or_the_citys_shee
     assert SheetUpload.objects.count() == 0
 
 
-def test_a_department_upload_touching_another_departments_row_is_refused_whole(client, staff_a, reviewer, open_round):
+def test_changed_a_department_uploading_the_citys_sheet_is_told_which_sheet_to_use(client, staff_a, reviewer, open_round):
     client.force_login(reviewer)
     city = download(client, open_round)
     filled = fill_in(city, {"企業等誘致事業": {"implementation": "自課の行"}, "妊婦健診事業": {"implementation": "他課の行"}})
     client.force_login(staff_a)
     preview = upload(client, open_round, filled, Department.objects.get(name="商工観光課"))
     page = preview.content.decode()
-    assert "何も取り込んでいません" in page and "この課の事業ではありません" in page
-    assert preview.context["token"] is None
+    assert "何も取り込んでいません" in page and "この入力表は市全体（複数の課）の入力表です" in page
+    assert page.count("<li>") - page.count('<li class="message') < 20  # one message, not one per row
+    assert preview.context["token"] is None and len(preview.context["result"].errors) == 1
     assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").implementation == ""
 
 
