@@ -6,6 +6,7 @@ admin added later): no text ever becomes a live formula, and no control characte
 """
 
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -109,9 +110,17 @@ class SafeXLSX(base_formats.XLSX):
         return buffer.getvalue()
 
 
+_WHOLE_NUMBER_RE = re.compile(r"^-?[1-9][0-9]{0,14}$|^0$")
+
+
 def _put(cell, value) -> None:
     if value is None or isinstance(value, (bool, int, float, Decimal, date, datetime)):
         cell.value = value
+        return
+    if isinstance(value, str) and _WHOLE_NUMBER_RE.match(value):
+        # The resources render numbers (goal numbers, display orders) as text; Excel would flag
+        # them and sort 10 before 2. A whole number is a number cell, never a formula.
+        cell.value = int(value)
         return
     cell.value = strip_unsafe(str(value))
     cell.data_type = "s"  # never "f": openpyxl reads a leading "=" as a formula

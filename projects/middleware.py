@@ -49,7 +49,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's policy from settings, widened on /admin/ only for exactly what
     django-import-export's export page needs (Django's own admin needs nothing more): its template
     carries one inline event handler (the "Select all" box: onchange="onSelectToggleChange(event)")
-    and two style attributes ("padding: 0;" and "font-weight: bold;"). Each is allowed by its hash
+    and two style attributes ("padding: 0;" and "font-weight: bold;"), and simple-history's history
+    page one more ("border-top: 0"). Each is allowed by its hash
     alone ('unsafe-hashes'), never inline script or style at large. The browser tests open the admin
     pages and fail on any violation, so a library upgrade that needs more is noticed."""
 
@@ -57,7 +58,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     ADMIN_UPDATE = {
         "script-src": ["'unsafe-hashes'", "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='"],
         "style-src": ["'unsafe-hashes'", "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
-                      "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='"],
+                      "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
+                      # simple-history's history page: style="border-top: 0"
+                      "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
     }
 
     def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:

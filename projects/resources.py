@@ -106,7 +106,8 @@ class DepartmentListWidget(widgets.Widget):
 
 
 class FlatResource(resources.ModelResource):
-    """What every flat import shares: a cell with a control character refuses its row."""
+    """What every flat import shares: a cell with a control character refuses its row, and each
+    record is validated as the admin's own form would (lengths, the models' validators)."""
 
     def before_import_row(self, row, **kwargs):
         problems = [message for column, value in row.items() if isinstance(value, str)
@@ -127,6 +128,7 @@ class DepartmentResource(FlatResource):
         import_id_fields = ("name",)
         skip_unchanged = True
         report_skipped = True
+        clean_model_instances = True  # lengths and the models' validators, as the admin's forms
 
     def get_export_queryset(self, request=None):
         # Parents first, so that the exported file imports in one pass.
@@ -147,6 +149,7 @@ class GoalResource(FlatResource):
         import_id_fields = ("strategy", "number")
         skip_unchanged = True
         report_skipped = True
+        clean_model_instances = True  # lengths and the models' validators, as the admin's forms
 
 
 class PolicyResource(FlatResource):
@@ -161,6 +164,7 @@ class PolicyResource(FlatResource):
         import_id_fields = ("goal", "title")
         skip_unchanged = True
         report_skipped = True
+        clean_model_instances = True  # lengths and the models' validators, as the admin's forms
 
 
 class ProjectResource(FlatResource):
@@ -183,6 +187,7 @@ class ProjectResource(FlatResource):
         import_id_fields = ("policy", "name")
         skip_unchanged = True
         report_skipped = True
+        clean_model_instances = True  # lengths and the models' validators, as the admin's forms
 
     def get_export_queryset(self, request=None):
         return Project.objects.select_related("policy__goal__strategy").prefetch_related(

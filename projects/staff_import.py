@@ -14,6 +14,8 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from projects.access import Role, department_names_of, role_of, set_memberships, set_role
@@ -27,6 +29,7 @@ ROLES = {
     "職員": Role.STAFF, "企画課審査担当": Role.REVIEWER, "審査担当者": Role.REVIEWER, "システム管理者": Role.ADMIN,
 }
 CSV_COLUMNS = ("氏名", "ログイン名", "部署", "役割")
+NAME_MAX_LENGTH = 150  # Django's family and given names hold 150 characters each
 LOGIN_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 
@@ -88,6 +91,14 @@ def parse(data: bytes) -> StaffImport:
             problems.append(f"ログイン名「{login}」は半角英数字と . _ @ + - で入力してください")
         if not name:
             problems.append("氏名が空欄です")
+        elif len(name) > NAME_MAX_LENGTH:
+            problems.append(f"氏名は{NAME_MAX_LENGTH}文字以内にしてください")
+        email = row.get("メールアドレス", "")
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(f"メールアドレス「{email[:60]}」の形が正しくありません")
         if role is None:
             problems.append(f"役割「{role_text}」は「担当課職員」「審査担当」「管理者」のどれかにしてください")
         if department and normalize_name(department) not in departments:

@@ -24,5 +24,5 @@ def test_the_admin_alone_gets_the_hashes_of_the_export_pages_inline_handler_and_
     client.force_login(admin_user)
     directives = policy(client.get(reverse("admin:projects_project_export")))
     assert "'unsafe-inline'" not in directives["script-src"] + directives["style-src"]
-    assert "'unsafe-hashes'" in directives["script-src"] and len(directives["style-src"]) == 4
+    assert "'unsafe-hashes'" in directives["script-src"] and len(directives["style-src"]) == 5
     assert policy(client.get(reverse("reviews:home")))["script-src"] == ["'self'"]

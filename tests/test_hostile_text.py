@@ -242,3 +242,18 @@ def test_every_flat_export_in_the_admin_goes_through_the_safe_formats():
     assert len(exporting) >= 5  # departments, goals, policies, projects, entries
     for model_admin in exporting:
         assert model_admin.get_export_formats() == FLAT_FORMATS, type(model_admin).__name__
+
+
+def test_numbers_are_number_cells_in_the_flat_xlsx_export(seed):
+    from projects.resources import GoalResource
+
+    sheet = load_workbook(io.BytesIO(SafeXLSX().export_data(GoalResource().export()))).active
+    numbers = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    assert numbers == [1, 2, 3, 4]
+
+
+def test_a_flat_import_refuses_a_name_longer_than_the_model_allows(seed):
+    dataset = tablib.Dataset(headers=["部署名", "上位の部署"])
+    dataset.append(["課" * 101, ""])
+    result = DepartmentResource().import_data(dataset, dry_run=True)
+    assert result.has_validation_errors()

@@ -205,7 +205,7 @@ def entry_memo(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for(request.user, pk)
     form = MemoForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "メモは1,000文字以内で入力してください。")
+        messages.error(request, "メモを保存できませんでした: " + " ".join(form.errors.get("memo", ["入力内容を確認してください。"])))
         return redirect("reviews:entry", pk=entry.pk)
     try:
         workflow.save_memo(entry, by=request.user, version=form.cleaned_data["version"], memo=form.cleaned_data["memo"])

@@ -15,6 +15,8 @@ from django.utils import timezone
 from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
+from projects.text import normalize_text, unsafe_character_message
+from reviews.fields import TEXT_MAX_LENGTH
 from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
 from reviews.rounds import record
 
@@ -79,6 +81,11 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
     entry approved (the sheet that is published must be the reviewed one)."""
     _check_manager(by, system)
     rule = ROUND_RULES[action]
+    comment = normalize_text(comment)
+    if problem := unsafe_character_message(comment, "コメント"):
+        raise RoundError(problem)
+    if len(comment) > TEXT_MAX_LENGTH:
+        raise RoundError(f"コメントは{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 {len(comment):,} 文字）。")
     locked = _lock(round_)
     if locked.state not in rule.sources:
         raise RoundError(f"評価回が「{locked.get_state_display()}」のため、{rule.verb}ことはできません。")

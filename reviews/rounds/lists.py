@@ -29,6 +29,8 @@ def filter_choices(round_: Round, *, with_departments: bool) -> dict:
         facts["goal_number"]: Facts.from_json(facts).goal_band_text
         for facts in round_.entries.exclude(published_facts={}).values_list("published_facts", flat=True)
     }
+    if published:  # only the goals it published, as it named them
+        goals = [goal for goal in goals if goal.number in published]
     return {"departments": departments if with_departments else (),
             "goals": [(goal.pk, published.get(goal.number, goal.band_text)) for goal in goals]}
 

@@ -170,13 +170,13 @@ def approve_selected(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     approved, refused = [], []
     for raw_id in request.POST.getlist("entry"):
-        if not raw_id.isdigit():
+        if not (raw_id.isascii() and raw_id.isdigit()):  # "²" is a digit to isdigit(), not to int()
             continue
         entry = entries_visible_to(request.user).filter(round=round_, pk=int(raw_id)).select_related("project").first()
         if entry is None:
             continue
         raw_version = request.POST.get(f"version-{entry.pk}", "")
-        if not raw_version.isdigit():
+        if not (raw_version.isascii() and raw_version.isdigit()):
             refused.append(f"{entry.project.name}: 画面を開き直してから、もう一度選んでください。")
             continue
         try:

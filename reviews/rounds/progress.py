@@ -3,14 +3,14 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from projects.models import Goal
+from projects.models import Department, Goal
 from reviews.models import Entry, Round
 from reviews.rounds.life import entry_deadline
 
 
 @dataclass
 class DepartmentProgress:
-    id: int
+    id: int | None  # None: a department of a published round that no longer exists under that name
     name: str
     total: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Entry.State.values, 0))
@@ -29,14 +29,21 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
     entries is past its deadline (extensions counted) while the round is open."""
     entries = (
         Entry.objects.filter(round=round_)
-        .select_related("round")
+        .select_related("round", "project__policy__goal")
         .prefetch_related("project__project_departments__department", "round__extensions")
     )
-    rows: dict[int, DepartmentProgress] = {}
+    rows: dict[str, DepartmentProgress] = {}
+    live_ids = {}
+    if round_.state == Round.State.PUBLISHED:
+        live_ids = dict(Department.objects.values_list("name", "pk"))
     for entry in entries:
         deadline = entry_deadline(entry)
-        for department in entry.project.ordered_departments():
-            row = rows.setdefault(department.pk, DepartmentProgress(department.pk, department.name, deadline=deadline))
+        # A published round counts by the departments it published (renamed ones keep their old
+        # name there); the others by the departments the projects have now.
+        departments = ([(live_ids.get(name), name) for name in entry.facts.departments] if live_ids
+                       else [(d.pk, d.name) for d in entry.project.ordered_departments()])
+        for department_id, name in departments:
+            row = rows.setdefault(name, DepartmentProgress(department_id, name, deadline=deadline))
             row.total += 1
             row.counts[entry.state] += 1
             if deadline and (row.deadline is None or deadline > row.deadline):

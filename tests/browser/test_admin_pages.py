@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_admin_pages_run_under_their_content_security_policy(page, live_server, step, demo):
     from django.contrib.auth import get_user_model
 
-    from reviews.models import Round
+    from reviews.models import Entry, Round
 
     log_in(page, live_server, step, "admin")
     user = get_user_model().objects.get(username="shoko")
@@ -31,6 +31,7 @@ def test_the_admin_pages_run_under_their_content_security_policy(page, live_serv
         ("/admin/projects/project/import/", "インポート"),
         ("/admin/projects/department/export/", "エクスポート"),
         ("/admin/reviews/entry/export/", "エクスポート"),
+        (f"/admin/reviews/entry/{Entry.objects.filter(round=round_).first().pk}/history/", "女性就労情報提供・支援事業"),
     ]:
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("#content")).to_contain_text(heading)

@@ -126,3 +126,12 @@ def test_bulk_approval_with_nonsense_ids_changes_nothing_and_does_not_crash(clie
                            follow=True)
     assert response.status_code == 200
     assert "承認する評価を選んでください" in response.content.decode()
+
+
+def test_a_list_with_a_bad_address_or_an_overlong_name_names_the_line(seed):
+    csv = ("氏名,ログイン名,部署,役割,メールアドレス\r\n"
+           "商工 花子,hanako,商工観光課,担当課職員,foo\r\n"
+           f"{'長' * 151},nagai,商工観光課,担当課職員,\r\n")
+    result = staff_import.parse(csv.encode("utf-8"))
+    assert result.errors[0].startswith("2行目") and "メールアドレス「foo」の形が正しくありません" in result.errors[0]
+    assert result.errors[1].startswith("3行目") and "氏名は150文字以内" in result.errors[1]

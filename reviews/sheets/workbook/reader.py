@@ -31,6 +31,7 @@ from .normalize import normalize_header
 
 __all__ = ["ReadResult", "SheetError", "normalize_name", "read_sheet", "split_departments"]
 
+CONTENT_TYPES_MAX_BYTES = 1024 * 1024  # a real one is a few kB; read only this much of it
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls, and any password-protected (encrypted) Office file
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -74,9 +75,10 @@ class Limits:
     """How big a sheet may be before it is parsed: counted while streaming its XML, since the
     declared dimension may lie (or be A1:XFD1048576 when a clerk formatted whole columns)."""
 
-    rows: int = 20_000  # rows that hold a value, in any worksheet
+    rows: int = 20_000  # rows that hold a value, in all the worksheets together
     columns: int = 100  # the right-most column that holds a value
     member_bytes: int = 64 * 1024 * 1024  # one part of the zip, uncompressed
+    total_bytes: int = 256 * 1024 * 1024  # all the parts together, uncompressed
 
 
 def read_sheet(
@@ -165,8 +167,9 @@ def _refusal(data: bytes, filename: str | None) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
-            content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError):
+            with archive.open("[Content_Types].xml") as part:
+                content_types = _Bounded(part, CONTENT_TYPES_MAX_BYTES).read_all().decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, _TooBig):
         return "Excel ブック（.xlsx）ではありません。" + _SAVE_AS_XLSX
     if "macroEnabled" in content_types or any(n.endswith("vbaProject.bin") for n in names):
         return "マクロ付きのブック（.xlsm）は読み込めません。" + _SAVE_AS_XLSX
@@ -177,6 +180,11 @@ def _refusal(data: bytes, filename: str | None) -> str | None:
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW = f"{_MAIN_NS}row"
+# The root element's name, after the XML declaration and any comments; a part whose root we cannot
+# see in its first bytes is parsed in full, so padding cannot hide a worksheet.
+_SNIFF_BYTES = 64 * 1024
+_ROOT_TAG_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_MARKUP_RE = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
 _VALUE_TAGS = frozenset((f"{_MAIN_NS}v", f"{_MAIN_NS}is", f"{_MAIN_NS}f"))
 _CELL_REF_RE = re.compile(r"^([A-Z]{1,3})")
 _CHUNK = 1024 * 1024
@@ -186,26 +194,38 @@ class _TooBig(Exception):
     pass
 
 
+# Parts that are never XML; every other part is counted, whatever its name: openpyxl loads a
+# worksheet from wherever the workbook's relationships point, so a name decides nothing either.
+_NOT_XML = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".vml")
+
+
 def _too_big(data: bytes, limits: Limits) -> str | None:
     """Why the workbook is too big to read (a Japanese message), or None. Streams every part of
-    the zip with a bound on its uncompressed size and every worksheet's XML with defusedxml,
-    counting the rows and columns that hold values; nothing of the workbook is built."""
+    the zip with a bound on its uncompressed size (and on all of them together), and every XML
+    part through defusedxml, counting across the whole workbook the rows and the columns that
+    hold values; nothing of the workbook is built."""
     too_large = ("ファイルが大きすぎます（{what}）。入力表のシートだけを残し、不要な行や列を削除してから"
                  "もう一度アップロードしてください。")
+    counter = _ValueCounter(limits)
+    total = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist():
-                with archive.open(info) as member:
-                    if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                        problem = _count_values(_Bounded(member, limits.member_bytes), limits)
+                with archive.open(info) as part:
+                    stream = _Bounded(part, limits.member_bytes)
+                    if info.filename.lower().endswith(_NOT_XML):
+                        stream.drain()
                     else:
-                        problem = None
-                        _Bounded(member, limits.member_bytes).drain()
-                if problem:
-                    return too_large.format(what=problem)
+                        problem = counter.count(stream)
+                        if problem:
+                            return too_large.format(what=problem)
+                        stream.drain()
+                total += stream.read_bytes
+                if total > limits.total_bytes:
+                    return too_large.format(what=f"展開すると合計 {limits.total_bytes // (1024 * 1024)}MB を超えます")
     except _TooBig:
         return too_large.format(what=f"展開すると {limits.member_bytes // (1024 * 1024)}MB を超える部分があります")
-    except (zipfile.BadZipFile, OSError, ET.ParseError, EntitiesForbidden, DTDForbidden):
+    except (zipfile.BadZipFile, OSError, EntitiesForbidden, DTDForbidden):
         return "Excel ブック（.xlsx）ではありません。" + _SAVE_AS_XLSX
     return None
 
@@ -223,32 +243,81 @@ class _Bounded:
             raise _TooBig
         return chunk
 
+    def read_all(self) -> bytes:
+        chunks = []
+        while chunk := self.read(_CHUNK):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def drain(self) -> None:
         while self.read(_CHUNK):
             pass
 
 
-def _count_values(stream: _Bounded, limits: Limits) -> str | None:
-    """Count, at each row's end, the rows with a cell holding a value and the right-most such cell."""
-    rows = 0
-    for _event, element in ET.iterparse(stream, events=("end",)):
-        if element.tag != _ROW:
-            continue
-        last = None
+def _root_name(head: bytes) -> bytes | None:
+    """The local name of the root element in a part's first bytes, or None when it cannot be told
+    for sure (then the part is parsed in full): comments and processing instructions are removed
+    first, so that text inside them cannot pass for the root."""
+    visible = _MARKUP_RE.sub(b"", head)
+    if b"<!--" in visible or b"<?" in visible:
+        return None
+    root = _ROOT_TAG_RE.search(visible)
+    return root[1].split(b":")[-1] if root else None
+
+
+class _Replay:
+    """A stream that first gives back the bytes already read from it."""
+
+    def __init__(self, head: bytes, rest: _Bounded) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = _CHUNK) -> bytes:
+        if self.head:
+            chunk, self.head = self.head, b""
+            return chunk
+        return self.rest.read(size)
+
+
+class _ValueCounter:
+    """Rows and columns that hold values, counted at each row's end over every part."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits, self.rows = limits, 0
+
+    def count(self, stream: _Bounded) -> str | None:
+        head = stream.read(_SNIFF_BYTES)
+        if _root_name(head) not in (b"worksheet", None):
+            return None  # shared strings, styles …: only decompressed (bounded), not parsed
+        try:
+            for _event, element in ET.iterparse(_Replay(head, stream), events=("end",)):
+                if element.tag != _ROW:
+                    continue
+                problem = self.row(element)
+                element.clear()
+                if problem:
+                    return problem
+        except ET.ParseError:
+            return None  # not XML after all (openpyxl will say so if it is a worksheet)
+        return None
+
+    def row(self, element) -> str | None:
+        column = right_most = 0
         for cell in element:
+            match = _CELL_REF_RE.match(cell.get("r", ""))
+            # A cell without a reference follows the one before it (the format allows leaving it out).
+            column = column_index_from_string(match[1]) if match else column + 1
             for child in cell:
                 if child.tag in _VALUE_TAGS:
-                    last = cell
+                    right_most = max(right_most, column)
                     break
-        if last is not None:
-            rows += 1
-            if rows > limits.rows:
-                return f"値の入った行が {limits.rows:,} 行を超えています"
-            match = _CELL_REF_RE.match(last.get("r", ""))
-            if match and column_index_from_string(match[1]) > limits.columns:
-                return f"値の入った列が {limits.columns} 列を超えています"
-        element.clear()
-    return None
+        if not right_most:
+            return None
+        self.rows += 1
+        if self.rows > self.limits.rows:
+            return f"値の入った行が {self.limits.rows:,} 行を超えています"
+        if right_most > self.limits.columns:
+            return f"値の入った列が {self.limits.columns} 列を超えています"
+        return None
 
 
 _EXPECTED = [normalize_header(c.header) if c.header is not None else None for c in layout.COLUMNS]

@@ -320,3 +320,12 @@ def test_changed_no_textarea_cuts_a_paste_the_counter_knows_the_limit_instead(cl
     assert "maxlength" not in page
     assert page.count('data-limit="1000"') >= 4  # three texts and the message
     assert "data-unsaved-warning" in page
+
+
+def test_a_refused_memo_says_why(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    response = client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "メモ\x07"}, follow=True)
+    assert "使えない制御文字" in response.content.decode()
+    response = client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "あ" * 1001}, follow=True)
+    assert "現在 1001 文字" in response.content.decode()

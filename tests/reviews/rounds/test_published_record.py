@@ -145,3 +145,22 @@ def test_an_open_rounds_entries_capture_nothing_until_it_is_published(open_round
     workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
     rounds.set_deadline(open_round, timezone.localdate() + timedelta(days=3), by=None, system=True)
     assert not Entry.objects.filter(round=open_round).exclude(published_facts={}).exists()
+
+
+def test_the_progress_page_of_a_published_round_names_the_departments_it_published(client, open_round, reviewer):
+    rename_everything()
+    client.force_login(reviewer)
+    published = client.get(reverse("reviews:progress", args=[Round.objects.get(fiscal_year=2017).pk]))
+    names = [d.name for d in published.context["departments"]]
+    assert "商工観光課" in names and "産業振興課" not in names
+    assert "商工観光課" in published.content.decode()  # shown without a link: that name is gone now
+    current = client.get(reverse("reviews:progress", args=[open_round.pk]))
+    assert "産業振興課" in [d.name for d in current.context["departments"]]
+
+
+def test_a_published_rounds_goal_filter_offers_only_the_goals_it_published(client, open_round, reviewer):
+    Goal.objects.create(strategy=Strategy.objects.get(), number=9, title="後から加えた目標")
+    client.force_login(reviewer)
+    form = client.get(reverse("reviews:round", args=[Round.objects.get(fiscal_year=2017).pk])).context["form"]
+    labels = [label for _, label in form.fields["goal"].choices]
+    assert not any("後から加えた目標" in label for label in labels) and len(labels) == 5  # すべて + 4

@@ -205,3 +205,17 @@ def test_changed_an_unknown_round_action_is_a_404_and_changes_nothing(client, re
     response = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "delete"]))
     assert response.status_code == 404
     assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
+def test_bulk_approval_with_odd_digits_refuses_quietly_instead_of_a_server_error(client, reviewer, open_round):
+    client.force_login(reviewer)
+    entry = Entry.objects.filter(round=open_round).first()
+    url = reverse("reviews:approve-selected", args=[open_round.pk])
+    assert client.post(url, {"entry": ["²", "١"]}).status_code == 302
+    assert client.post(url, {"entry": [str(entry.pk)], f"version-{entry.pk}": "²"}).status_code == 302
+
+
+def test_a_round_comment_with_a_control_character_is_refused(reviewer, open_round):
+    with pytest.raises(rounds.RoundError, match="使えない制御文字"):
+        rounds.change_state(open_round, "close", by=reviewer, comment="締切\x07")
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN

@@ -97,3 +97,64 @@ def test_a_part_that_inflates_past_its_bound_is_refused():
 
 def test_the_limits_leave_a_real_sheet_alone(seed_doc):
     assert read_sheet(write_bytes(seed_doc), limits=Limits(rows=100, columns=10)).ok
+
+
+def zip_of(parts: dict[str, bytes | str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def worksheet(rows: int, cells: str = '<c r="A{n}"><v>1</v></c>') -> str:
+    body = "".join(f'<row r="{n}">{cells.format(n=n)}</row>' for n in range(1, rows + 1))
+    return f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{body}</sheetData></worksheet>'
+
+
+BASE = {"_rels/.rels": RELS, "xl/workbook.xml": WORKBOOK, "xl/_rels/workbook.xml.rels": WORKBOOK_RELS}
+
+
+def test_a_padded_content_types_part_is_not_read_in_full():
+    data = zip_of({"[Content_Types].xml": CONTENT_TYPES + " " * (5 * 1024 * 1024), **BASE,
+                   "xl/worksheets/sheet1.xml": worksheet(1)})
+    tracemalloc.start()
+    try:
+        result = read_sheet(data, filename="a.xlsx", limits=Limits(member_bytes=1024 * 1024))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not result.ok and peak < 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize("path", ["xl/other/s1.xml", "xl/worksheets/sheet1.XML", "xl/sharedStrings2.xml"])
+def test_a_worksheet_anywhere_in_the_file_is_counted(path):
+    data = zip_of({"[Content_Types].xml": CONTENT_TYPES, **BASE, path: worksheet(30)})
+    assert "行を超えています" in read_sheet(data, filename="a.xlsx", limits=Limits(rows=10)).errors[0].message
+
+
+def test_a_comment_naming_another_part_cannot_hide_a_worksheet():
+    sheet = '<?xml version="1.0"?><!-- <sst --><!-- padding -->' + worksheet(30)
+    data = zip_of({"[Content_Types].xml": CONTENT_TYPES, **BASE, "xl/worksheets/sheet1.xml": sheet})
+    assert "行を超えています" in read_sheet(data, filename="a.xlsx", limits=Limits(rows=10)).errors[0].message
+
+
+def test_cells_without_a_reference_or_out_of_order_still_count_their_columns():
+    no_refs = worksheet(1, "".join("<c><v>1</v></c>" for _ in range(200)))
+    out_of_order = worksheet(1, '<c r="ZZ{n}"><v>1</v></c><c r="A{n}"><v>1</v></c>')
+    for sheet in (no_refs, out_of_order):
+        data = zip_of({"[Content_Types].xml": CONTENT_TYPES, **BASE, "xl/worksheets/sheet1.xml": sheet})
+        assert "列を超えています" in read_sheet(data, filename="a.xlsx").errors[0].message
+
+
+def test_rows_are_counted_over_all_the_worksheets_together():
+    parts = {f"xl/worksheets/sheet{i}.xml": worksheet(8) for i in range(1, 5)}
+    data = zip_of({"[Content_Types].xml": CONTENT_TYPES, **BASE, **parts})
+    assert "行を超えています" in read_sheet(data, filename="a.xlsx", limits=Limits(rows=20)).errors[0].message
+
+
+def test_all_the_parts_together_are_bounded_too():
+    parts = {f"xl/media/image{i}.png": b"\0" * (600 * 1024) for i in range(4)}
+    data = zip_of({"[Content_Types].xml": CONTENT_TYPES, **BASE, "xl/worksheets/sheet1.xml": worksheet(1), **parts})
+    result = read_sheet(data, filename="a.xlsx", limits=Limits(member_bytes=1024 * 1024, total_bytes=2 * 1024 * 1024))
+    assert "合計 2MB を超えます" in result.errors[0].message
