@@ -203,6 +203,10 @@ class StaffProfile(models.Model):
         "次回ログイン時にパスワードの変更が必要", default=False,
         help_text="管理者が初期パスワードを設定した職員は、最初のログインで自分のパスワードに変えます。",
     )
+    digest_enabled = models.BooleanField(
+        "提出のまとめメールを受け取る", default=True,
+        help_text="審査担当者に、前日からの提出を一日一通のメールでまとめて知らせます。",
+    )
 
     class Meta:
         verbose_name = "職員の設定"
@@ -215,3 +219,9 @@ class StaffProfile(models.Model):
 def must_change_password(user) -> bool:
     profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
     return bool(profile and profile.must_change_password)
+
+
+def wants_digest(user) -> bool:
+    """Whether the user takes the daily digest (on unless they turned it off on their settings page)."""
+    profile = StaffProfile.objects.filter(user=user).first()
+    return profile is None or profile.digest_enabled

@@ -454,3 +454,22 @@ class SheetDownload(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.round} {self.department or '市全体'} {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class DigestLog(models.Model):
+    """The daily digest sent to one reviewer: at most one a day, each recipient on their own."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="宛先", on_delete=models.CASCADE,
+                             related_name="+")
+    sent_on = models.DateField("送信日")
+    sent_at = models.DateTimeField("送信日時", auto_now_add=True)
+    entries = models.PositiveIntegerField("知らせた提出の件数", default=0)
+
+    class Meta:
+        verbose_name = "まとめメールの記録"
+        verbose_name_plural = "まとめメールの記録"
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="one_digest_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.sent_on:%Y-%m-%d}"

@@ -19,6 +19,7 @@ ACTION_TEXT = {
     "approve": "「{project}」が承認されました",
     "reopen": "「{project}」の承認が取り消され、差し戻されました",
     "message": "「{project}」に新しいメッセージがあります",
+    "submit": "「{project}」が提出されました",
 }
 
 
@@ -26,25 +27,33 @@ def entry_url(entry: Entry) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("reviews:entry", args=[entry.pk])
 
 
-def notify(users, *, entry: Entry | None, text: str, body: str = "", exclude=None) -> None:
-    """Queue an in-app notice and an email for each user, sent only once the change is committed."""
+def notify(users, *, entry: Entry | None, text: str, body: str = "", exclude=None, email: bool = True) -> None:
+    """Queue an in-app notice (and, unless ``email`` is False, an email) for each user, sent only
+    once the change is committed."""
     user_ids = [u.pk for u in users if exclude is None or u.pk != exclude.pk]
     if not user_ids:
         return
-    transaction.on_commit(lambda: _deliver(user_ids, entry.pk if entry else None, text, body))
+    transaction.on_commit(lambda: _deliver(user_ids, entry.pk if entry else None, text, body, email))
 
 
-def _deliver(user_ids: list[int], entry_id: int | None, text: str, body: str) -> None:
+def _deliver(user_ids: list[int], entry_id: int | None, text: str, body: str, email: bool = True) -> None:
     # The change is committed; a mail problem must neither undo it nor hide it (reviews.mail).
     Notification.objects.bulk_create(
         Notification(user_id=pk, entry_id=entry_id, text=one_line(text)[:300]) for pk in user_ids
     )
+    if not email:
+        return
     for user in get_user_model().objects.filter(pk__in=user_ids).exclude(Q(email="") | Q(email__isnull=True)):
         deliver(user, text, body or text, MailDelivery.Kind.NOTIFICATION)
 
 
 def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> None:
-    """Tell the department when its entry is returned, approved or reopened."""
+    """Tell the department when its entry is returned, approved or reopened; tell the reviewers at
+    once in the app when one is submitted (by email they hear in the daily digest)."""
+    if action == "submit":
+        text = ACTION_TEXT["submit"].format(project=entry.project.name)
+        notify(reviewers(), entry=entry, text=text, exclude=by, email=False)
+        return
     if action not in ("return", "approve", "reopen"):
         return
     text = ACTION_TEXT[action].format(project=entry.project.name)

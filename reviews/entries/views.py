@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
@@ -14,7 +15,7 @@ from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.entries.guidance import guidance
 from reviews.fields import DEPARTMENT_FIELDS, FIELDS
 from reviews.fields import labels as field_labels
-from reviews.models import Entry
+from reviews.models import Entry, Notification
 
 SUCCESS_MESSAGES = {
     "save": "下書きを保存しました。",
@@ -72,6 +73,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "form": form,
             "actions": actions,
             "guidance": guidance(entry, actions),
+            "return_reason": workflow.return_reason(entry),
             "transitions": [actions[a] for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"],
             "comment_form": CommentForm(initial={"version": entry.version}),
             "memo_form": MemoForm(initial={"version": entry.memo_version, "memo": entry.memo}) if "memo" in actions else None,
@@ -94,7 +96,10 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
 
 @login_required
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_entry(request, get_entry_for(request.user, pk))
+    entry = get_entry_for(request.user, pk)
+    # Opening the entry is reading what the notices said about it.
+    Notification.objects.filter(user=request.user, entry=entry, read_at__isnull=True).update(read_at=timezone.now())
+    return render_entry(request, entry)
 
 
 @login_required

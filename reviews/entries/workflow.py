@@ -427,6 +427,15 @@ def apply_upload(entry: Entry, *, by, expected_version: int, texts: dict[str, st
     return locked
 
 
+def return_reason(entry: Entry) -> Event | None:
+    """Why a returned entry was returned (the return or reopening event with its comment), for the
+    top of the entry page; None unless the entry is returned now."""
+    if entry.state != RETURNED:
+        return None
+    return (entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN])
+            .select_related("actor").order_by("-created_at", "-id").first())
+
+
 TRANSITION_FUNCTIONS = {
     "withdraw": withdraw,
     "return": return_entry,
