@@ -61,6 +61,31 @@ def available_round_actions(round_: Round) -> list[RoundRule]:
     return [rule for rule in ROUND_RULES.values() if round_.state in rule.sources]
 
 
+def state_change_consequences(round_: Round, action: str) -> list[str]:
+    """What closing or publishing will do, in plain words, for the confirmation page."""
+    entries = round_.entries
+    unfinished = entries.filter(state__in=Entry.UNFINISHED_STATES).count()
+    submitted = entries.filter(state=Entry.State.SUBMITTED).count()
+    if action == "close":
+        return [
+            "担当課は、差し戻された評価だけを直して提出できるようになります（期限を延長した課を除きます）。",
+            f"まだ提出されていない評価が {unfinished} 件あります。締め切ると、これらは提出できなくなります。"
+            if unfinished else "すべての評価が提出されています。",
+            f"審査待ちの評価 {submitted} 件の審査は、締め切った後も続けられます。",
+            "受付は「受付を再開する」で再開できます。",
+        ]
+    if action == "publish":
+        total = entries.count()
+        return [
+            f"評価 {total} 件を公表します。以後、この評価回は誰も変更できません（元に戻せません）。",
+            "公表した時点の事業名・事業内容・担当課・基本目標・基本施策が記録され、入力表や一覧はそれを表示します。",
+            f"承認されていない評価が {total - entries.filter(state=Entry.State.APPROVED).count()} 件あります。"
+            "すべて承認されるまで公表はできません。" if entries.exclude(state=Entry.State.APPROVED).exists() else
+            "すべての評価が承認されています。",
+        ]
+    return []
+
+
 # What else a round's state allows: the management page offers exactly these, and the functions
 # below refuse the rest.
 def may_add_projects(round_: Round) -> bool:

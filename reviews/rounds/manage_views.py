@@ -18,6 +18,9 @@ from reviews.rounds import life as rounds
 from reviews.rounds import progress as progress_of
 from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm
 
+# State changes that are hard to undo go through a confirmation page first.
+CONFIRMED_ACTIONS = {"close": "締め切って", "publish": "公表して"}
+
 ROUND_MESSAGES = {
     "open": "受付を開始しました。担当課から評価を入力できるようになりました。",
     "close": "締め切りました。担当課は差し戻された評価だけを直せます。",
@@ -92,6 +95,14 @@ def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpRespon
     round_ = get_round_for(request.user, pk)
     if action not in rounds.ROUND_RULES:
         raise Http404("不明な操作です。")
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "yes":
+        # Hard to undo: first a page (rendered here, no script needed) saying what will happen.
+        _require_reviewer(request.user)
+        return render(request, "reviews/rounds/confirm_state.html", {
+            "round": round_, "rule": rounds.ROUND_RULES[action], "action": action,
+            "question": CONFIRMED_ACTIONS[action],
+            "consequences": rounds.state_change_consequences(round_, action),
+        })
     try:
         rounds.change_state(round_, action, by=request.user, comment=request.POST.get("comment", "").strip())
     except rounds.RoundError as error:
@@ -165,17 +176,21 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve_selected(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve several submitted entries from the queue; each is still checked on its own."""
+    """Approve several submitted entries from the queue, after a confirmation page that lists
+    them; each is still checked on its own."""
     round_ = get_round_for(request.user, pk)
     _require_reviewer(request.user)
-    approved, refused = [], []
+    chosen = []
     for raw_id in request.POST.getlist("entry"):
         if not (raw_id.isascii() and raw_id.isdigit()):  # "²" is a digit to isdigit(), not to int()
             continue
         entry = entries_visible_to(request.user).filter(round=round_, pk=int(raw_id)).select_related("project").first()
-        if entry is None:
-            continue
-        raw_version = request.POST.get(f"version-{entry.pk}", "")
+        if entry is not None:
+            chosen.append((entry, request.POST.get(f"version-{entry.pk}", "")))
+    if chosen and request.POST.get("confirmed") != "yes":
+        return render(request, "reviews/rounds/confirm_approve.html", {"round": round_, "chosen": chosen})
+    approved, refused = [], []
+    for entry, raw_version in chosen:
         if not (raw_version.isascii() and raw_version.isdigit()):
             refused.append(f"{entry.project.name}: 画面を開き直してから、もう一度選んでください。")
             continue

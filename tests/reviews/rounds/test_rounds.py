@@ -60,8 +60,9 @@ def test_departments_see_a_round_only_once_it_is_open(client, reviewer, staff_a,
 
 def test_publishing_refuses_while_an_entry_is_not_approved(client, reviewer, open_round):
     client.force_login(reviewer)
-    client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"]))
-    response = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "publish"]), follow=True)
+    client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"]), {"confirmed": "yes"})
+    response = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "publish"]),
+                           {"confirmed": "yes"}, follow=True)
     assert "承認されていない評価が 68 件あるため、公表できません" in response.content.decode()
     assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
 
@@ -140,7 +141,7 @@ def test_several_submitted_entries_are_approved_at_once_each_checked_on_its_own(
     client.force_login(author_reviewer)
 
     response = client.post(reverse("reviews:approve-selected", args=[open_round.pk]), {
-        "entry": [submitted[0].pk, corrected.pk],
+        "entry": [submitted[0].pk, corrected.pk], "confirmed": "yes",
         f"version-{submitted[0].pk}": submitted[0].version, f"version-{corrected.pk}": corrected.version,
     }, follow=True)
 
@@ -212,10 +213,47 @@ def test_bulk_approval_with_odd_digits_refuses_quietly_instead_of_a_server_error
     entry = Entry.objects.filter(round=open_round).first()
     url = reverse("reviews:approve-selected", args=[open_round.pk])
     assert client.post(url, {"entry": ["²", "١"]}).status_code == 302
-    assert client.post(url, {"entry": [str(entry.pk)], f"version-{entry.pk}": "²"}).status_code == 302
+    assert client.post(url, {"entry": [str(entry.pk)], f"version-{entry.pk}": "²", "confirmed": "yes"}).status_code == 302
 
 
 def test_a_round_comment_with_a_control_character_is_refused(reviewer, open_round):
     with pytest.raises(rounds.RoundError, match="使えない制御文字"):
         rounds.change_state(open_round, "close", by=reviewer, comment="締切\x07")
     assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
+def test_closing_first_shows_what_will_happen_and_changes_nothing_until_confirmed(client, reviewer, open_round):
+    client.force_login(reviewer)
+    url = reverse("reviews:manage-round-state", args=[open_round.pk, "close"])
+    page = client.post(url).content.decode()
+    assert "締め切ってよいですか" in page and "まだ提出されていない評価が 68 件あります" in page
+    assert 'name="confirmed" value="yes"' in page and "<script>" not in page
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+    client.post(url, {"confirmed": "yes"})
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+
+
+def test_publishing_first_says_it_cannot_be_undone(client, reviewer, open_round):
+    client.force_login(reviewer)
+    page = client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "publish"])).content.decode()
+    assert "公表してよいですか" in page and "元に戻せません" in page
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
+
+
+def test_bulk_approval_first_lists_the_chosen_entries_and_approves_only_when_confirmed(client, staff_a, reviewer,
+                                                                                        open_round):
+    entries = list(Entry.objects.filter(round=open_round, project__departments__name="商工観光課")[:2])
+    submitted = []
+    for entry in entries:
+        entry = workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
+        submitted.append(workflow.submit(entry, by=staff_a, version=entry.version))
+    client.force_login(reviewer)
+    data = {"entry": [e.pk for e in submitted], **{f"version-{e.pk}": e.version for e in submitted}}
+    url = reverse("reviews:approve-selected", args=[open_round.pk])
+    page = client.post(url, data).content.decode()
+    assert "次の 2 件を承認してよいですか" in page and submitted[0].project.name in page
+    assert not Entry.objects.filter(state=Entry.State.APPROVED, round=open_round).exists()
+    confirmed = client.post(url, {**data, "confirmed": "yes"}, follow=True)
+    assert "2 件を承認しました" in confirmed.content.decode()
+    queue = client.get(reverse("reviews:queue", args=[open_round.pk])).content.decode()
+    assert 'id="select-all"' in queue and "js/queue.js" in queue
