@@ -132,6 +132,11 @@ class StaffCsvForm(forms.Form):
     file = forms.FileField(label="職員名簿（CSV: 氏名, ログイン名, 部署, 役割［, メールアドレス］）")
 
 
+class LeaversForm(forms.Form):
+    deactivate_leavers = forms.BooleanField(
+        label="名簿にない職員（上の一覧）の利用を停止し、所属を外す（退職・転出した人の場合）", required=False)
+
+
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [MembershipInline, StaffProfileInline]
@@ -157,7 +162,9 @@ class StaffUserAdmin(UserAdmin):
                 return redirect(request.path)
             result = staff_import.parse(base64.b64decode(data))
             if result.ok:
-                staff_import.apply(result)
+                leavers = LeaversForm(request.POST)
+                staff_import.apply(result, by=request.user, deactivate_leavers=leavers.is_valid()
+                                   and leavers.cleaned_data["deactivate_leavers"])
             return TemplateResponse(request, "admin/auth/user/import_staff.html",
                                     {**context, "result": result, "form": StaffCsvForm()})
         form = StaffCsvForm(request.POST or None, request.FILES or None)
@@ -168,7 +175,8 @@ class StaffUserAdmin(UserAdmin):
             if result.ok:
                 token = signing.dumps(base64.b64encode(content).decode(), salt=STAFF_TOKEN_SALT)
         return TemplateResponse(request, "admin/auth/user/import_staff.html",
-                                {**context, "form": form, "result": result, "token": token})
+                                {**context, "form": form, "result": result, "token": token,
+                                 "leavers_form": LeaversForm()})
 
     @admin.action(description="初期パスワードを発行する（次回ログイン時に変更が必要）")
     def issue_initial_passwords(self, request, queryset):

@@ -3,7 +3,8 @@
 The CSV has one row per person and department: 氏名, ログイン名, 部署, 役割 (担当課職員, 審査担当,
 管理者), optionally メールアドレス. A person listed in several rows belongs to each department.
 Everyone listed gets exactly the memberships the file gives them, so a person who moved loses the
-old department's rights; people not in the file are left as they are. Their past actions keep
+old department's rights. Active people the file does not name are listed as possible leavers and
+deactivated only when the administrator ticks it for that import (never administrators). Their past actions keep
 their name, because users are never deleted. Checked in full first; applied in one transaction.
 """
 
@@ -47,9 +48,20 @@ class PersonPlan:
 
 
 @dataclass
+class Leaver:
+    login: str
+    name: str
+    departments: list[str]
+
+
+@dataclass
 class StaffImport:
     errors: list[str] = field(default_factory=list)
     people: list[PersonPlan] = field(default_factory=list)
+    # Active users the list does not name (never administrators): leavers, unless the list is
+    # partial. They are deactivated only when the administrator ticks it for this import.
+    leavers: list[Leaver] = field(default_factory=list)
+    deactivated: list[Leaver] = field(default_factory=list)
     applied: bool = False
 
     @property
@@ -120,6 +132,11 @@ def parse(data: bytes) -> StaffImport:
     if result.errors:
         return result
     result.people = [_plan_person(person) for person in people.values()]
+    User = get_user_model()
+    missing = (User.objects.filter(is_active=True, is_superuser=False).exclude(username__in=list(people))
+               .order_by("username"))
+    result.leavers = [Leaver(user.username, f"{user.last_name} {user.first_name}".strip(), department_names_of(user))
+                      for user in missing]
     return result
 
 
@@ -144,8 +161,11 @@ def _plan_person(person: PersonPlan) -> PersonPlan:
 
 
 @transaction.atomic
-def apply(result: StaffImport) -> StaffImport:
-    """Apply a checked import; new users get an initial password they must change at first sign-in."""
+def apply(result: StaffImport, *, deactivate_leavers: bool = False, by=None) -> StaffImport:
+    """Apply a checked import; new users get an initial password they must change at first sign-in.
+    With ``deactivate_leavers`` (the administrator ticked it for this import), the active users the
+    list does not name are deactivated and lose their memberships: never an administrator, never
+    the person importing. Users are never deleted, so their past actions keep their names."""
     User = get_user_model()
     departments = {d.name: d for d in Department.objects.all()}
     for person in result.people:
@@ -164,6 +184,15 @@ def apply(result: StaffImport) -> StaffImport:
         if person.initial_password:
             StaffProfile.objects.update_or_create(user=user, defaults={"must_change_password": True})
         set_memberships(user, [departments[name] for name in person.departments])
+    if deactivate_leavers:
+        for leaver in result.leavers:
+            user = User.objects.filter(username=leaver.login, is_active=True, is_superuser=False).first()
+            if user is None or (by is not None and user.pk == by.pk):
+                continue
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            set_memberships(user, [])
+            result.deactivated.append(leaver)
     result.applied = True
     return result
 

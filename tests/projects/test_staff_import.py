@@ -135,3 +135,37 @@ def test_a_list_with_a_bad_address_or_an_overlong_name_names_the_line(seed):
     result = staff_import.parse(csv.encode("utf-8"))
     assert result.errors[0].startswith("2行目") and "メールアドレス「foo」の形が正しくありません" in result.errors[0]
     assert result.errors[1].startswith("3行目") and "氏名は150文字以内" in result.errors[1]
+
+
+def test_the_preview_lists_active_users_missing_from_the_list_and_changes_nothing_unless_ticked(
+        client, seed, admin_user, staff_a, staff_b, reviewer):
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_import_staff")
+    preview = client.post(url, {"file": SimpleUploadedFile("名簿.csv", CSV.encode("utf-8"))})
+    page = preview.content.decode()
+    leavers = [leaver.login for leaver in preview.context["result"].leavers]
+    assert leavers == ["reviewer", "staff_b"]  # not the administrator, not the people listed
+    assert "名簿にない職員（2人・管理者を除く）" in page
+    client.post(url, {"token": preview.context["token"]})  # confirmed without ticking
+    assert get_user_model().objects.get(username="staff_b").is_active
+
+
+def test_ticking_it_deactivates_the_leavers_and_ends_their_memberships_but_keeps_their_names(
+        client, seed, open_round, admin_user, staff_a, staff_b):
+    hoken_entry = Entry.objects.filter(round=open_round, project__departments__name="地域保健課").first()
+    workflow.save_draft(hoken_entry, by=staff_b, version=hoken_entry.version, **FILLED)
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_import_staff")
+    preview = client.post(url, {"file": SimpleUploadedFile("名簿.csv", CSV.encode("utf-8"))})
+    done = client.post(url, {"token": preview.context["token"], "deactivate_leavers": "on"})
+    leaver = get_user_model().objects.get(username="staff_b")
+    assert not leaver.is_active and not Membership.objects.filter(user=leaver).exists()
+    assert "利用を停止した職員（1人）" in done.content.decode()
+    assert Entry.objects.get(pk=hoken_entry.pk).updated_by == leaver  # past actions keep the name
+    assert get_user_model().objects.get(username="administrator").is_active
+
+
+def test_the_importing_administrator_is_never_deactivated(seed, admin_user, staff_a):
+    result = staff_import.parse(CSV.encode("utf-8"))
+    staff_import.apply(result, deactivate_leavers=True, by=admin_user)
+    assert get_user_model().objects.get(pk=admin_user.pk).is_active
