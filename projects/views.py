@@ -9,6 +9,15 @@ from projects.access import is_reviewer
 from projects.models import StaffProfile
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out, which then says so on the sign-in page."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "ログアウトしました。")
+        return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, which also ends the 'change at first sign-in' requirement."""
 

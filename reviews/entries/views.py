@@ -57,7 +57,10 @@ def _change_rows(changes: workflow.SubmissionChanges | None, heading: str) -> li
 
 
 def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
-                 conflict: Entry | None = None, warnings: list[str] | None = None) -> HttpResponse:
+                 conflict: Entry | None = None, warnings: list[str] | None = None,
+                 comment_error: tuple[str, str] | None = None) -> HttpResponse:
+    """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
+    comment, shown beside its field with what was typed kept."""
     user = request.user
     changes = workflow.changes_since_previous_submission(entry)
     actions = {rule.action: rule for rule in workflow.available_actions(entry, user)}
@@ -74,7 +77,11 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "actions": actions,
             "guidance": guidance(entry, actions),
             "return_reason": workflow.return_reason(entry),
-            "transitions": [actions[a] for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"],
+            "transitions": [
+                {"rule": actions[a], "error": comment_error[1] if comment_error and comment_error[0] == a else "",
+                 "typed": request.POST.get("comment", "") if comment_error and comment_error[0] == a else ""}
+                for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"
+            ],
             "comment_form": CommentForm(initial={"version": entry.version}),
             "memo_form": MemoForm(initial={"version": entry.memo_version, "memo": entry.memo}) if "memo" in actions else None,
             "show_memo": is_reviewer(user),
@@ -166,9 +173,14 @@ def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     entry = get_entry_for(request.user, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "入力内容を確認してください: " + " ".join(form.errors.get("comment", [])))
+        if "comment" in form.errors:
+            return render_entry(request, entry, status=400, comment_error=(action, " ".join(form.errors["comment"])))
+        messages.error(request, "画面を開き直してから、もう一度操作してください。")
         return redirect("reviews:entry", pk=entry.pk)
     comment = form.cleaned_data["comment"]
+    if workflow.RULES[action].needs_comment and not comment:  # spaces alone are no reason
+        return render_entry(request, entry, status=400, comment_error=(
+            action, "理由を入力してください。担当課に伝わる内容を書いてください（空白だけでは送れません）。"))
     function = workflow.TRANSITION_FUNCTIONS[action]
     kwargs = {} if action == "withdraw" else {"comment": comment}
     try:

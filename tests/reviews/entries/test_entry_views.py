@@ -207,7 +207,7 @@ def test_returning_without_a_comment_is_refused_and_changes_nothing(client, worl
     client.force_login(world["reviewer"])
     before = snapshot(entry)
     response = client.post(url("entry-return", entry), {"version": entry.version, "comment": " "}, follow=True)
-    assert "理由（コメント）を入力してください" in response.content.decode()
+    assert response.status_code == 400 and "理由を入力してください" in response.content.decode()
     assert snapshot(entry) == before
 
 
@@ -329,3 +329,29 @@ def test_a_refused_memo_says_why(client, world):
     assert "使えない制御文字" in response.content.decode()
     response = client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "あ" * 1001}, follow=True)
     assert "現在 1001 文字" in response.content.decode()
+
+
+def test_a_return_comment_of_only_spaces_gets_its_error_beside_the_field(client, world):
+    entry = submitted(world)
+    client.force_login(world["reviewer"])
+    response = client.post(url("entry-return", entry), {"version": entry.version, "comment": "　  \r\n "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    field = page.index('id="comment-return"')
+    error = page.index('id="comment-return-error"')
+    assert abs(field - error) < 600 and "空白だけでは送れません" in page
+    assert 'aria-describedby="comment-return-error"' in page
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.SUBMITTED
+
+
+def test_the_letter_groups_error_is_tied_to_the_group_for_screen_readers(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "submit", status=""))
+    page = response.content.decode()
+    assert 'aria-describedby="status-error"' in page and 'id="status-error"' in page
+
+
+def test_signing_out_says_so(client, world):
+    client.force_login(world["clerk"])
+    response = client.post(reverse("logout"), follow=True)
+    assert "ログアウトしました。" in response.content.decode()
