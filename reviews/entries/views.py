@@ -75,7 +75,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "facts": entry.facts,
             "form": form,
             "actions": actions,
-            "guidance": guidance(entry, actions),
+            "guidance": guidance(entry, user, actions),
             "return_reason": workflow.return_reason(entry),
             "transitions": [
                 {"rule": actions[a], "error": comment_error[1] if comment_error and comment_error[0] == a else "",
