@@ -13,6 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from projects import staff_import
 from projects.access import is_administrator
+from projects.fiscal_year import format_fiscal_year_with_western
 from projects.formats import FLAT_FORMATS
 from projects.models import (
     Department,
@@ -73,8 +74,13 @@ class DepartmentAdmin(AdministratorImportMixin, ImportExportModelAdmin):
 
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
-    list_display = ["name", "first_year", "last_year"]
+    list_display = ["name", "period"]
     search_fields = ["name"]
+
+    @admin.display(description="期間", ordering="first_year")
+    def period(self, strategy: Strategy) -> str:
+        years = [format_fiscal_year_with_western(y) for y in (strategy.first_year, strategy.last_year) if y]
+        return "〜".join(years)
 
 
 @admin.register(Goal)

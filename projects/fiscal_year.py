@@ -42,6 +42,11 @@ def format_fiscal_year(year: int) -> str:
     return f"{era_year_text(year)}年度"
 
 
+def format_fiscal_year_with_western(year: int) -> str:
+    """令和元年度（2019年度）: for the admin's pages and error messages, where both readings help."""
+    return f"{format_fiscal_year(year)}（{year}年度）"
+
+
 _WESTERN = re.compile(r"^(?:FY)?(\d{4})(?:年度?)?$")
 _ERA = re.compile(r"^(令和|平成|昭和|R|H|S)(元|\d{1,2})(?:年度?)?$")
 

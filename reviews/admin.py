@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from projects.access import is_administrator
 from projects.admin import FlatSheetAdminMixin
+from projects.fiscal_year import format_fiscal_year_with_western
 from reviews.models import (
     DeadlineExtension,
     Entry,
@@ -38,11 +39,15 @@ class ReadOnlyAdminMixin:
 
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "strategy", "state", "deadline"]
+    list_display = ["__str__", "fiscal_year_display", "strategy", "state", "deadline"]
     list_filter = ["state", "strategy"]
     search_fields = ["title", "implementation_heading"]
     change_form_template = "admin/reviews/round/change_form_with_sheet.html"
     change_list_template = "admin/reviews/round/change_list_with_sheet.html"
+
+    @admin.display(description="年度", ordering="fiscal_year")
+    def fiscal_year_display(self, round_: Round) -> str:
+        return format_fiscal_year_with_western(round_.fiscal_year)
 
     def has_add_permission(self, request) -> bool:
         # Rounds are made from the last one on the reviewers' screens (reviews.rounds.create_round),
@@ -52,9 +57,12 @@ class RoundAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.state == Round.State.PREPARING:
             # docs/domain.md: while preparing, the planning division edits the heading, legend and deadline.
-            return ["strategy", "fiscal_year", "state", "created_at", "updated_at"]
+            return ["strategy", "fiscal_year_display", "state", "created_at", "updated_at"]
         # Once departments can see it, a round changes only through the screens, which record it.
-        return [f.name for f in Round._meta.fields if f.name != "id"]
+        return ["fiscal_year_display", *(f.name for f in Round._meta.fields if f.name not in ("id", "fiscal_year"))]
+
+    def get_exclude(self, request, obj=None):
+        return ["fiscal_year"]  # shown as 令和元年度（2019年度） instead
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "may_load_sheet": is_administrator(request.user)}

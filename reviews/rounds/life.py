@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import is_reviewer, project_department_ids, with_sub_units
-from projects.fiscal_year import format_fiscal_year
+from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
 from projects.models import Department, Project
 from projects.text import normalize_text, unsafe_character_message
 from reviews.fields import TEXT_MAX_LENGTH
@@ -202,9 +202,9 @@ def create_round(previous: Round, *, by, fiscal_year: int, title: str, implement
     marked as ended and get no entry. The round starts in preparation."""
     _check_manager(by, system)
     if Round.objects.filter(fiscal_year=fiscal_year).exists():
-        raise RoundError(f"{format_fiscal_year(fiscal_year)}の評価回はすでにあります。")
+        raise RoundError(f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります。")
     if fiscal_year <= previous.fiscal_year:
-        raise RoundError(f"新しい評価回の年度は {format_fiscal_year(previous.fiscal_year)} より後にしてください。")
+        raise RoundError(f"新しい評価回の年度は {format_fiscal_year_with_western(previous.fiscal_year)} より後にしてください。")
     round_ = Round.objects.create(strategy=previous.strategy, fiscal_year=fiscal_year, title=title,
                                   implementation_heading=implementation_heading, legend=legend, deadline=deadline,
                                   state=PREPARING)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
+from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
 from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
@@ -54,7 +55,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
     projects = Project.objects.filter(policy__goal__strategy=previous.strategy, active=True).select_related("policy__goal")
     next_year = previous.fiscal_year + 1
     form = RoundCreateForm(request.POST or None, projects=projects,
-                           initial={"fiscal_year": str(next_year), **rounds.round_defaults(previous, next_year)})
+                           initial={"fiscal_year": format_fiscal_year(next_year), **rounds.round_defaults(previous, next_year)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

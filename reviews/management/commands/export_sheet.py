@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.fiscal_year import parse_fiscal_year
+from projects.fiscal_year import format_fiscal_year_with_western, parse_fiscal_year
 from projects.models import Department
 from reviews.models import Round
 from reviews.sheets.export import export_round
@@ -19,7 +19,7 @@ def fiscal_year_option(value: str) -> int:
 def get_round(fiscal_year: int) -> Round:
     round_ = Round.objects.select_related("strategy").filter(fiscal_year=fiscal_year).first()
     if round_ is None:
-        raise CommandError(f"{fiscal_year}年度の評価回はありません。")
+        raise CommandError(f"{format_fiscal_year_with_western(fiscal_year)}の評価回はありません。")
     return round_
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from projects.fiscal_year import format_fiscal_year
+from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from projects.text import normalize_name, parent_name_of
 from reviews.facts import Facts
@@ -93,7 +93,7 @@ def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departmen
     result = ImportResult()
     plan = NewRoundPlan(doc=doc, fiscal_year=fiscal_year, historical=historical, result=result)
     if Round.objects.filter(fiscal_year=fiscal_year).exists():
-        result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year(fiscal_year)}の評価回はすでにあります。既存の評価回を更新する取込みを使ってください。"))
+        result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります。既存の評価回を更新する取込みを使ってください。"))
         return plan
 
     plan.strategy_name, plan.strategy = _strategy_for(doc)
