@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from projects.fiscal_year import format_fiscal_year
 from reviews.models import Entry, Round, SheetUpload
 from tests.browser.conftest import log_in, log_out
 
@@ -67,7 +68,7 @@ def test_a_reviewer_opens_next_year_a_department_fills_it_through_the_sheet_and_
     step(page, "kikaku1-rounds")
     page.get_by_role("link", name="次の年度の評価回を作成する").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("次の年度の評価回を作成する")
-    expect(page.get_by_label("年度", exact=True)).to_have_value(str(NEXT_YEAR))
+    expect(page.get_by_label("年度", exact=True)).to_have_value(format_fiscal_year(NEXT_YEAR))  # 令和元年度
     expect(page.get_by_label("表題", exact=True)).to_have_value(NEXT_TITLE)
     expect(page.get_by_label("実施内容の見出し", exact=True)).to_have_value(NEXT_HEADING)
     step(page, "kikaku1-round-create")
