@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from reviews.entries import workflow
@@ -355,3 +356,14 @@ def test_signing_out_says_so(client, world):
     client.force_login(world["clerk"])
     response = client.post(reverse("logout"), follow=True)
     assert "ログアウトしました。" in response.content.decode()
+
+
+def test_the_entry_page_prints_the_saved_texts_in_full(client, world):
+    entry = workflow.save_draft(world["entry"], by=world["clerk"], version=world["entry"].version,
+                                **{**FILLED, "evaluation": "長い評価の文。" * 80})
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", entry)).content.decode()
+    printed = page[page.index('class="entry-texts print-only"'):]
+    assert "長い評価の文。" * 80 in printed
+    css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text(encoding="utf-8")
+    assert "@media print" in css and "size: A4 portrait" in css
