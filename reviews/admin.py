@@ -10,6 +10,7 @@ from reviews.models import (
     DeadlineExtension,
     Entry,
     Event,
+    HelpContact,
     MailDelivery,
     Message,
     Notification,
@@ -182,3 +183,19 @@ class SheetDownloadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["downloaded_at", "round", "department", "with_memo", "downloaded_by"]
     list_filter = ["round", "department", "with_memo"]
     list_select_related = ["round", "department", "downloaded_by"]
+
+
+@admin.register(HelpContact)
+class HelpContactAdmin(admin.ModelAdmin):
+    """One text; administrators edit it, reviewers may look."""
+
+    list_display = ["__str__", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return is_administrator(request.user) and not HelpContact.objects.exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_administrator(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -473,3 +473,20 @@ class DigestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.sent_on:%Y-%m-%d}"
+
+
+class HelpContact(models.Model):
+    """Whom to ask, shown on every help page: one text the administrators keep up to date."""
+
+    text = models.TextField(
+        "問い合わせ先", validators=[validate_safe_text],
+        help_text="ヘルプ画面の「わからないときは」に表示します。例: 企画課 政策担当（内線 1234）",
+    )
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "ヘルプの問い合わせ先"
+        verbose_name_plural = "ヘルプの問い合わせ先"
+
+    def __str__(self) -> str:
+        return self.text[:40]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("entries/<int:pk>/reopen/", entries.entry_reopen, name="entry-reopen"),
     path("entries/<int:pk>/memo/", entries.entry_memo, name="entry-memo"),
     path("entries/<int:pk>/message/", entries.entry_message, name="entry-message"),
+    path("help/", rounds.help_page, name="help"),
     path("notifications/", rounds.notification_list, name="notifications"),
     path("notifications/read/", rounds.notifications_read, name="notifications-read"),
     path("rounds/<int:pk>/sheet/", sheets.sheet_page, name="round-sheet"),

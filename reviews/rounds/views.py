@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from projects.access import is_reviewer, sees_everything
 from reviews.access import get_round_for, rounds_visible_to
 from reviews.models import Notification, Round
+from reviews.rounds import help as help_texts
 from reviews.rounds import lists
 from reviews.rounds.forms import EntryFilterForm
 
@@ -80,3 +81,16 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, "お知らせをすべて既読にしました。")
     return redirect("reviews:notifications")
+
+
+@login_required
+def help_page(request: HttpRequest) -> HttpResponse:
+    """Help for the person's role: what to do now, the Excel path, what each state means, whom to ask."""
+    return render(request, "reviews/rounds/help.html", {
+        "role_name": help_texts.role_name(request.user),
+        "reviewer": is_reviewer(request.user),
+        "to_do": help_texts.now_to_do(request.user),
+        "state_meanings": help_texts.STATE_MEANINGS,
+        "round_meanings": help_texts.ROUND_MEANINGS,
+        "contact": help_texts.contact(),
+    })
