@@ -58,9 +58,19 @@ class StaffProfileInline(admin.StackedInline):
 
 
 class MembershipInline(admin.TabularInline):
+    """On a department's page: its members, found by name (a city has thousands of staff)."""
+
     model = Membership
     extra = 1
-    autocomplete_fields = ["user", "department"]
+    autocomplete_fields = ["user"]
+
+
+class UserMembershipInline(admin.StackedInline):
+    """On a person's page: their departments, as a plain select (the autocomplete widget's
+    combobox has no accessible name, which axe-core reports as serious)."""
+
+    model = Membership
+    extra = 1
 
 
 @admin.register(Department)
@@ -145,7 +155,11 @@ class LeaversForm(forms.Form):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    inlines = [MembershipInline, StaffProfileInline]
+    inlines = [UserMembershipInline, StaffProfileInline]
+    # Plain selects instead of the two-box filter, whose search icons carry an aria-label that axe
+    # reports as prohibited; roles are given by the staff import anyway. Sign-in dates are records.
+    filter_horizontal = ()
+    readonly_fields = ["last_login", "date_joined"]
     list_display = ["username", "last_name", "first_name", "is_active", "is_staff", "is_superuser"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__department"]
     change_list_template = "admin/auth/user/change_list_with_import.html"
