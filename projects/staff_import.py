@@ -44,6 +44,7 @@ class PersonPlan:
     email: str = ""
     exists: bool = False
     changes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     initial_password: str = ""
 
 
@@ -132,6 +133,9 @@ def parse(data: bytes) -> StaffImport:
     if result.errors:
         return result
     result.people = [_plan_person(person) for person in people.values()]
+    result.errors = [error for person in result.people for error in person.errors]
+    if result.errors:
+        return result
     User = get_user_model()
     missing = (User.objects.filter(is_active=True, is_superuser=False).exclude(username__in=list(people))
                .order_by("username"))
@@ -153,6 +157,10 @@ def _plan_person(person: PersonPlan) -> PersonPlan:
     current_role = role_of(user)
     if current_role != person.role:
         person.changes.append(f"役割: {current_role.label} → {person.role.label}")
+        if current_role == Role.ADMIN:
+            # A typo in 役割 must not lock the city's administrators (or the importer) out.
+            person.errors.append(f"ログイン名「{person.login}」は管理者です。管理者の役割は名簿では変えられません。"
+                                 "変える場合は管理画面の利用者の画面で変更してください。")
     if normalize_name(f"{user.last_name}{user.first_name}") != normalize_name(person.name):
         person.changes.append(f"氏名: {user.last_name} {user.first_name} → {person.name}")
     if not user.is_active:

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
@@ -462,7 +463,8 @@ class DigestLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="宛先", on_delete=models.CASCADE,
                              related_name="+")
     sent_on = models.DateField("送信日")
-    sent_at = models.DateTimeField("送信日時", auto_now_add=True)
+    # The moment the digest covers up to (the next one starts there), not when the mail left.
+    sent_at = models.DateTimeField("対象の終わり", default=timezone.now)
     entries = models.PositiveIntegerField("知らせた提出の件数", default=0)
 
     class Meta:

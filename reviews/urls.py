@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.entries import views as entries
+from reviews.results import views as results
 from reviews.rounds import manage_views as manage
 from reviews.rounds import views as rounds
 from reviews.sheets import views as sheets
@@ -20,6 +21,7 @@ urlpatterns = [
     path("entries/<int:pk>/memo/", entries.entry_memo, name="entry-memo"),
     path("entries/<int:pk>/message/", entries.entry_message, name="entry-message"),
     path("help/", rounds.help_page, name="help"),
+    path("projects/<int:pk>/story/", results.story, name="project-story"),
     path("notifications/", rounds.notification_list, name="notifications"),
     path("notifications/read/", rounds.notifications_read, name="notifications-read"),
     path("rounds/<int:pk>/sheet/", sheets.sheet_page, name="round-sheet"),

@@ -36,11 +36,12 @@ def send_digests(now: datetime | None = None) -> list[DigestSent]:
         since = _since(user, now)
         submissions = list(
             Event.objects.filter(action=Event.Action.SUBMIT, created_at__gt=since, created_at__lte=now)
+            .exclude(actor=user)
             .select_related("entry__project", "entry__round", "actor").order_by("created_at")
         )
         if not submissions:
             continue
-        item = _send(user, submissions, today, since)
+        item = _send(user, submissions, today, since, now)
         if item:
             sent.append(item)
     return sent
@@ -51,7 +52,7 @@ def _since(user, now: datetime) -> datetime:
     return last or now - timedelta(days=1)
 
 
-def _send(user, submissions: list[Event], today: date, since: datetime) -> DigestSent | None:
+def _send(user, submissions: list[Event], today: date, since: datetime, now: datetime) -> DigestSent | None:
     lines = [f"{timezone.localtime(since):%Y年%m月%d日 %H:%M} 以降に提出された評価が {len(submissions)} 件あります。", ""]
     for event in submissions:
         entry = event.entry
@@ -60,7 +61,7 @@ def _send(user, submissions: list[Event], today: date, since: datetime) -> Diges
     lines += ["", "このメールが不要なときは、システムの「設定」で受け取らないようにできます。"]
     try:
         with transaction.atomic():
-            DigestLog.objects.create(user=user, sent_on=today, entries=len(submissions))
+            DigestLog.objects.create(user=user, sent_on=today, sent_at=now, entries=len(submissions))
     except IntegrityError:
         return None  # another run sent it meanwhile
     if not deliver(user, f"提出のまとめ（{len(submissions)}件）", "\n".join(lines), MailDelivery.Kind.DIGEST):

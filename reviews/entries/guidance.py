@@ -70,6 +70,8 @@ def guidance(entry: Entry, user, actions: dict[str, Rule]) -> str:
     if round_state == PUBLISHED:
         return PUBLISHED_TEXT
     role = role_for(entry, user)
+    if role == REVIEWER and actions.keys() & {"save", "submit", "withdraw"}:
+        role = STAFF  # a reviewer who is also one of the project's departments: the department's words
     if role == VIEWER:
         return VIEWER_TEXT
     if role == STAFF and entry.state == DRAFT and round_state == CLOSED and "submit" in actions:
@@ -78,6 +80,6 @@ def guidance(entry: Entry, user, actions: dict[str, Rule]) -> str:
         return PAST_DEADLINE_DRAFT
     if role == STAFF and entry.state == SUBMITTED and round_state == OPEN and "withdraw" not in actions:
         return PAST_DEADLINE_SUBMITTED
-    if role == REVIEWER and entry.state == SUBMITTED and "approve" not in actions:
+    if role == REVIEWER and entry.state == SUBMITTED and round_state in (OPEN, CLOSED) and "approve" not in actions:
         return OWN_TEXT
     return BANNERS.get((entry.state, round_state, role), VIEWER_TEXT)

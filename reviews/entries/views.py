@@ -58,7 +58,8 @@ def _change_rows(changes: workflow.SubmissionChanges | None, heading: str) -> li
 
 def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
                  conflict: Entry | None = None, warnings: list[str] | None = None,
-                 comment_error: tuple[str, str] | None = None) -> HttpResponse:
+                 comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
+                 unsaved: bool | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
@@ -76,6 +77,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "form": form,
             "actions": actions,
             "guidance": guidance(entry, user, actions),
+            # A form shown again with what was typed and not saved: leaving asks first.
+            "unsaved": (form is not None and form.is_bound) if unsaved is None else unsaved,
             "return_reason": workflow.return_reason(entry),
             "transitions": [
                 {"rule": actions[a], "error": comment_error[1] if comment_error and comment_error[0] == a else "",
@@ -83,7 +86,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
                 for a in workflow.TRANSITION_ACTIONS if a in actions and a != "submit"
             ],
             "comment_form": CommentForm(initial={"version": entry.version}),
-            "memo_form": MemoForm(initial={"version": entry.memo_version, "memo": entry.memo}) if "memo" in actions else None,
+            "memo_form": (memo_form or MemoForm(initial={"version": entry.memo_version, "memo": entry.memo}))
+            if "memo" in actions else None,
             "show_memo": is_reviewer(user),
             "previous": workflow.previous_entry(entry),
             "changes": changes,
@@ -147,14 +151,15 @@ def _submit_stopped(request: HttpRequest, entry: Entry, form: EntryForm, error: 
         data["version"] = str(current.version)  # the form now continues from the saved draft
         form = EntryForm.for_entry(current, data=data)
         form.is_valid()
+    unsaved = not error.draft_saved
     if isinstance(error, workflow.SubmissionError):
         for name, message in error.errors.items():
             form.add_error(name, message)
-        return render_entry(request, current, form=form, status=400)
+        return render_entry(request, current, form=form, status=400, unsaved=unsaved)
     if isinstance(error, workflow.NeedsConfirmation):
-        return render_entry(request, current, form=form, warnings=error.warnings)
+        return render_entry(request, current, form=form, warnings=error.warnings, unsaved=unsaved)
     messages.error(request, error.message)
-    return render_entry(request, current, form=form, status=409)
+    return render_entry(request, current, form=form, status=409, unsaved=unsaved)
 
 
 def _refused_as_stale(request: HttpRequest, entry: Entry, error: workflow.StaleEntryError) -> HttpResponse:
@@ -186,8 +191,10 @@ def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         function(entry, by=request.user, version=form.cleaned_data["version"], **kwargs)
     except workflow.WorkflowError as error:
+        # The refusal is said at the top; the reason typed stays in its box when the box is still there.
         messages.error(request, error.message)
-        return redirect("reviews:entry", pk=entry.pk)
+        return render_entry(request, get_entry_for(request.user, entry.pk), status=409,
+                            comment_error=(action, error.message))
     messages.success(request, SUCCESS_MESSAGES[action])
     return redirect("reviews:entry", pk=entry.pk)
 
@@ -223,12 +230,16 @@ def entry_memo(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemoForm(request.POST)
     if not form.is_valid():
         messages.error(request, "メモを保存できませんでした: " + " ".join(form.errors.get("memo", ["入力内容を確認してください。"])))
-        return redirect("reviews:entry", pk=entry.pk)
+        return render_entry(request, entry, status=400, memo_form=form)
     try:
         workflow.save_memo(entry, by=request.user, version=form.cleaned_data["version"], memo=form.cleaned_data["memo"])
     except workflow.WorkflowError as error:
+        # Keep the memo typed; a stale one continues from the version now saved.
+        current = get_entry_for(request.user, entry.pk)
+        data = request.POST.copy()
+        data["version"] = str(current.memo_version)
         messages.error(request, error.message)
-        return redirect("reviews:entry", pk=entry.pk)
+        return render_entry(request, current, status=409, memo_form=MemoForm(data))
     messages.success(request, SUCCESS_MESSAGES["memo"])
     return redirect("reviews:entry", pk=entry.pk)
 

@@ -87,6 +87,15 @@ class StaleEntryError(WorkflowError):
         self.current = current
 
 
+class StaleMemoError(StaleEntryError):
+    """Another reviewer saved the memo after the user opened it."""
+
+    def __init__(self, current: Entry):
+        WorkflowError.__init__(self, "このメモは、開いた後に別の審査担当者が保存しました。あなたのメモはまだ保存されていません。"
+                                     "下の欄に残してあります。保存されたメモを確認してから、もう一度保存してください。")
+        self.current = current
+
+
 class SubmissionError(WorkflowError):
     """Required fields are empty: the entry cannot be submitted."""
 
@@ -312,7 +321,7 @@ def save_memo(entry: Entry, *, by, version: int, memo: str) -> Entry:
     locked = _lock(entry, None)
     check("memo", locked, by)  # who, before whether it is stale: a clerk learns nothing of the memo
     if locked.memo_version != version:
-        raise StaleEntryError(locked)
+        raise StaleMemoError(locked)
     if locked.memo != memo:
         locked.memo = memo
         _save(locked, by, ["memo"])

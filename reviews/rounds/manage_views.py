@@ -102,6 +102,7 @@ def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpRespon
         return render(request, "reviews/rounds/confirm_state.html", {
             "round": round_, "rule": rounds.ROUND_RULES[action], "action": action,
             "question": CONFIRMED_ACTIONS[action],
+            "possible": action != "publish" or not round_.entries.exclude(state=Entry.State.APPROVED).exists(),
             "consequences": rounds.state_change_consequences(round_, action),
         })
     try:

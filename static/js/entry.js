@@ -32,6 +32,13 @@
       });
       if (any) { dirty.add(form); } else { dirty.delete(form); }
     }
+    // A form shown again after a refusal holds text that was not saved: it counts as changed
+    // from the start (the server marks it), and stays so until it is sent.
+    if (form.getAttribute("data-unsaved-warning") === "unsaved" || form.querySelector("[data-unsaved]")) {
+      dirty.add(form);
+      form.addEventListener("submit", function () { dirty.delete(form); });
+      return;
+    }
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     form.addEventListener("submit", function () { dirty.delete(form); });

@@ -169,3 +169,10 @@ def test_the_importing_administrator_is_never_deactivated(seed, admin_user, staf
     result = staff_import.parse(CSV.encode("utf-8"))
     staff_import.apply(result, deactivate_leavers=True, by=admin_user)
     assert get_user_model().objects.get(pk=admin_user.pk).is_active
+
+
+def test_a_list_cannot_demote_an_administrator(seed, admin_user):
+    csv = "氏名,ログイン名,部署,役割\r\n管理 太郎,administrator,企画課,担当課職員\r\n"
+    result = staff_import.parse(csv.encode("utf-8"))
+    assert not result.ok and "管理者の役割は名簿では変えられません" in result.errors[0]
+    assert get_user_model().objects.get(pk=admin_user.pk).is_superuser

@@ -109,3 +109,14 @@ def test_a_reviewer_who_wrote_the_text_is_told_another_reviewer_approves(client,
     client.force_login(people["author"])
     response = client.get(reverse("reviews:entry", args=[entry.pk]))
     assert response.context["guidance"] == g.OWN_TEXT and ">承認する</button>" not in response.content.decode()
+
+
+def test_a_reviewer_who_is_also_of_the_projects_department_gets_the_departments_words(client, people, reviewer):
+    from tests.factories import make_department as department
+
+    entry = entry_in(DRAFT, OPEN, people)
+    entry.project.project_departments.create(department=department("企画課"), position=2)
+    client.force_login(reviewer)  # a member of 企画課 and a reviewer
+    response = client.get(reverse("reviews:entry", args=[entry.pk]))
+    assert response.context["guidance"] == g.BANNERS[(DRAFT, OPEN, "staff")]
+    assert ">提出する</button>" in response.content.decode()

@@ -367,3 +367,24 @@ def test_the_entry_page_prints_the_saved_texts_in_full(client, world):
     assert "長い評価の文。" * 80 in printed
     css = (settings.BASE_DIR / "static" / "css" / "site.css").read_text(encoding="utf-8")
     assert "@media print" in css and "size: A4 portrait" in css
+
+
+def test_a_stale_memo_keeps_the_memo_typed_and_does_not_blame_the_clerk(client, world):
+    entry = submitted(world)
+    opened = entry.memo_version
+    workflow.save_memo(entry, by=world["reviewer2"], version=opened, memo="一人目のメモ")
+    client.force_login(world["reviewer"])
+    response = client.post(url("entry-memo", entry), {"version": opened, "memo": "二人目のメモ"})
+    page = response.content.decode()
+    assert response.status_code == 409 and "別の審査担当者が保存しました" in page and "二人目のメモ" in page
+    assert world["clerk"].last_name + "さん" not in page
+    assert 'data-unsaved-warning="unsaved"' in page
+
+
+def test_a_refused_return_keeps_the_reason_typed(client, world):
+    entry = submitted(world)
+    stale = entry.version
+    workflow.correct(entry, by=world["reviewer2"], version=entry.version, evaluation="補足")
+    client.force_login(world["reviewer"])
+    response = client.post(url("entry-return", entry), {"version": stale, "comment": "件数を書いてください"})
+    assert response.status_code == 409 and "件数を書いてください</textarea>" in response.content.decode()

@@ -103,3 +103,14 @@ def test_nothing_new_sends_no_digest(reviewer):
 def test_a_clerk_has_no_digest_to_turn_off(client, staff_a):
     client.force_login(staff_a)
     assert "変更できる設定はありません" in client.get(reverse("settings")).content.decode()
+
+
+def test_the_digest_never_lists_the_reviewers_own_submission_and_misses_nothing_in_between(
+        entry, open_round, staff_ab, reviewer, reviewer2):
+    reviewer.email = "r1@example.jp"
+    reviewer.save()
+    own = Entry.objects.filter(round=open_round, project__departments__name="企画課").first()
+    submit(own, reviewer)  # a reviewer who is also of 企画課 submits their own department's entry
+    assert send_digests() == []  # their own submission is no news to them
+    log_time = timezone.now()
+    assert not DigestLog.objects.filter(sent_at__gt=log_time).exists()

@@ -1,0 +1,88 @@
+"""A project's story: every round's entry side by side, the letter's trend and what changed
+between consecutive rounds, as a difference of the texts.
+
+Published rounds show the facts they captured (reviews/facts.py), so each year reads as it was.
+"""
+
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from django.http import Http404
+
+from projects.models import Project
+from reviews.access import entries_visible_to
+from reviews.facts import Facts
+from reviews.fields import DEPARTMENT_TEXTS, FIELDS
+from reviews.models import Entry
+
+LETTER_RANK = {"A": 4, "B": 3, "C": 2, "D": 1}  # A is best, D worst
+
+
+@dataclass
+class Segment:
+    kind: str  # "same", "added", "removed"
+    text: str
+
+
+@dataclass
+class TextChange:
+    label: str
+    text: str
+    segments: list[Segment] | None  # None for the first round: nothing to compare with
+    changed: bool = False
+
+
+@dataclass
+class Chapter:
+    entry: Entry
+    facts: Facts
+    trend: str  # "", "上がった", "下がった", "変わらない"
+    texts: list[TextChange] = field(default_factory=list)
+
+
+def difference(old: str, new: str) -> list[Segment]:
+    """The new text with what was added and removed since the old one, character by character
+    (Japanese has no spaces to split words on)."""
+    segments: list[Segment] = []
+    for op, a1, a2, b1, b2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "equal":
+            segments.append(Segment("same", new[b1:b2]))
+            continue
+        if a2 > a1:
+            segments.append(Segment("removed", old[a1:a2]))
+        if b2 > b1:
+            segments.append(Segment("added", new[b1:b2]))
+    return segments
+
+
+def trend(previous: str, current: str) -> str:
+    if not previous or not current:
+        return ""
+    before, after = LETTER_RANK.get(previous, 0), LETTER_RANK.get(current, 0)
+    return "上がった" if after > before else "下がった" if after < before else "変わらない"
+
+
+def project_story(user, project_pk: int) -> tuple[Project, list[Chapter]]:
+    """The project and its chapters, oldest round first, in the rounds this user may see;
+    404 when they may see none of them (another department's project looks like a missing one)."""
+    entries = list(
+        entries_visible_to(user).filter(project_id=project_pk)
+        .select_related("round", "project__policy__goal")
+        .prefetch_related("project__project_departments__department")
+        .order_by("round__fiscal_year")
+    )
+    if not entries:
+        raise Http404("事業が見つかりません。")
+    chapters: list[Chapter] = []
+    previous: Entry | None = None
+    for entry in entries:
+        chapter = Chapter(entry, entry.facts, trend(previous.status if previous else "", entry.status))
+        for name in DEPARTMENT_TEXTS:
+            label = entry.round.implementation_heading if name == "implementation" else FIELDS[name].label
+            new = getattr(entry, name)
+            old = getattr(previous, name) if previous else None
+            segments = difference(old, new) if old is not None else None
+            chapter.texts.append(TextChange(label, new, segments, changed=old is not None and old != new))
+        chapters.append(chapter)
+        previous = entry
+    return entries[0].project, chapters
