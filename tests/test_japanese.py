@@ -70,3 +70,11 @@ def test_dates_on_the_entry_page_carry_their_year(client, open_round, staff_a):
     page = client.get(reverse("reviews:entry", args=[entry.pk])).content.decode()
     history = page[page.index('id="history-heading"'):]
     assert "年" in history.split("<td>")[1][:12]
+
+
+def test_the_sign_in_protection_pages_speak_japanese(client, seed, admin_user):
+    client.force_login(admin_user)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "アクセスの試行" in index and "Access attempts" not in index
+    attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "Attempt Time" not in attempts

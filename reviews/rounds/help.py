@@ -33,7 +33,7 @@ def now_to_do(user) -> list[str]:
     round_ = current_round(user)
     if round_ is None:
         return ["いま受付中の評価回はありません。企画課が次の評価回を始めると、お知らせが届きます。"]
-    if is_reviewer(user):
+    if is_reviewer(user) or is_administrator(user):
         entries = round_.entries
         waiting = entries.filter(state=Entry.State.SUBMITTED).count()
         left = entries.filter(state__in=Entry.UNFINISHED_STATES).count()

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from projects.access import is_reviewer, sees_everything
+from projects.access import is_administrator, is_reviewer, sees_everything
 from reviews.access import get_round_for, rounds_visible_to
 from reviews.models import Notification, Round
 from reviews.rounds import help as help_texts
@@ -89,6 +89,7 @@ def help_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/rounds/help.html", {
         "role_name": help_texts.role_name(request.user),
         "reviewer": is_reviewer(request.user),
+        "administrator": is_administrator(request.user) and not is_reviewer(request.user),
         "to_do": help_texts.now_to_do(request.user),
         "state_meanings": help_texts.STATE_MEANINGS,
         "round_meanings": help_texts.ROUND_MEANINGS,

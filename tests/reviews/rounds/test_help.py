@@ -41,3 +41,10 @@ def test_a_reviewer_cannot_edit_whom_to_ask(client, seed, reviewer):
     client.force_login(reviewer)
     assert client.post(reverse("admin:reviews_helpcontact_add"), {"text": "x"}).status_code == 403
     assert not HelpContact.objects.exists()
+
+
+def test_an_administrator_has_their_own_part_of_the_help(client, open_round, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("reviews:help")).content.decode()
+    assert "管理者の仕事" in page and "アクセスの試行" in page and "職員名簿（CSV）を取り込む" in page
+    assert "まだ提出していないものが" not in page and "審査待ちが 0 件" in page  # the round, not a clerk's summary
