@@ -90,3 +90,16 @@ def test_leaving_a_page_with_unsaved_text_asks_first_and_only_then(page, live_se
     page.wait_for_timeout(500)
     assert asked == ["beforeunload"]
     expect(page.get_by_label(FUTURE_POLICY, exact=True)).to_have_value("書きかけの方針")  # still here
+
+
+def test_the_help_and_a_projects_story_pass_axe(page, live_server, step, demo):
+    from projects.models import Project
+
+    project = Project.objects.get(name=PROJECT)
+    log_in(page, live_server, step, "shoko")
+    page.get_by_role("link", name="ヘルプ").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("ヘルプ（担当課職員）")
+    step(page, "shoko-help")
+    page.goto(f"{live_server.url}/projects/{project.pk}/story/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("これまでの評価")
+    step(page, "shoko-story")
