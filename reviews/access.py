@@ -72,3 +72,9 @@ def may_use_sheet(user: UserLike, department: Department | None) -> bool:
     if department is None:
         return may_use_city_sheet(user)
     return sheet_departments_for(user).filter(pk=department.pk).exists()
+
+
+def may_see_summary(user: UserLike, round_: Round) -> bool:
+    """A published round's summary is for everyone who sees the round (it becomes public); the
+    provisional summary of a round in progress is the planning division's."""
+    return round_.state == Round.State.PUBLISHED or sees_everything(user)

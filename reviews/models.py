@@ -71,6 +71,10 @@ class Round(models.Model):
         return format_fiscal_year(self.fiscal_year)
 
     @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    @property
     def strategy_name(self) -> str:
         """The strategy's name as this round's sheet prints it: captured at publication, else live."""
         return self.published_strategy_name or self.strategy.name

@@ -164,14 +164,14 @@ def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """For each department: its entries by state, whether it is late, when it last worked; for
-    each goal: A/B/C/D among approved entries."""
+    """For each department: its entries by state, whether it is late, when it last worked (the
+    letters are on the round's summary, reviews.results)."""
     _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
     today = timezone.localdate()
     return render(request, "reviews/rounds/progress.html", {
         "round": round_, "departments": progress_of.department_progress(round_, today),
-        "goals": progress_of.letters_by_goal(round_), "today": today,
+        "today": today,
     })
 
 

@@ -1,9 +1,10 @@
-"""How far a round has come: each department's entries by state and lateness, and the letters by goal."""
+"""How far a round has come: each department's entries by state and lateness (the letters are
+reviews.results.summary's)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from projects.models import Department, Goal
+from projects.models import Department
 from reviews.models import Entry, Round
 from reviews.rounds.life import entry_deadline
 
@@ -53,33 +54,3 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
             if entry.updated_by_id and (row.last_worked is None or entry.updated_at > row.last_worked):
                 row.last_worked = entry.updated_at
     return sorted(rows.values(), key=lambda row: row.name)
-
-
-@dataclass
-class GoalLetters:
-    number: int
-    band_text: str
-    A: int = 0
-    B: int = 0
-    C: int = 0
-    D: int = 0
-
-
-def letters_by_goal(round_: Round) -> list[GoalLetters]:
-    """Each goal of the round with its approved entries' A, B, C and D counts, by the goals the
-    round shows (captured for a published round). Goals without approved entries are listed too."""
-    rows: dict[int, GoalLetters] = {}
-    if round_.state != Round.State.PUBLISHED:
-        for goal in Goal.objects.filter(strategy=round_.strategy).order_by("number"):
-            rows[goal.number] = GoalLetters(goal.number, goal.band_text)
-    entries = (
-        Entry.objects.filter(round=round_)
-        .select_related("project__policy__goal")
-        .prefetch_related("project__project_departments__department")
-    )
-    for entry in entries:
-        facts = entry.facts
-        row = rows.setdefault(facts.goal_number, GoalLetters(facts.goal_number, facts.goal_band_text))
-        if entry.state == Entry.State.APPROVED and entry.status in Entry.Status.values:
-            setattr(row, entry.status, getattr(row, entry.status) + 1)
-    return [rows[number] for number in sorted(rows)]

@@ -4,13 +4,12 @@ import io
 from typing import BinaryIO
 
 from django.core import signing
-from django.db.models import F
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
 
 from projects.access import with_sub_units
-from projects.models import Department, ProjectDepartment
-from reviews.facts import Facts
+from projects.models import Department
+from reviews.facts import facts_of_rows
 from reviews.models import Entry, Round, SheetDownload
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
 from reviews.sheets.workbook.layout import (
@@ -39,39 +38,12 @@ def round_document(round_: Round, *, department: Department | None = None, with_
     The memo is included only when ``with_memo`` (an internal export for the planning division).
     A published round is written from the facts it captured (reviews/facts.py), never the live
     hierarchy; the department filter still follows the project's current departments."""
-    # Plain rows, not model instances: a big city's round has 5,000 entries, and five model objects
-    # per row (entry, project, policy, goal, departments) took about as long as writing the sheet.
-    rows = list(round_entries(round_, department).values(
-        "pk", "version", "status", "implementation", "evaluation", "future_policy", "memo", "project_id",
-        "published_facts",
-        name=F("project__name"), description=F("project__description"), category=F("project__category"),
-        policy_title=F("project__policy__title"), policy_order=F("project__policy__order"),
-        project_order=F("project__order"), goal_number=F("project__policy__goal__number"),
-        goal_title=F("project__policy__goal__title"), project_label=F("project__policy__goal__project_label"),
-    ))
-    departments: dict[int, list[str]] = {}  # by project, the lead first
-    if any(not row["published_facts"] for row in rows):
-        links = (
-            ProjectDepartment.objects.filter(project__entries__round=round_)
-            .order_by("project_id", "position")
-            .values_list("project_id", "department__name")
-        )
-        for project_id, name in links:
-            departments.setdefault(project_id, []).append(name)
-
-    def facts_of(row: dict) -> Facts:
-        if row["published_facts"]:
-            return Facts.from_json(row["published_facts"])
-        return Facts(
-            project_name=row["name"], description=row["description"], category=row["category"],
-            departments=tuple(departments.get(row["project_id"], [])), goal_number=row["goal_number"],
-            goal_title=row["goal_title"], goal_project_label=row["project_label"], policy_title=row["policy_title"],
-            policy_order=row["policy_order"], project_order=row["project_order"],
-        )
+    pairs = facts_of_rows(round_entries(round_, department),
+                          "pk", "version", "status", "implementation", "evaluation", "future_policy", "memo")
 
     goals: dict[int, SheetGoal] = {}
     policies: dict[tuple[int, int], SheetPolicy] = {}
-    for facts, row in sorted(((facts_of(row), row) for row in rows), key=lambda pair: pair[0].sheet_order):
+    for facts, row in sorted(pairs, key=lambda pair: pair[0].sheet_order):
         if facts.goal_number not in goals:
             goals[facts.goal_number] = SheetGoal(number=facts.goal_number, title=facts.goal_title,
                                                  project_label=facts.goal_project_label)

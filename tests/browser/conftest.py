@@ -7,7 +7,8 @@ Helpers for the tests:
 - ``page``: a fresh context and page (1366×768, ja-JP) for each test, in a browser shared by all of them;
 - ``step(page, name)``: screenshot the page (kept in memory) and run axe on it; when a test fails,
   every step's screenshot and one of the final page are written to
-  ``test-artifacts/browser/<test name>/NN-<step>.png`` and the folder is named in the report;
+  ``test-artifacts/browser/<test name>/NN-<step>.png`` and the folder is named in the report
+  (with ``KEEP_SCREENSHOTS=1`` they are written for passing tests too, to look at the pages);
 - ``check_accessibility(page)``: fail on any axe violation of impact "serious" or "critical";
 - ``log_in(page, live_server, step, username)`` and ``log_out(page)``: sign a demo user in and out
   through the login page and the user menu (import them from this module).
@@ -227,7 +228,8 @@ def _safe(name: str) -> str:
 def pytest_runtest_makereport(item, call):
     report = yield
     screenshots = item.stash.get(screenshots_key, None)
-    if screenshots is None or not report.failed or report.when != "call":
+    keep = os.environ.get("KEEP_SCREENSHOTS") == "1"
+    if screenshots is None or report.when != "call" or not (report.failed or keep):
         return report
     folder = item.config.rootpath / "test-artifacts" / "browser" / _safe(item.name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -239,5 +241,6 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("browser screenshots", f"最後の画面は撮れませんでした: {error}"))
     for number, (name, png) in enumerate(shots, start=1):
         (folder / f"{number:02d}-{_safe(name)}.png").write_bytes(png)
-    report.sections.append(("browser screenshots", f"各ステップの画面: {folder}"))
+    if report.failed:
+        report.sections.append(("browser screenshots", f"各ステップの画面: {folder}"))
     return report

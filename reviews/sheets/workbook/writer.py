@@ -147,6 +147,14 @@ class _Writer:
         self.append(cells, layout.row_height(lines))
 
 
+def put_text(cell: Cell, value: str) -> None:
+    """Store `value` in an existing cell as plain text, as the sheet's own cells are (other
+    workbooks in the house style use this: the summaries, the committee packet)."""
+    cell.value = strip_unsafe(value) if value else None
+    if cell.value is not None and cell.data_type != "s":
+        cell.data_type = "s"
+
+
 def _letter(col: int) -> str:
     return chr(ord("A") + col - 1)  # the sheet never goes past column J
 

@@ -97,13 +97,19 @@ def test_the_flat_export_of_a_published_round_shows_what_was_published(open_roun
     assert len(new) == 1 and new[0][9] == "産業振興課\n企画課" and new[0][4] == "新規"
 
 
-def test_the_progress_page_of_a_published_round_counts_by_the_goals_it_published(client, open_round, reviewer):
+def test_the_summary_of_a_published_round_counts_by_the_goals_and_departments_it_published(
+    client, open_round, reviewer
+):
     rename_everything()
     client.force_login(reviewer)
-    goals = client.get(reverse("reviews:progress", args=[Round.objects.get(fiscal_year=2017).pk])).context["goals"]
-    assert [(g.number, g.A, g.B, g.C, g.D) for g in goals] == [(1, 11, 3, 1, 3), (2, 2, 1, 2, 1), (3, 23, 4, 2, 3),
-                                                               (4, 8, 1, 3, 0)]
-    assert goals[0].band_text == "1 働きやすいまちをつくる <しごと応援プロジェクト>"
+    summary = client.get(reverse("reviews:round-summary", args=[Round.objects.get(fiscal_year=2017).pk])).context["summary"]
+    goals = summary.goals
+    assert [(g.key[0], g.counts.A, g.counts.B, g.counts.C, g.counts.D) for g in goals] == [
+        (1, 11, 3, 1, 3), (2, 2, 1, 2, 1), (3, 23, 4, 2, 3), (4, 8, 1, 3, 0)]
+    assert goals[0].label == "1 働きやすいまちをつくる <しごと応援プロジェクト>"
+    assert "商工観光課" in [row.label for row in summary.departments]
+    assert "産業振興課" not in [row.label for row in summary.departments]
+    assert summary.round.strategy_name == "入間市まち・ひと・しごと創生総合戦略"
 
 
 def test_publishing_a_round_captures_its_facts(open_round, staff_a, reviewer, reviewer2):

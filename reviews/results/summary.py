@@ -1,0 +1,245 @@
+"""A round's summary: the A/B/C/D counts and shares by goal, by policy and by department, the
+change since the previous round of the same strategy, and plain sentences written from the counts.
+
+What counts: a published round counts every entry (all approved); a round still in progress
+counts its submitted and approved entries, and the summary says it is provisional (暫定).
+Goals, policies and departments are the ones the round shows: captured at publication, else live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from projects.fiscal_year import format_fiscal_year
+from reviews.facts import Facts, facts_of_rows
+from reviews.models import Entry, Round
+from reviews.results.story import LETTER_RANK
+
+LETTERS = ("A", "B", "C", "D")
+COUNTED_WHILE_IN_PROGRESS = (Entry.State.SUBMITTED, Entry.State.APPROVED)
+
+
+def percent(part: int, whole: int) -> int:
+    """A whole percentage, halves rounded up (61.1 → 61, 12.5 → 13), as people round by hand."""
+    return (200 * part + whole) // (2 * whole) if whole else 0
+
+
+@dataclass
+class Counts:
+    A: int = 0
+    B: int = 0
+    C: int = 0
+    D: int = 0
+
+    def add(self, letter: str) -> None:
+        setattr(self, letter, getattr(self, letter) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.A + self.B + self.C + self.D
+
+    def count(self, letter: str) -> int:
+        return getattr(self, letter)
+
+    def share(self, letter: str) -> int:
+        return percent(self.count(letter), self.total)
+
+    @property
+    def cells(self) -> list[tuple[str, int, int]]:
+        """(letter, count, share) for each letter, for tables and charts."""
+        return [(letter, self.count(letter), self.share(letter)) for letter in LETTERS]
+
+    @property
+    def text(self) -> str:
+        return "・".join(f"{letter}{self.count(letter)}" for letter in LETTERS)
+
+
+@dataclass
+class Row:
+    key: tuple
+    label: str  # as the round prints it
+    short_label: str  # for a chart's axis
+    counts: Counts = field(default_factory=Counts)
+
+
+@dataclass
+class Movement:
+    """A project whose letter differs from the previous round's."""
+
+    project_name: str
+    goal_number: int
+    before: str
+    after: str
+
+
+@dataclass
+class Change:
+    previous: Round
+    rose: list[Movement] = field(default_factory=list)
+    fell: list[Movement] = field(default_factory=list)
+    unchanged: int = 0
+    new: list[str] = field(default_factory=list)  # project names with no entry in the previous round
+    retired: list[str] = field(default_factory=list)  # the previous round's projects not in this one
+    goals: dict[int, Counts] = field(default_factory=dict)  # the previous round's counts by goal number
+    total: Counts = field(default_factory=Counts)
+
+
+@dataclass
+class Summary:
+    round: Round
+    provisional: bool
+    entry_count: int  # every entry of the round, counted or not
+    total: Counts
+    goals: list[Row]
+    policies: list[Row]
+    departments: list[Row]
+    shared_projects: int  # projects with several departments, counted under each
+    change: Change | None
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def department_count_total(self) -> int:
+        return sum(row.counts.total for row in self.departments)
+
+
+@dataclass
+class _Counted:
+    """One round's entries reduced to what a summary needs."""
+
+    entry_count: int = 0
+    # project id → (facts, letter) of the counted entries
+    letters: dict[int, tuple[Facts, str]] = field(default_factory=dict)
+    # every project id of the round → its name as the round shows it
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def _counted(round_: Round) -> _Counted:
+    published = round_.state == Round.State.PUBLISHED
+    counted = _Counted()
+    for facts, row in facts_of_rows(Entry.objects.filter(round=round_), "status", "state"):
+        counted.entry_count += 1
+        counted.names[row["project_id"]] = facts.project_name
+        if row["status"] in LETTERS and (published or row["state"] in COUNTED_WHILE_IN_PROGRESS):
+            counted.letters[row["project_id"]] = (facts, row["status"])
+    return counted
+
+
+def previous_round(round_: Round) -> Round | None:
+    """The round before this one in the same strategy."""
+    return (
+        Round.objects.filter(strategy_id=round_.strategy_id, fiscal_year__lt=round_.fiscal_year)
+        .select_related("strategy").order_by("-fiscal_year").first()
+    )
+
+
+def _truncate(text: str, length: int = 14) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def round_summary(round_: Round) -> Summary:
+    """The round's summary, in a fixed number of queries whatever the number of entries."""
+    counted = _counted(round_)
+    total = Counts()
+    goals: dict[int, Row] = {}
+    policies: dict[tuple[int, int, str], Row] = {}
+    departments: dict[str, Row] = {}
+    shared = 0
+    for facts, letter in sorted(counted.letters.values(), key=lambda pair: pair[0].sheet_order):
+        total.add(letter)
+        goal = goals.setdefault(facts.goal_number, Row(
+            (facts.goal_number,), facts.goal_band_text, f"基本目標{facts.goal_number}"))
+        goal.counts.add(letter)
+        policy_key = (facts.goal_number, facts.policy_order, facts.policy_title)
+        if policy_key not in policies:
+            number = sum(1 for key in policies if key[0] == facts.goal_number) + 1
+            policies[policy_key] = Row(policy_key, facts.policy_title,
+                                       f"{facts.goal_number}-{number} {_truncate(facts.policy_title, 11)}")
+        policies[policy_key].counts.add(letter)
+        if len(facts.departments) > 1:
+            shared += 1
+        for name in facts.departments:
+            departments.setdefault(name, Row((name,), name, _truncate(name))).counts.add(letter)
+
+    summary = Summary(
+        round=round_,
+        provisional=round_.state != Round.State.PUBLISHED,
+        entry_count=counted.entry_count,
+        total=total,
+        goals=[goals[number] for number in sorted(goals)],
+        policies=list(policies.values()),
+        departments=sorted(departments.values(), key=lambda row: row.label),
+        shared_projects=shared,
+        change=_change(round_, counted),
+    )
+    summary.sentences = sentences(summary)
+    return summary
+
+
+def _change(round_: Round, current: _Counted) -> Change | None:
+    previous = previous_round(round_)
+    if previous is None:
+        return None
+    before = _counted(previous)
+    change = Change(previous)
+    for facts, letter in before.letters.values():
+        change.total.add(letter)
+        change.goals.setdefault(facts.goal_number, Counts()).add(letter)
+    for project_id, (facts, letter) in sorted(current.letters.items(), key=lambda item: item[1][0].sheet_order):
+        if project_id not in before.letters:
+            continue
+        old = before.letters[project_id][1]
+        movement = Movement(facts.project_name, facts.goal_number, old, letter)
+        if LETTER_RANK[letter] > LETTER_RANK[old]:
+            change.rose.append(movement)
+        elif LETTER_RANK[letter] < LETTER_RANK[old]:
+            change.fell.append(movement)
+        else:
+            change.unchanged += 1
+    change.new = [name for project_id, name in current.names.items() if project_id not in before.names]
+    change.retired = [name for project_id, name in before.names.items() if project_id not in current.names]
+    return change
+
+
+def _difference(now: int, before: int) -> str:
+    if now > before:
+        return f"前回より{now - before}事業増えました"
+    if now < before:
+        return f"前回より{before - now}事業減りました"
+    return "前回と同じでした"
+
+
+def sentences(summary: Summary) -> list[str]:
+    """A few plain sentences from the counts, for the page, the packet and the download."""
+    result: list[str] = []
+    total = summary.total
+    if summary.provisional:
+        result.append(
+            f"この集計は暫定です。提出済み・承認済みの評価{total.total}件を数えています"
+            f"（この評価回の評価は全{summary.entry_count}件です）。"
+        )
+    if not total.total:
+        result.append("まだ数えられる評価がありません。")
+        return result
+    parts = "、".join(f"{letter}が{total.count(letter)}事業（{total.share(letter)}%）" for letter in LETTERS)
+    result.append(f"全体では{total.total}事業のうち、{parts}でした。")
+    change = summary.change
+    for row in summary.goals:
+        counts, number = row.counts, row.key[0]
+        sentence = f"基本目標{number}では{counts.total}事業のうち{counts.A}事業（{counts.share('A')}%）がA"
+        if change is not None:
+            sentence += f"で、{_difference(counts.A, change.goals.get(number, Counts()).A)}。"
+        else:
+            sentence += "でした。"
+        result.append(sentence)
+    if change is not None:
+        label = format_fiscal_year(change.previous.fiscal_year)
+        result.append(
+            f"前回（{label}）と比べて、実施状況が上がった事業は{len(change.rose)}事業、"
+            f"下がった事業は{len(change.fell)}事業、変わらない事業は{change.unchanged}事業でした。"
+        )
+        if change.new or change.retired:
+            result.append(
+                f"今回から評価の対象になった事業は{len(change.new)}事業、"
+                f"前回は対象で今回は対象でない事業は{len(change.retired)}事業です。"
+            )
+    return result
