@@ -11,7 +11,7 @@ from django.http import Http404
 
 from projects.access import UserLike, departments_of, sees_everything
 from projects.models import Department
-from reviews.models import Entry, Round
+from reviews.models import Answer, Entry, Opinion, Round
 
 
 def rounds_visible_to(user: UserLike) -> QuerySet[Round]:
@@ -78,3 +78,39 @@ def may_see_summary(user: UserLike, round_: Round) -> bool:
     """A published round's summary is for everyone who sees the round (it becomes public); the
     provisional summary of a round in progress is the planning division's."""
     return round_.state == Round.State.PUBLISHED or sees_everything(user)
+
+
+def opinions_visible_to(user: UserLike) -> QuerySet[Opinion]:
+    """The committee's opinions: reviewers and administrators see all; a department those
+    addressed to it (or its sub-units)."""
+    opinions = Opinion.objects.select_related("round", "project", "policy__goal", "goal")
+    if not user.is_authenticated:
+        return opinions.none()
+    if sees_everything(user):
+        return opinions
+    return opinions.filter(departments__in=departments_of(user)).distinct()
+
+
+def answers_visible_to(user: UserLike) -> QuerySet[Answer]:
+    """Answers: reviewers and administrators see all; a department its own (and its sub-units')."""
+    answers = Answer.objects.select_related("round", "department", "opinion__round", "opinion__project",
+                                            "opinion__policy__goal", "opinion__goal", "updated_by")
+    if not user.is_authenticated:
+        return answers.none()
+    if sees_everything(user):
+        return answers
+    return answers.filter(department__in=departments_of(user))
+
+
+def get_opinion_for(user: UserLike, pk: int) -> Opinion:
+    opinion = opinions_visible_to(user).filter(pk=pk).first()
+    if opinion is None:
+        raise Http404("委員会意見が見つかりません。")
+    return opinion
+
+
+def get_answer_for(user: UserLike, pk: int) -> Answer:
+    answer = answers_visible_to(user).filter(pk=pk).first()
+    if answer is None:
+        raise Http404("対応方針が見つかりません。")
+    return answer

@@ -7,6 +7,8 @@ from projects.access import is_administrator
 from projects.admin import FlatSheetAdminMixin
 from projects.fiscal_year import format_fiscal_year_with_western
 from reviews.models import (
+    Answer,
+    AnswerEvent,
     DeadlineExtension,
     Entry,
     Event,
@@ -14,6 +16,7 @@ from reviews.models import (
     MailDelivery,
     Message,
     Notification,
+    Opinion,
     ReminderLog,
     Round,
     RoundEvent,
@@ -199,3 +202,32 @@ class HelpContactAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Opinion)
+class OpinionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Opinions are recorded and edited on the round's 委員会意見 page, where the rules apply."""
+
+    list_display = ["round", "subject", "project", "policy", "goal", "updated_at"]
+    list_filter = ["round", "subject"]
+    search_fields = ["text", "project__name", "policy__title", "goal__title"]
+    list_select_related = ["round", "project", "policy", "goal"]
+
+
+class AnswerEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = AnswerEvent
+    extra = 0
+    fields = ["created_at", "action", "from_state", "to_state", "actor", "comment"]
+    readonly_fields = fields
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Answers change only through their workflow (reviews.results.answers)."""
+
+    list_display = ["round", "opinion", "department", "state", "updated_at"]
+    list_filter = ["round", "state"]
+    search_fields = ["text", "department__name"]
+    list_select_related = ["round", "opinion__round", "opinion__project", "opinion__policy", "opinion__goal",
+                           "department"]
+    inlines = [AnswerEventInline]

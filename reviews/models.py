@@ -496,3 +496,121 @@ class HelpContact(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class Opinion(models.Model):
+    """An opinion of the review committee (委員会意見) on a published round, about one project,
+    policy or goal, addressed to the departments that must answer it in the next round.
+
+    A record of its own: the published round never changes. The planning division may edit it
+    until the next round of the strategy opens (reviews.results.opinions decides)."""
+
+    class Subject(models.TextChoices):
+        PROJECT = "project", "事業"
+        POLICY = "policy", "基本施策"
+        GOAL = "goal", "基本目標"
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="opinions")
+    subject = models.CharField("意見の対象", max_length=20, choices=Subject.choices)
+    project = models.ForeignKey(Project, verbose_name="事業", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="opinions")
+    policy = models.ForeignKey("projects.Policy", verbose_name="基本施策", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="opinions")
+    goal = models.ForeignKey("projects.Goal", verbose_name="基本目標", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="opinions")
+    text = models.TextField("委員会意見", max_length=TEXT_MAX_LENGTH, validators=[validate_safe_text])
+    departments = models.ManyToManyField("projects.Department", verbose_name="回答する課", related_name="opinions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録者", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="最終更新者", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField("最終更新日時", auto_now=True)
+    history = HistoricalRecords(verbose_name="変更履歴", m2m_fields=[departments])
+
+    class Meta:
+        verbose_name = "委員会意見"
+        verbose_name_plural = "委員会意見"
+        ordering = ["round", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(subject="project", project__isnull=False, policy__isnull=True, goal__isnull=True)
+                           | Q(subject="policy", project__isnull=True, policy__isnull=False, goal__isnull=True)
+                           | Q(subject="goal", project__isnull=True, policy__isnull=True, goal__isnull=False)),
+                name="opinion_has_one_subject",
+            ),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("text"), TEXT_MAX_LENGTH)),
+                                   name="opinion_text_within_limit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.fiscal_year_label} {self.get_subject_display()}「{self.subject_name}」への意見"
+
+    @property
+    def subject_name(self) -> str:
+        if self.project_id:
+            return self.project.name
+        if self.policy_id:
+            return self.policy.title
+        return self.goal.band_text
+
+
+class Answer(models.Model):
+    """One addressed department's answer (対応方針) to an opinion, written in the next round of the
+    strategy and taken through the entry's rules: submitted, returned, approved
+    (reviews.results.answers). Not part of the nine-column 入力表: uploads never touch it."""
+
+    opinion = models.ForeignKey(Opinion, verbose_name="委員会意見", on_delete=models.PROTECT, related_name="answers")
+    round = models.ForeignKey(Round, verbose_name="回答する評価回", on_delete=models.PROTECT, related_name="answers")
+    department = models.ForeignKey("projects.Department", verbose_name="回答する課", on_delete=models.PROTECT,
+                                   related_name="answers")
+    text = models.TextField("対応方針", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
+    state = models.CharField("状態", max_length=20, choices=Entry.State.choices, default=Entry.State.DRAFT)
+    version = models.PositiveIntegerField("版", default=1)
+    text_author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="現在の記載者", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="最終更新者", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField("最終更新日時", auto_now=True)
+    history = HistoricalRecords(verbose_name="変更履歴")
+
+    class Meta:
+        verbose_name = "対応方針"
+        verbose_name_plural = "対応方針"
+        ordering = ["round", "opinion", "department__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["opinion", "department"], name="unique_answer_per_opinion_and_department"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="answer_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(LessThanOrEqual(Length("text"), TEXT_MAX_LENGTH)),
+                                   name="answer_text_within_limit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} の対応方針（{self.opinion}）"
+
+    @property
+    def is_unfinished(self) -> bool:
+        return self.state in Entry.UNFINISHED_STATES
+
+
+class AnswerEvent(AppendOnly):
+    """One transition of an answer: append-only, like an entry's events."""
+
+    answer = models.ForeignKey(Answer, verbose_name="対応方針", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=Event.Action.choices)
+    from_state = models.CharField("変更前の状態", max_length=20, choices=Entry.State.choices, blank=True)
+    to_state = models.CharField("変更後の状態", max_length=20, choices=Entry.State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作者", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+    comment = models.TextField("コメント・理由", blank=True)
+
+    class Meta:
+        verbose_name = "対応方針の操作記録"
+        verbose_name_plural = "対応方針の操作記録"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.answer}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.entries import views as entries
+from reviews.results import committee_views as committee
 from reviews.results import views as results
 from reviews.rounds import manage_views as manage
 from reviews.rounds import views as rounds
@@ -25,6 +26,14 @@ urlpatterns = [
     path("results/", results.results_home, name="results"),
     path("rounds/<int:pk>/summary/", results.summary, name="round-summary"),
     path("rounds/<int:pk>/summary/download/", results.summary_download, name="round-summary-download"),
+    path("rounds/<int:pk>/opinions/", committee.round_opinions, name="round-opinions"),
+    path("opinions/<int:pk>/", committee.opinion_detail, name="opinion"),
+    path("opinions/<int:pk>/edit/", committee.opinion_edit, name="opinion-edit"),
+    path("opinions/<int:pk>/delete/", committee.opinion_delete, name="opinion-delete"),
+    path("rounds/<int:pk>/answers/", committee.round_answers, name="round-answers"),
+    path("answers/<int:pk>/", committee.answer_detail, name="answer"),
+    path("answers/<int:pk>/edit/", committee.answer_edit, name="answer-edit"),
+    path("answers/<int:pk>/<str:action>/", committee.answer_action, name="answer-action"),
     path("notifications/", rounds.notification_list, name="notifications"),
     path("notifications/read/", rounds.notifications_read, name="notifications-read"),
     path("rounds/<int:pk>/sheet/", sheets.sheet_page, name="round-sheet"),

@@ -5,7 +5,9 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from reviews.models import Entry, Round
+from projects.models import Project
+from reviews.models import Answer, Entry, Opinion, Round
+from reviews.rounds import life
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +33,25 @@ def app_routes(resolver=None, prefix="") -> list[tuple[str, str]]:
     return found
 
 
+@pytest.fixture
+def committee_loop(open_round):
+    """An opinion on the published FY2017 round and its answer in the open FY2018 round."""
+    project = Project.objects.get(name="企業等誘致事業")
+    opinion = Opinion.objects.create(round=Round.objects.get(fiscal_year=2017), subject=Opinion.Subject.PROJECT,
+                                     project=project, text="成果を数字で示してください。")
+    opinion.departments.set(project.departments.all())
+    life.create_answers(open_round)
+    return opinion
+
+
 def urls_for(name: str, route: str) -> list[str]:
-    """The URL filled in with real objects: every round (so every state the seed and demo hold)
-    and an entry of each round."""
+    """The URL filled in with real objects: every round (so every state the seed and demo hold),
+    an entry of each round, every opinion and answer."""
+    if route.startswith("answers/"):
+        args = [[a.pk, "approve"] if "<str:action>" in route else [a.pk] for a in Answer.objects.all()]
+        return [reverse(name, args=a) for a in args]
+    if route.startswith("opinions/"):
+        return [reverse(name, args=[o.pk]) for o in Opinion.objects.all()]
     if "<str:action>" in route:
         return [reverse(name, args=[r.pk, "close"]) for r in Round.objects.all()]
     if "<int:pk>" not in route:
@@ -44,7 +62,7 @@ def urls_for(name: str, route: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_app_page_opens_for_every_role_without_a_server_error(client, open_round, people, role):
+def test_every_app_page_opens_for_every_role_without_a_server_error(client, open_round, committee_loop, people, role):
     if people[role]:
         client.force_login(people[role])
     failures = []
@@ -77,7 +95,7 @@ def admin_urls() -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_admin_page_opens_for_every_role_without_a_server_error(client, open_round, people, role):
+def test_every_admin_page_opens_for_every_role_without_a_server_error(client, open_round, committee_loop, people, role):
     if people[role]:
         client.force_login(people[role])
     failures = [f"{url}: {status}" for url in admin_urls() if (status := client.get(url).status_code) >= 500]

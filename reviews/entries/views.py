@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
-from reviews.access import get_entry_for
+from reviews.access import answers_visible_to, get_entry_for
 from reviews.entries import conversation, workflow
 from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.entries.guidance import guidance
 from reviews.fields import DEPARTMENT_FIELDS, FIELDS
 from reviews.fields import labels as field_labels
-from reviews.models import Entry, Notification
+from reviews.models import Answer, Entry, Notification
 
 SUCCESS_MESSAGES = {
     "save": "下書きを保存しました。",
@@ -59,7 +59,7 @@ def _change_rows(changes: workflow.SubmissionChanges | None, heading: str) -> li
 def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
                  conflict: Entry | None = None, warnings: list[str] | None = None,
                  comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
-                 unsaved: bool | None = None) -> HttpResponse:
+                 unsaved: bool | None = None, unanswered: list | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
@@ -100,9 +100,21 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "warnings": warnings,
             "status_legend": Entry.Status.choices,
             "labels": field_labels(entry.round.implementation_heading),
+            "opinion_answers": _opinion_answers(entry, user),
+            "unanswered": unanswered,
         },
         status=status,
     )
+
+
+def _opinion_answers(entry: Entry, user) -> list[tuple]:
+    """The answers, in this round, to the committee's opinions on this project, each with whether
+    the user may open it (their own department's, or any for reviewers)."""
+    answers = answers_visible_to(user).filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
+    visible = set(answers.values_list("pk", flat=True))
+    every = (Answer.objects.filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
+             .select_related("opinion", "department").order_by("opinion_id", "department__name"))
+    return [(answer, answer.pk in visible) for answer in every]
 
 
 @login_required
@@ -156,6 +168,9 @@ def _submit_stopped(request: HttpRequest, entry: Entry, form: EntryForm, error: 
         for name, message in error.errors.items():
             form.add_error(name, message)
         return render_entry(request, current, form=form, status=400, unsaved=unsaved)
+    if isinstance(error, workflow.UnansweredOpinions):
+        messages.error(request, error.message)
+        return render_entry(request, current, form=form, status=409, unsaved=unsaved, unanswered=error.answers)
     if isinstance(error, workflow.NeedsConfirmation):
         return render_entry(request, current, form=form, warnings=error.warnings, unsaved=unsaved)
     messages.error(request, error.message)

@@ -10,7 +10,9 @@ message), check the version the user started from (StaleEntryError), change it, 
 when, append an Event for a transition, and return the entry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,6 +22,7 @@ from projects.access import Role, is_member_for, is_reviewer
 from reviews.entries import notifications
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
 from reviews.models import Entry, Event, Round
+from reviews.results import opinions
 from reviews.rounds.life import entry_deadline, has_open_extension
 
 DRAFT = Entry.State.DRAFT
@@ -104,6 +107,15 @@ class SubmissionError(WorkflowError):
         self.errors = errors
 
 
+class UnansweredOpinions(WorkflowError):
+    """The committee's opinions on the project still wait for answers: the entry waits too."""
+
+    def __init__(self, answers: list):
+        super().__init__("この事業への委員会意見に、まだ提出されていない対応方針があるため提出できません。"
+                         "先に対応方針を書いて提出してください。")
+        self.answers = answers
+
+
 class NeedsConfirmation(WorkflowError):
     """Warnings the user has to confirm before the entry is submitted."""
 
@@ -114,17 +126,22 @@ class NeedsConfirmation(WorkflowError):
 
 def round_allows(rule: Rule, entry: Entry) -> bool:
     """The round's state decides what may still happen (docs/domain.md, the round table)."""
-    state = entry.round.state
-    if state == Round.State.OPEN:
+    return round_allows_state(rule, entry.round.state, entry.state, lambda: has_open_extension(entry))
+
+
+def round_allows_state(rule: Rule, round_state: str, state: str, extended: Callable[[], bool]) -> bool:
+    """The round rule for anything that follows the entry's rules (an entry, a committee
+    opinion's answer): ``extended`` says whether its department's deadline was extended."""
+    if round_state == Round.State.OPEN:
         return True
-    if state == Round.State.CLOSED:
+    if round_state == Round.State.CLOSED:
         if rule.actor == Role.REVIEWER:
             return True  # review goes on after the deadline
         if rule.action not in ("save", "submit"):
             return False
         # Departments rework and resubmit what was returned to them, and a department whose
         # deadline was extended finishes its drafts until then.
-        return entry.state == RETURNED or has_open_extension(entry)
+        return state == RETURNED or extended()
     return False
 
 
@@ -136,46 +153,53 @@ def check(action: str, entry: Entry, user) -> Rule:
         raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
     if rule.actor == Role.REVIEWER and not is_reviewer(user):
         raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
-    if action == "approve" and wrote_text_under_review(entry, user):
+    if action == "approve" and wrote_text_under_review(entry, user, DEPARTMENT_FIELDS):
         raise PermissionDenied("自分が記載した内容は承認できません。別の審査担当者に承認を依頼してください。")
-    if entry.round.state == Round.State.PUBLISHED:
-        raise WorkflowError("公表済みの評価回は変更できません。")
-    if entry.state not in rule.sources:
-        raise WorkflowError(f"この評価は「{entry.get_state_display()}」のため、{rule.verb}ことはできません。")
-    if not round_allows(rule, entry):
-        raise WorkflowError(
-            f"評価回が「{entry.round.get_state_display()}」のため、{rule.verb}ことはできません。"
-        )
-    if action in ("submit", "withdraw") and entry.round.state == Round.State.OPEN and entry.state != RETURNED:
-        deadline = entry_deadline(entry)
-        if deadline is not None and timezone.localdate() > deadline:
-            if action == "withdraw":
-                # A draft cannot be submitted again after the deadline: withdrawing would trap it.
-                raise WorkflowError(
-                    f"提出期限（{deadline:%Y年%m月%d日}）を過ぎたため、取り下げられません。"
-                    "直す必要があるときは、企画課に差戻しを依頼してください。"
-                )
-            raise WorkflowError(
-                f"提出期限（{deadline:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
-            )
+    check_state(rule, entry.round, entry.state, entry.get_state_display(), noun="評価",
+                deadline=lambda: entry_deadline(entry), extended=lambda: has_open_extension(entry))
     return rule
 
 
-def wrote_text_under_review(entry: Entry, user) -> bool:
-    """Whether the user wrote any of the department texts since the entry was last returned,
-    reopened or approved (or ever, if never): the text under review is then partly theirs."""
-    if entry.text_author_id is not None and entry.text_author_id == user.pk:
+def check_state(rule: Rule, round_: Round, state: str, state_label: str, *, noun: str,
+                deadline: Callable[[], date | None], extended: Callable[[], bool]) -> None:
+    """The state half of the rules, shared by entries and answers: the item's state, the round's,
+    and the deadline (WorkflowError with a Japanese message naming the ``noun``)."""
+    if round_.state == Round.State.PUBLISHED:
+        raise WorkflowError("公表済みの評価回は変更できません。")
+    if state not in rule.sources:
+        raise WorkflowError(f"この{noun}は「{state_label}」のため、{rule.verb}ことはできません。")
+    if not round_allows_state(rule, round_.state, state, extended):
+        raise WorkflowError(f"評価回が「{round_.get_state_display()}」のため、{rule.verb}ことはできません。")
+    if rule.action in ("submit", "withdraw") and round_.state == Round.State.OPEN and state != RETURNED:
+        due = deadline()
+        if due is not None and timezone.localdate() > due:
+            if rule.action == "withdraw":
+                # A draft cannot be submitted again after the deadline: withdrawing would trap it.
+                raise WorkflowError(
+                    f"提出期限（{due:%Y年%m月%d日}）を過ぎたため、取り下げられません。"
+                    "直す必要があるときは、企画課に差戻しを依頼してください。"
+                )
+            raise WorkflowError(
+                f"提出期限（{due:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
+            )
+
+
+def wrote_text_under_review(item, user, text_fields: tuple[str, ...]) -> bool:
+    """Whether the user wrote any of the ``text_fields`` of an entry (or an answer) since it was
+    last returned, reopened or approved (or ever, if never): the text under review is then partly
+    theirs. Reads the item's ``events`` and ``history``."""
+    if item.text_author_id is not None and item.text_author_id == user.pk:
         return True
     since = (
-        entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
+        item.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
         .order_by("-created_at").values_list("created_at", flat=True).first()
     )
-    records = entry.history.order_by("history_date", "history_id")
+    records = item.history.order_by("history_date", "history_id")
     previous = None
     for record in records:
         if record.history_user_id == user.pk and (since is None or record.history_date > since):
             if any(getattr(record, name) != (getattr(previous, name) if previous else "")
-                   for name in DEPARTMENT_FIELDS):
+                   for name in text_fields):
                 return True
         previous = record
     return False
@@ -354,6 +378,8 @@ def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: di
 def _submit(entry: Entry, *, by, version: int, confirmed: bool) -> Entry:
     locked = _lock(entry, version)
     check("submit", locked, by)
+    if unanswered := opinions.unanswered_answers(locked):
+        raise UnansweredOpinions(unanswered)
     errors = submission_errors(locked)
     if errors:
         raise SubmissionError(errors)

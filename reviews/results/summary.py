@@ -14,6 +14,7 @@ from projects.fiscal_year import format_fiscal_year
 from reviews.facts import Facts, facts_of_rows
 from reviews.models import Entry, Round
 from reviews.results.story import LETTER_RANK
+from reviews.rounds.life import previous_round
 
 LETTERS = ("A", "B", "C", "D")
 COUNTED_WHILE_IN_PROGRESS = (Entry.State.SUBMITTED, Entry.State.APPROVED)
@@ -122,14 +123,6 @@ def _counted(round_: Round) -> _Counted:
         if row["status"] in LETTERS and (published or row["state"] in COUNTED_WHILE_IN_PROGRESS):
             counted.letters[row["project_id"]] = (facts, row["status"])
     return counted
-
-
-def previous_round(round_: Round) -> Round | None:
-    """The round before this one in the same strategy."""
-    return (
-        Round.objects.filter(strategy_id=round_.strategy_id, fiscal_year__lt=round_.fiscal_year)
-        .select_related("strategy").order_by("-fiscal_year").first()
-    )
 
 
 def _truncate(text: str, length: int = 14) -> str:

@@ -17,7 +17,7 @@ from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_wes
 from projects.models import Department, Project
 from projects.text import normalize_text, unsafe_character_message
 from reviews.fields import TEXT_MAX_LENGTH
-from reviews.models import DeadlineExtension, Entry, Event, Round, RoundEvent
+from reviews.models import Answer, DeadlineExtension, Entry, Event, Opinion, Round, RoundEvent
 from reviews.rounds import record
 
 PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
@@ -128,6 +128,10 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
     if action == "publish":
         # From now on the round's pages, sheets and exports read these, never the live hierarchy.
         record.capture_from_hierarchy(locked)
+    if action == "open":
+        # The previous round's committee opinions are final from now on: each addressed
+        # department gets its answer to write in this round.
+        create_answers(locked)
     RoundEvent.objects.create(round=locked, action=action, from_state=from_state, to_state=rule.target, actor=by,
                               comment=comment)
     return locked
@@ -181,9 +185,42 @@ def entry_deadline(entry: Entry) -> date | None:
 
 def has_open_extension(entry: Entry, today: date | None = None) -> bool:
     """Whether one of the entry's departments has an extension that has not run out yet."""
-    ids = project_department_ids(entry.project)
+    return has_open_extension_for(entry.round, project_department_ids(entry.project), today)
+
+
+def previous_round(round_: Round) -> Round | None:
+    """The round before this one in the same strategy."""
+    return (
+        Round.objects.filter(strategy_id=round_.strategy_id, fiscal_year__lt=round_.fiscal_year)
+        .select_related("strategy").order_by("-fiscal_year").first()
+    )
+
+
+def next_round(round_: Round) -> Round | None:
+    """The round after this one in the same strategy."""
+    return (
+        Round.objects.filter(strategy_id=round_.strategy_id, fiscal_year__gt=round_.fiscal_year)
+        .select_related("strategy").order_by("fiscal_year").first()
+    )
+
+
+def create_answers(round_: Round) -> int:
+    """An answer (draft) for each department each of the previous round's opinions is addressed
+    to, unless it exists; returns how many were created."""
+    previous = previous_round(round_)
+    if previous is None:
+        return 0
+    pairs = Opinion.departments.through.objects.filter(opinion__round=previous).values_list(
+        "opinion_id", "department_id")
+    existing = set(Answer.objects.filter(opinion__round=previous).values_list("opinion_id", "department_id"))
+    missing = [Answer(opinion_id=o, department_id=d, round=round_) for o, d in pairs if (o, d) not in existing]
+    Answer.objects.bulk_create(missing)
+    return len(missing)
+
+
+def has_open_extension_for(round_: Round, department_ids: set[int], today: date | None = None) -> bool:
     today = today or timezone.localdate()
-    return any(e.department_id in ids and e.deadline >= today for e in entry.round.extensions.all())
+    return any(e.department_id in department_ids and e.deadline >= today for e in round_.extensions.all())
 
 
 def round_defaults(previous: Round | None, fiscal_year: int) -> dict:
