@@ -8,6 +8,7 @@ number, never by converting a date.
 
 import re
 import unicodedata
+from datetime import date
 
 # (era name, one-letter abbreviation, first fiscal year named by the era)
 ERAS: tuple[tuple[str, str, int], ...] = (
@@ -35,6 +36,23 @@ def era_year_text(year: int) -> str:
     """平成29, 令和元: the era and its year, without 年度."""
     name, number = era_of(year)
     return f"{name}{'元' if number == 1 else number}"
+
+
+# A calendar date, unlike a fiscal year, is named by the era in force that day.
+_ERA_STARTS: tuple[tuple[str, date], ...] = (
+    ("令和", date(2019, 5, 1)),
+    ("平成", date(1989, 1, 8)),
+    ("昭和", date(1926, 12, 25)),
+)
+
+
+def format_date_wareki(day: date) -> str:
+    """A date as 和暦, as a cover page prints it: 2026-12-01 → 令和8年12月1日, 2019-05-01 → 令和元年5月1日."""
+    for name, start in _ERA_STARTS:
+        if day >= start:
+            number = day.year - start.year + 1
+            return f"{name}{'元' if number == 1 else number}年{day.month}月{day.day}日"
+    raise ValueError(f"{day.isoformat()} は和暦に変換できません。")
 
 
 def format_fiscal_year(year: int) -> str:

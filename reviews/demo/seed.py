@@ -15,8 +15,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from projects.models import Strategy
-from reviews.models import Round
+from projects.models import Department, Strategy
+from reviews.models import Entry, Opinion, Round
+from reviews.results.opinions import record_opinion
 from reviews.rounds.life import change_state, create_round
 from reviews.sheets import uploads
 from reviews.sheets.loading.new_round import round_title
@@ -80,7 +81,33 @@ def create_demo_round(
         previous, by=None, system=True, fiscal_year=fiscal_year, title=title, implementation_heading=heading,
         legend=previous.legend.replace(previous.implementation_heading, heading), deadline=deadline,
     )
+    report.count("委員会意見", record_demo_opinions(previous))
     round_ = change_state(round_, "open", by=None, system=True, comment="デモ用の評価回として受付を開始しました。")
     report.count("評価回")
     report.count("評価", round_.entries.count())
     return round_, report
+
+
+def record_demo_opinions(published: Round) -> int:
+    """Two committee opinions on the seed's round, written from its own counts and marked as the
+    demo's, so that the demo shows the committee's loop. They are on policies, which do not hold
+    back any entry; each is addressed to the departments of the policy's C and D projects."""
+    if Opinion.objects.filter(round=published).exists():
+        return 0
+    low: dict[int, list[Entry]] = {}
+    entries = (Entry.objects.filter(round=published, status__in=["C", "D"])
+               .select_related("project__policy").prefetch_related("project__departments"))
+    for entry in entries:
+        low.setdefault(entry.project.policy_id, []).append(entry)
+    recorded = 0
+    for policy_entries in sorted(low.values(), key=len, reverse=True)[:2]:
+        policy = policy_entries[0].project.policy
+        total = Entry.objects.filter(round=published, project__policy=policy).count()
+        departments = Department.objects.filter(projects__in=[e.project for e in policy_entries]).distinct()
+        record_opinion(
+            published, by=None, system=True, subject=Opinion.Subject.POLICY, target=policy, departments=departments,
+            text=f"【デモ用の意見】基本施策「{policy.title}」では、{total}事業のうち{len(policy_entries)}事業が"
+                 "C または D でした。遅れている理由と、今後の進め方を示してください。",
+        )
+        recorded += 1
+    return recorded

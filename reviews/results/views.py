@@ -1,14 +1,18 @@
 """Results people use: each project's story, a round's summary, the results page."""
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from reviews.access import get_round_for, may_see_summary, rounds_visible_to
+from reviews.results import packet as packets
 from reviews.results import workbook
 from reviews.results.charts import letter_chart
 from reviews.results.story import project_story
 from reviews.results.summary import round_summary
+from reviews.sheets.workbook import layout
 
 
 @login_required
@@ -52,3 +56,53 @@ def summary_download(request: HttpRequest, pk: int) -> HttpResponse:
     if result is None:
         return render(request, "reviews/results/summary_later.html", {"round": round_})
     return workbook.summary_response(result)
+
+
+class PacketForm(forms.Form):
+    """The cover's 資料 number and date (the meeting's), both optional."""
+
+    label = forms.CharField(label="資料番号", required=False, max_length=20,
+                            help_text="例: 資料2（空欄なら資料1）")
+    day = forms.DateField(label="表紙の日付", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                          help_text="空欄なら今日の日付", error_messages={"invalid": "日付は 2026-12-01 の形で入力してください。"})
+
+    def clean_label(self) -> str:
+        try:
+            return packets.clean_label(self.cleaned_data["label"])
+        except packets.PacketError as error:
+            raise forms.ValidationError(error.message) from error
+
+
+def _packet(request: HttpRequest, pk: int):
+    round_ = get_round_for(request.user, pk)
+    if not may_see_summary(request.user, round_):
+        return round_, None, None
+    form = PacketForm(request.GET or None)
+    label, day = packets.clean_label(""), timezone.localdate()
+    if form.is_bound and form.is_valid():
+        label, day = form.cleaned_data["label"], form.cleaned_data["day"] or day
+    return round_, form, packets.round_packet(round_, label=label, day=day)
+
+
+@login_required
+def packet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The committee packet as a print view (A3 landscape)."""
+    round_, form, result = _packet(request, pk)
+    if result is None:
+        return render(request, "reviews/results/summary_later.html", {"round": round_})
+    return render(request, "reviews/results/packet.html", {
+        "round": round_, "packet": result, "form": form or PacketForm(), "summary": result.summary,
+        # The sheet's printed columns C..H; goals and policies are the bands between the rows.
+        "headers": layout.header_labels(round_.implementation_heading)[2:8],
+        "goal_chart": letter_chart("packet-goal-chart", "基本目標ごとの実施状況", result.summary.goals),
+        "department_chart": letter_chart("packet-department-chart", "担当課ごとの実施状況",
+                                         result.summary.departments),
+    }, status=400 if form is not None and form.errors else 200)
+
+
+@login_required
+def packet_download(request: HttpRequest, pk: int) -> HttpResponse:
+    round_, form, result = _packet(request, pk)
+    if result is None:
+        return render(request, "reviews/results/summary_later.html", {"round": round_})
+    return packets.packet_response(result)

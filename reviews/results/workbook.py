@@ -33,7 +33,7 @@ def add_styles(wb: Workbook) -> None:
             wb.add_named_style(style)
 
 
-class _Sheet:
+class HouseSheet:
     """One worksheet written row by row in the house style."""
 
     def __init__(self, wb: Workbook, title: str, widths: list[float]) -> None:
@@ -109,26 +109,26 @@ LETTER_WIDTHS = [10.0] * 8 + [8.0]
 def add_summary_sheets(wb: Workbook, summary: Summary) -> None:
     """Add the summary's worksheets (概要, by goal, by policy, by department, the change) to `wb`."""
     add_styles(wb)
-    overview = _Sheet(wb, "集計の概要", [40.0, *LETTER_WIDTHS])
+    overview = HouseSheet(wb, "集計の概要", [40.0, *LETTER_WIDTHS])
     overview.title(summary_title(summary))
     for sentence in summary.sentences:
         overview.line(sentence)
     overview.header(["", *_letter_headers()])
     overview.values(["全体", *_letter_values(Row((), "全体", "全体", summary.total))])
 
-    goals = _Sheet(wb, "基本目標別", [40.0, *LETTER_WIDTHS])
+    goals = HouseSheet(wb, "基本目標別", [40.0, *LETTER_WIDTHS])
     goals.title(f"基本目標ごとの実施状況 {summary.round.title}")
     goals.header(["基本目標", *_letter_headers()])
     for row in summary.goals:
         goals.values([row.label, *_letter_values(row)])
 
-    policies = _Sheet(wb, "基本施策別", [12.0, 40.0, *LETTER_WIDTHS])
+    policies = HouseSheet(wb, "基本施策別", [12.0, 40.0, *LETTER_WIDTHS])
     policies.title(f"基本施策ごとの実施状況 {summary.round.title}")
     policies.header(["基本目標", "基本施策", *_letter_headers()])
     for row in summary.policies:
         policies.values([f"基本目標{row.key[0]}", row.label, *_letter_values(row)])
 
-    departments = _Sheet(wb, "担当課別", [30.0, *LETTER_WIDTHS])
+    departments = HouseSheet(wb, "担当課別", [30.0, *LETTER_WIDTHS])
     departments.title(f"担当課ごとの実施状況 {summary.round.title}")
     if summary.shared_projects:
         departments.line(department_note(summary))
@@ -138,7 +138,7 @@ def add_summary_sheets(wb: Workbook, summary: Summary) -> None:
 
     change = summary.change
     if change is not None:
-        sheet = _Sheet(wb, "前回との比較", [40.0, 12.0, 10.0, 10.0])
+        sheet = HouseSheet(wb, "前回との比較", [40.0, 12.0, 10.0, 10.0])
         sheet.title(f"前回（{change.previous.title}）との比較")
         for heading, movements in (("実施状況が上がった事業", change.rose), ("実施状況が下がった事業", change.fell)):
             sheet.line(f"{heading}（{len(movements)}事業）", layout.STYLE_GOAL)

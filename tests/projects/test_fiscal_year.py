@@ -55,3 +55,15 @@ def test_nonsense_is_refused_with_a_japanese_message(written):
 def test_years_outside_the_supported_range_are_refused():
     with pytest.raises(ValueError, match="範囲"):
         parse_fiscal_year(1900)
+
+
+def test_a_calendar_date_is_named_by_the_era_in_force_that_day():
+    from datetime import date
+
+    from projects.fiscal_year import format_date_wareki
+
+    assert format_date_wareki(date(2026, 12, 1)) == "令和8年12月1日"
+    assert format_date_wareki(date(2019, 4, 30)) == "平成31年4月30日"  # unlike FY2019, which is 令和元年度
+    assert format_date_wareki(date(2019, 5, 1)) == "令和元年5月1日"
+    assert format_date_wareki(date(1989, 1, 7)) == "昭和64年1月7日"
+    assert format_date_wareki(date(1989, 1, 8)) == "平成元年1月8日"

@@ -28,15 +28,27 @@ def write_sheet(doc: SheetDocument, stream: BinaryIO, *, with_memo: bool = False
     column J carries `entry_id:entry_version` for rows that have an entry. Raises nothing of its own;
     control characters are dropped and text past Excel's cell limit is cut by openpyxl.
     """
-    _Writer(doc, with_memo).write(stream)
+    writer = _Writer(doc, with_memo)
+    writer.build()
+    writer.wb.save(stream)
+
+
+def add_sheet(wb: Workbook, doc: SheetDocument) -> None:
+    """Add `doc` as the official sheet (without the memo) to a workbook of several sheets, such as
+    the committee packet; the same cells, styles and print setup as a sheet of its own."""
+    _Writer(doc, with_memo=False, wb=wb).build()
 
 
 class _Writer:
-    def __init__(self, doc: SheetDocument, with_memo: bool) -> None:
+    def __init__(self, doc: SheetDocument, with_memo: bool, wb: Workbook | None = None) -> None:
         self.doc = doc
         self.with_memo = with_memo
-        self.wb = Workbook()
-        self.ws = self.wb.active
+        if wb is None:
+            self.wb = Workbook()
+            self.ws = self.wb.active
+        else:
+            self.wb = wb
+            self.ws = wb.create_sheet()
         self.ws.title = _sheet_title(doc.sheet_name)
         self.heights = self.ws.row_dimensions
         self.row = 0  # the last row appended
@@ -46,13 +58,15 @@ class _Writer:
         # Each named style is resolved once; new cells then start from its style array, which is
         # what `cell.style = name` ends with after two list scans per cell.
         self.styles = {}
+        present = set(self.wb.named_styles)
         for style in layout.named_styles():
-            self.wb.add_named_style(style)
+            if style.name not in present:
+                self.wb.add_named_style(style)
             probe = Cell(self.ws)  # not placed in the sheet
             probe.style = style.name
             self.styles[style.name] = probe._style
 
-    def write(self, stream: BinaryIO) -> None:
+    def build(self) -> None:
         ws, doc = self.ws, self.doc
         if doc.download_stamp:
             self.wb.custom_doc_props.append(StringProperty(name=layout.DOWNLOAD_STAMP_PROPERTY,
@@ -101,7 +115,6 @@ class _Writer:
         if self.with_memo:
             ws.oddHeader.right.text = layout.INTERNAL_PAGE_HEADER
             ws.evenHeader.right.text = layout.INTERNAL_PAGE_HEADER
-        self.wb.save(stream)
 
     def text(self, value: str | None, style: str) -> Cell:
         """Return a new cell holding `value` as plain text (never a formula or an error code)."""
