@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -294,3 +296,40 @@ def test_a_reviewer_edits_and_deletes_an_opinion_until_the_next_round_opens(clie
     assert "削除しますか" in client.get(reverse("reviews:opinion-delete", args=[opinion.pk])).content.decode()
     client.post(reverse("reviews:opinion-delete", args=[opinion.pk]))
     assert not Opinion.objects.exists()
+
+
+def queries_for(client, url: str) -> int:
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_opinion_and_answer_pages_take_the_same_number_of_queries_whatever_their_number(
+    client, next_round, reviewer, staff_a
+):
+    first = record_on_project(PROJECT, reviewer)
+    client.force_login(reviewer)
+    opinions_url = reverse("reviews:round-opinions", args=[fy2017().pk])
+    answers_url = reverse("reviews:round-answers", args=[next_round.pk])
+    before = queries_for(client, opinions_url)
+    for name in ("求人情報提供事業", SHARED):
+        record_on_project(name, reviewer)
+    assert queries_for(client, opinions_url) == before
+    life.change_state(next_round, "open", by=reviewer)
+    answer = Answer.objects.get(opinion=first)
+    answers_before = queries_for(client, answers_url)
+    opinion_before = queries_for(client, reverse("reviews:opinion", args=[first.pk]))
+    for name in ("農業振興課", "広報課"):  # more departments answering the first opinion
+        Answer.objects.create(opinion=first, round=next_round, department=Department.objects.get(name=name))
+    assert queries_for(client, answers_url) == answers_before
+    client.force_login(staff_a)
+    answer_url = reverse("reviews:answer", args=[answer.pk])
+    answer = answers.submit_answer(answer, by=staff_a, version=answer.version, text="対応します。")
+    answer = answers.return_answer(answer, by=reviewer, version=answer.version, comment="直してください。")
+    page_before = queries_for(client, answer_url)
+    answer = answers.submit_answer(answer, by=staff_a, version=answer.version, text="直しました。")
+    answer = answers.return_answer(answer, by=reviewer, version=answer.version, comment="もう一度。")
+    assert queries_for(client, answer_url) == page_before  # four events now, two before
+    client.force_login(reviewer)
+    assert queries_for(client, reverse("reviews:opinion", args=[first.pk])) == opinion_before
