@@ -84,7 +84,7 @@ class DepartmentAdmin(AdministratorImportMixin, ImportExportModelAdmin):
 
 @admin.register(Strategy)
 class StrategyAdmin(admin.ModelAdmin):
-    list_display = ["name", "period"]
+    list_display = ["name", "period", "code"]
     search_fields = ["name"]
 
     @admin.display(description="期間", ordering="first_year")

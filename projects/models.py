@@ -51,6 +51,11 @@ class Strategy(models.Model):
     name = models.CharField("名称", max_length=200, unique=True, validators=[validate_safe_text])
     first_year = models.PositiveSmallIntegerField("開始年度", null=True, blank=True)
     last_year = models.PositiveSmallIntegerField("終了年度", null=True, blank=True)
+    code = models.SlugField(
+        "URL用の名前", max_length=50, unique=True, blank=True,
+        help_text="公開ページとオープンデータの URL に使う半角英数字（例: senryaku-2015）。空欄なら開始年度から作ります。"
+                  "公開後に変えると、公開済みの URL が変わります。",
+    )
 
     class Meta:
         verbose_name = "総合戦略"
@@ -59,6 +64,20 @@ class Strategy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.code:
+            self.code = self.free_code(f"senryaku-{self.first_year}" if self.first_year else "senryaku")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def free_code(cls, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``… if another strategy has it."""
+        code, number = base, 1
+        while cls.objects.filter(code=code).exists():
+            number += 1
+            code = f"{base}-{number}"
+        return code
 
 
 class Goal(models.Model):
