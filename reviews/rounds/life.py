@@ -76,13 +76,19 @@ def state_change_consequences(round_: Round, action: str) -> list[str]:
         ]
     if action == "publish":
         total = entries.count()
-        return [
+        waiting = total - entries.filter(state=Entry.State.APPROVED).count()
+        lines = [
             f"評価 {total} 件を公表します。以後、この評価回は誰も変更できません（元に戻せません）。",
             "公表した時点の事業名・事業内容・担当課・基本目標・基本施策が記録され、入力表や一覧はそれを表示します。",
-            f"承認されていない評価が {total - entries.filter(state=Entry.State.APPROVED).count()} 件あります。"
-            "すべて承認されるまで公表はできません。" if entries.exclude(state=Entry.State.APPROVED).exists() else
-            "すべての評価が承認されています。",
+            f"承認されていない評価が {waiting} 件あります。すべて承認されるまで公表はできません。" if waiting
+            else "すべての評価が承認されています。",
         ]
+        answers = round_.answers.count()
+        if answers:
+            answers_waiting = round_.answers.exclude(state=Entry.State.APPROVED).count()
+            lines.append(f"委員会意見への対応方針 {answers} 件も、この評価回とともに公表されます"
+                         f"（承認されていないもの {answers_waiting} 件。すべて承認されるまで公表はできません）。")
+        return lines
     return []
 
 
@@ -122,6 +128,11 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
             raise RoundError(f"承認されていない評価が {waiting} 件あるため、公表できません。すべて承認してから公表してください。")
         if not locked.entries.exists():
             raise RoundError("評価が一件もないため、公表できません。")
+        # The committee's opinions are answered in this round: their answers are published with it.
+        answers_waiting = locked.answers.exclude(state=Entry.State.APPROVED).count()
+        if answers_waiting:
+            raise RoundError(f"承認されていない委員会意見への対応方針が {answers_waiting} 件あるため、公表できません。"
+                             "すべて承認してから公表してください。")
     from_state = locked.state
     locked.state = rule.target
     locked.save(update_fields=["state", "updated_at"])

@@ -333,3 +333,19 @@ def test_the_opinion_and_answer_pages_take_the_same_number_of_queries_whatever_t
     assert queries_for(client, answer_url) == page_before  # four events now, two before
     client.force_login(reviewer)
     assert queries_for(client, reverse("reviews:opinion", args=[first.pk])) == opinion_before
+
+
+def test_a_round_is_published_only_once_its_answers_are_approved(next_round, reviewer, reviewer2, staff_a):
+    opinion = record_on_project(PROJECT, reviewer)
+    life.change_state(next_round, "open", by=reviewer)
+    Entry.objects.filter(round=next_round).update(state=Entry.State.APPROVED, **FILLED)
+    assert any("委員会意見への対応方針 1 件も" in line for line in life.state_change_consequences(next_round, "publish"))
+    with pytest.raises(life.RoundError, match="承認されていない委員会意見への対応方針が 1 件"):
+        life.change_state(next_round, "publish", by=reviewer)
+    answer = Answer.objects.get(opinion=opinion)
+    answer = answers.submit_answer(answer, by=staff_a, version=answer.version, text="対応します。")
+    answers.approve_answer(answer, by=reviewer2, version=answer.version)
+    assert life.change_state(next_round, "publish", by=reviewer).state == Round.State.PUBLISHED
+    with pytest.raises(WorkflowError, match="公表済み"):
+        answers.reopen_answer(Answer.objects.get(pk=answer.pk), by=reviewer, version=answer.version + 1,
+                              comment="公表後に")
