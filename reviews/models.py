@@ -518,6 +518,10 @@ class Opinion(models.Model):
                                on_delete=models.PROTECT, related_name="opinions")
     goal = models.ForeignKey("projects.Goal", verbose_name="基本目標", null=True, blank=True,
                              on_delete=models.PROTECT, related_name="opinions")
+    subject_title = models.CharField(
+        "対象の名称", max_length=300, blank=True, editable=False,
+        help_text="意見を登録した評価回で表示されていた名称（公表時の記録から）。",
+    )
     text = models.TextField("委員会意見", max_length=TEXT_MAX_LENGTH, validators=[validate_safe_text])
     departments = models.ManyToManyField("projects.Department", verbose_name="回答する課", related_name="opinions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録者", null=True, blank=True,
@@ -548,6 +552,9 @@ class Opinion(models.Model):
 
     @property
     def subject_name(self) -> str:
+        """As the round showed it (captured when recorded), else as the hierarchy names it now."""
+        if self.subject_title:
+            return self.subject_title
         if self.project_id:
             return self.project.name
         if self.policy_id:

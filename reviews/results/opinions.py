@@ -96,6 +96,18 @@ def _subject(round_: Round, subject: str, target) -> dict:
     raise OpinionError("意見の対象（事業・基本施策・基本目標）を選んでください。")
 
 
+def subject_title(round_: Round, subject: str, target) -> str:
+    """The subject's name as the published round shows it (from the facts it captured)."""
+    if subject == Subject.GOAL:
+        entry = Entry.objects.filter(round=round_, project__policy__goal=target).first()
+        return entry.facts.goal_band_text if entry else target.band_text
+    if subject == Subject.POLICY:
+        entry = Entry.objects.filter(round=round_, project__policy=target).first()
+        return entry.facts.policy_title if entry else target.title
+    entry = Entry.objects.filter(round=round_, project=target).first()
+    return entry.facts.project_name if entry else target.name
+
+
 def _departments(subject: str, target, departments: Iterable[Department]) -> list[Department]:
     chosen = list(departments)
     if not chosen and subject == Subject.PROJECT:
@@ -115,7 +127,7 @@ def record_opinion(round_: Round, *, by, subject: str, target, text: str,
     text = _clean_text(text)
     chosen = _departments(subject, target, departments)
     opinion = Opinion.objects.create(round=locked, subject=subject, text=text, created_by=by, updated_by=by,
-                                     **fields)
+                                     subject_title=subject_title(locked, subject, target), **fields)
     opinion.departments.set(chosen)
     return opinion
 

@@ -7,6 +7,7 @@ Published rounds show the facts they captured (reviews/facts.py), so each year r
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from projects.models import Project
@@ -65,8 +66,13 @@ def trend(previous: str, current: str) -> str:
 def project_story(user, project_pk: int) -> tuple[Project, list[Chapter]]:
     """The project and its chapters, oldest round first, in the rounds this user may see;
     404 when they may see none of them (another department's project looks like a missing one)."""
+    return story_of(entries_visible_to(user), project_pk)
+
+
+def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[Chapter]]:
+    """The project's chapters among the ``visible`` entries (a user's, or the public's)."""
     entries = list(
-        entries_visible_to(user).filter(project_id=project_pk)
+        visible.filter(project_id=project_pk)
         .select_related("round", "project__policy__goal")
         .prefetch_related("project__project_departments__department")
         .order_by("round__fiscal_year")

@@ -349,3 +349,16 @@ def test_a_round_is_published_only_once_its_answers_are_approved(next_round, rev
     with pytest.raises(WorkflowError, match="公表済み"):
         answers.reopen_answer(Answer.objects.get(pk=answer.pk), by=reviewer, version=answer.version + 1,
                               comment="公表後に")
+
+
+def test_an_opinion_names_its_subject_as_the_published_round_showed_it(next_round, reviewer):
+    project = Project.objects.get(name=PROJECT)
+    policy = project.policy
+    opinion = record_on_project(PROJECT, reviewer)
+    on_policy = opinions.record_opinion(fy2017(), by=reviewer, subject=Opinion.Subject.POLICY, target=policy,
+                                        text="施策への意見", departments=list(project.departments.all()))
+    title = policy.title
+    Project.objects.filter(pk=project.pk).update(name="企業誘致推進事業")
+    type(policy).objects.filter(pk=policy.pk).update(title="書き換えた基本施策")
+    assert Opinion.objects.get(pk=opinion.pk).subject_name == PROJECT
+    assert Opinion.objects.get(pk=on_policy.pk).subject_name == title
