@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "projects.middleware.ContentSecurityPolicyMiddleware",
+    "reviews.public.middleware.PublicPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -244,3 +245,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# The public side (reviews/public/) and its open data: the licence every dataset is published
+# under, named on the column page and in each JSON file.
+OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "公共データ利用規約（第1.0版）")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "OPEN_DATA_LICENCE_URL", "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0"
+)
+OPEN_DATA_LICENCE_NOTE = os.environ.get(
+    "OPEN_DATA_LICENCE_NOTE", "クリエイティブ・コモンズ 表示 4.0 国際（CC BY 4.0）と互換性があります。"
+)
+# The one URL prefix the public side lives under; a city exposes only it and STATIC_URL.
+PUBLIC_PREFIX = "/public/"
+
+# Entries, opinions and answers change only through their workflows; the admin's history pages
+# show old versions and never revert to them (reviews.admin.ReadOnlyAdminMixin refuses the POST).
+SIMPLE_HISTORY_REVERT_DISABLED = True

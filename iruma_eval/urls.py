@@ -11,5 +11,6 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("settings/", my_settings, name="settings"),
     path("admin/", admin.site.urls),
+    path("public/", include("reviews.public.urls")),  # settings.PUBLIC_PREFIX
     path("", include("reviews.urls")),
 ]

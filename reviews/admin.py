@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import path
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -39,6 +40,13 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's page of an old version saves a POST without asking has_change_permission:
+        # it would revert an entry of a published round, or an answer past its workflow.
+        if request.method == "POST":
+            raise PermissionDenied("この記録は管理画面から変更できません。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Round)

@@ -110,9 +110,10 @@ class SubmissionError(WorkflowError):
 class UnansweredOpinions(WorkflowError):
     """The committee's opinions on the project still wait for answers: the entry waits too."""
 
-    def __init__(self, answers: list):
-        super().__init__("この事業への委員会意見に、まだ提出されていない対応方針があるため提出できません。"
-                         "先に対応方針を書いて提出してください。")
+    def __init__(self, answers: list, verb: str = "提出"):
+        names = "、".join(dict.fromkeys(answer.department.name for answer in answers))
+        super().__init__(f"この事業への委員会意見に、まだ提出されていない対応方針があるため{verb}できません"
+                         f"（対応方針を書く課: {names}）。先に対応方針を提出してください。")
         self.answers = answers
 
 
@@ -290,6 +291,9 @@ def _transition(action: str, entry: Entry, *, by, version: int | None, comment: 
                 snapshot: dict | None = None) -> Entry:
     locked = _lock(entry, version)
     rule = check(action, locked, by)
+    if action == "approve" and (unanswered := opinions.unanswered_answers(locked)):
+        # An answer withdrawn or returned after the entry was submitted holds the approval too.
+        raise UnansweredOpinions(unanswered, verb="承認")
     comment = comment.strip()
     if rule.needs_comment and not comment:
         raise WorkflowError("理由（コメント）を入力してください。担当課に伝わる内容を書いてください。")

@@ -4,6 +4,7 @@ division), and in the next round each department's answers, reviewed like entrie
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -55,7 +56,10 @@ def round_opinions(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(opinion_life.why_not_editable(round_) if is_reviewer(request.user)
                                else "委員会意見の登録は企画課の審査担当者だけが行えます。")
     visible = opinions_visible_to(request.user).filter(round=round_).prefetch_related(
-        "departments", "answers__department").order_by("pk")
+        "departments",
+        Prefetch("answers", queryset=answers_visible_to(request.user).order_by("department__name"),
+                 to_attr="visible_answers"),
+    ).order_by("pk")
     return render(request, "reviews/results/opinions.html", {
         "round": round_, "opinions": visible, "form": form, "may_record": may_record,
         "why_not": "" if may_record else opinion_life.why_not_editable(round_),
@@ -70,14 +74,14 @@ def opinion_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_opinion(request: HttpRequest, opinion: Opinion, form: OpinionEditForm | None = None,
-                    status: int = 200) -> HttpResponse:
+                    status: int = 200, unsaved_text: str = "") -> HttpResponse:
     may_edit = opinion_life.may_record(request.user, opinion.round)
     if may_edit and form is None:
         form = OpinionEditForm(initial={"text": opinion.text, "departments": list(opinion.departments.all())})
     answers = answers_visible_to(request.user).filter(opinion=opinion).order_by("department__name")
     return render(request, "reviews/results/opinion.html", {
         "opinion": opinion, "departments": opinion.departments.order_by("name"), "answers": answers,
-        "form": form if may_edit else None, "next_round": next_round(opinion.round),
+        "form": form if may_edit else None, "next_round": next_round(opinion.round), "unsaved_text": unsaved_text,
     }, status=status)
 
 
@@ -93,7 +97,9 @@ def opinion_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                   departments=form.cleaned_data["departments"])
     except opinion_life.OpinionError as error:
         form.add_error(None, error.message)
-        return _render_opinion(request, opinion, form, status=409)
+        messages.error(request, error.message)
+        # When the opinion can no longer change, the form is gone: what was typed is shown instead.
+        return _render_opinion(request, opinion, form, status=409, unsaved_text=form.cleaned_data["text"])
     messages.success(request, "委員会意見を変更しました。")
     return redirect("reviews:opinion", pk=opinion.pk)
 

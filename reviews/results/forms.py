@@ -31,7 +31,9 @@ class OpinionForm(forms.Form):
     departments that answer it."""
 
     subject = forms.ChoiceField(label="意見の対象", choices=Opinion.Subject.choices, widget=forms.RadioSelect,
-                                initial=Opinion.Subject.PROJECT)
+                                initial=Opinion.Subject.PROJECT,
+                                error_messages={"invalid_choice": "意見の対象は、事業・基本施策・基本目標から選んでください。",
+                                                "required": "意見の対象（事業・基本施策・基本目標）を選んでください。"})
     project = forms.ModelChoiceField(label="事業（対象が「事業」のとき）", queryset=Project.objects.none(),
                                      required=False, empty_label="選んでください")
     policy = forms.ModelChoiceField(label="基本施策（対象が「基本施策」のとき）", queryset=Policy.objects.none(),
@@ -61,7 +63,7 @@ class OpinionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         subject = cleaned.get("subject")
-        if subject and not cleaned.get(subject):
+        if subject and not cleaned.get(subject) and subject not in self.errors:
             self.add_error(subject, "意見の対象を選んでください。")
         return cleaned
 

@@ -17,9 +17,10 @@ from django.http import FileResponse
 from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 
+from projects.access import sees_everything
 from projects.fiscal_year import format_date_wareki
 from projects.text import normalize_name
-from reviews.models import Answer, Opinion, Round
+from reviews.models import Answer, Entry, Opinion, Round
 from reviews.results.summary import Summary, round_summary
 from reviews.results.workbook import HouseSheet, add_styles, add_summary_sheets
 from reviews.rounds.life import previous_round
@@ -72,10 +73,14 @@ class Packet:
         return f"{self.round.strategy_name} {self.round.title}"
 
 
-def _with_answers(opinions, answers_round: Round | None) -> list[OpinionWithAnswers]:
+def _with_answers(opinions, answers_round: Round | None, everything: bool) -> list[OpinionWithAnswers]:
+    """Each opinion with its answers: all of them for reviewers and administrators; for anyone
+    else only approved ones (a department's draft is its own until the division approves it)."""
     result = []
     for opinion in opinions:
-        answers = [a for a in opinion.answers.all() if answers_round is None or a.round_id == answers_round.pk]
+        answers = [a for a in opinion.answers.all()
+                   if (answers_round is None or a.round_id == answers_round.pk)
+                   and (everything or a.state == Entry.State.APPROVED)]
         result.append(OpinionWithAnswers(opinion, sorted(answers, key=lambda a: a.department.name)))
     return result
 
@@ -89,15 +94,16 @@ def _opinions(round_: Round):
     )
 
 
-def round_packet(round_: Round, *, label: str, day: date) -> Packet:
-    """Everything the packet shows, in a fixed number of queries whatever the round's size."""
+def round_packet(round_: Round, *, label: str, day: date, user) -> Packet:
+    """Everything the packet shows ``user``, in a fixed number of queries whatever the round's size."""
+    everything = sees_everything(user)
     previous = previous_round(round_)
     document = round_document(round_)
     document.document_label = label
     return Packet(
         round=round_, label=label, day=day, summary=round_summary(round_), document=document,
-        followed_up=_with_answers(_opinions(previous), round_) if previous else [],
-        opinions=_with_answers(_opinions(round_), None),
+        followed_up=_with_answers(_opinions(previous), round_, everything) if previous else [],
+        opinions=_with_answers(_opinions(round_), None, everything),
         previous=previous,
     )
 
@@ -111,7 +117,7 @@ def _opinion_sheet(wb: Workbook, title: str, heading: str, items: list[OpinionWi
         subject = f"{opinion.get_subject_display()}: {opinion.subject_name}"
         if not item.answers:
             names = "、".join(d.name for d in opinion.departments.all())
-            sheet.values([f"意見{number}", subject, opinion.text, names, "", "（次の評価回で回答します）"])
+            sheet.values([f"意見{number}", subject, opinion.text, names, "", "（承認された対応方針はまだありません）"])
         for answer in item.answers:
             sheet.values([f"意見{number}", subject, opinion.text, answer.department.name,
                           answer.get_state_display(), answer.text])

@@ -129,8 +129,9 @@ def _truncate(text: str, length: int = 14) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def round_summary(round_: Round) -> Summary:
-    """The round's summary, in a fixed number of queries whatever the number of entries."""
+def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
+    """The round's summary, in a fixed number of queries whatever the number of entries.
+    ``published_only`` (the public side) compares with the previous round only if it is published."""
     counted = _counted(round_)
     total = Counts()
     goals: dict[int, Row] = {}
@@ -162,15 +163,15 @@ def round_summary(round_: Round) -> Summary:
         policies=list(policies.values()),
         departments=sorted(departments.values(), key=lambda row: row.label),
         shared_projects=shared,
-        change=_change(round_, counted),
+        change=_change(round_, counted, published_only),
     )
     summary.sentences = sentences(summary)
     return summary
 
 
-def _change(round_: Round, current: _Counted) -> Change | None:
+def _change(round_: Round, current: _Counted, published_only: bool) -> Change | None:
     previous = previous_round(round_)
-    if previous is None:
+    if previous is None or (published_only and not previous.is_published):
         return None
     before = _counted(previous)
     change = Change(previous)

@@ -1,5 +1,7 @@
 """Results people use: each project's story, a round's summary, the results page."""
 
+from datetime import date
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +32,11 @@ def results_home(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/results/home.html", {"rounds": rounds})
 
 
+def _later(request: HttpRequest, round_, what: str) -> HttpResponse:
+    """A department asking for what only reviewers see before publication: said plainly, 403."""
+    return render(request, "reviews/results/summary_later.html", {"round": round_, "what": what}, status=403)
+
+
 def _summary_or_notice(request: HttpRequest, pk: int):
     round_ = get_round_for(request.user, pk)
     if not may_see_summary(request.user, round_):
@@ -41,7 +48,7 @@ def _summary_or_notice(request: HttpRequest, pk: int):
 def summary(request: HttpRequest, pk: int) -> HttpResponse:
     round_, result = _summary_or_notice(request, pk)
     if result is None:
-        return render(request, "reviews/results/summary_later.html", {"round": round_})
+        return _later(request, round_, "実施状況の集計")
     return render(request, "reviews/results/summary.html", {
         "round": round_, "summary": result,
         "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
@@ -54,17 +61,28 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 def summary_download(request: HttpRequest, pk: int) -> HttpResponse:
     round_, result = _summary_or_notice(request, pk)
     if result is None:
-        return render(request, "reviews/results/summary_later.html", {"round": round_})
+        return _later(request, round_, "実施状況の集計")
     return workbook.summary_response(result)
+
+
+FIRST_WAREKI_DAY = date(1926, 12, 25)  # 昭和元年: the first day the cover's 和暦 can name
+LAST_DAY = date(2200, 12, 31)
 
 
 class PacketForm(forms.Form):
     """The cover's 資料 number and date (the meeting's), both optional."""
 
     label = forms.CharField(label="資料番号", required=False, max_length=20,
-                            help_text="例: 資料2（空欄なら資料1）")
+                            help_text="例: 資料2（空欄なら資料1）",
+                            error_messages={"max_length": "資料番号は「資料1」のように、20文字以内で入力してください。"})
     day = forms.DateField(label="表紙の日付", required=False, widget=forms.DateInput(attrs={"type": "date"}),
                           help_text="空欄なら今日の日付", error_messages={"invalid": "日付は 2026-12-01 の形で入力してください。"})
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day is not None and not (FIRST_WAREKI_DAY <= day <= LAST_DAY):
+            raise forms.ValidationError("表紙の日付は、昭和元年（1926年12月25日）から2200年までの日付を入力してください。")
+        return day
 
     def clean_label(self) -> str:
         try:
@@ -81,7 +99,7 @@ def _packet(request: HttpRequest, pk: int):
     label, day = packets.clean_label(""), timezone.localdate()
     if form.is_bound and form.is_valid():
         label, day = form.cleaned_data["label"], form.cleaned_data["day"] or day
-    return round_, form, packets.round_packet(round_, label=label, day=day)
+    return round_, form, packets.round_packet(round_, label=label, day=day, user=request.user)
 
 
 @login_required
@@ -89,7 +107,7 @@ def packet(request: HttpRequest, pk: int) -> HttpResponse:
     """The committee packet as a print view (A3 landscape)."""
     round_, form, result = _packet(request, pk)
     if result is None:
-        return render(request, "reviews/results/summary_later.html", {"round": round_})
+        return _later(request, round_, "推進会議資料")
     return render(request, "reviews/results/packet.html", {
         "round": round_, "packet": result, "form": form or PacketForm(), "summary": result.summary,
         # The sheet's printed columns C..H; goals and policies are the bands between the rows.
@@ -104,5 +122,7 @@ def packet(request: HttpRequest, pk: int) -> HttpResponse:
 def packet_download(request: HttpRequest, pk: int) -> HttpResponse:
     round_, form, result = _packet(request, pk)
     if result is None:
-        return render(request, "reviews/results/summary_later.html", {"round": round_})
+        return _later(request, round_, "推進会議資料")
+    if form is not None and form.errors:
+        return packet(request, pk)  # the page names what is wrong, with status 400
     return packets.packet_response(result)

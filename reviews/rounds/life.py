@@ -224,8 +224,9 @@ def create_answers(round_: Round) -> int:
     pairs = Opinion.departments.through.objects.filter(opinion__round=previous).values_list(
         "opinion_id", "department_id")
     existing = set(Answer.objects.filter(opinion__round=previous).values_list("opinion_id", "department_id"))
-    missing = [Answer(opinion_id=o, department_id=d, round=round_) for o, d in pairs if (o, d) not in existing]
-    Answer.objects.bulk_create(missing)
+    missing = [(o, d) for o, d in pairs if (o, d) not in existing]
+    for opinion_id, department_id in missing:  # one by one, so that each has its first history record
+        Answer.objects.create(opinion_id=opinion_id, department_id=department_id, round=round_)
     return len(missing)
 
 

@@ -362,3 +362,59 @@ def test_an_opinion_names_its_subject_as_the_published_round_showed_it(next_roun
     type(policy).objects.filter(pk=policy.pk).update(title="書き換えた基本施策")
     assert Opinion.objects.get(pk=opinion.pk).subject_name == PROJECT
     assert Opinion.objects.get(pk=on_policy.pk).subject_name == title
+
+
+def test_an_answer_withdrawn_after_the_entry_was_submitted_holds_back_its_approval(
+    next_round, reviewer, staff_a
+):
+    opinion = record_on_project(PROJECT, reviewer)
+    life.change_state(next_round, "open", by=reviewer)
+    answer = Answer.objects.get(opinion=opinion)
+    answer = answers.submit_answer(answer, by=staff_a, version=answer.version, text="対応します。")
+    entry = Entry.objects.get(round=next_round, project__name=PROJECT)
+    entry = workflow.submit(entry, by=staff_a, version=entry.version, texts=FILLED, confirmed=True)
+    answers.withdraw_answer(answer, by=staff_a, version=answer.version)
+    with pytest.raises(workflow.UnansweredOpinions, match="承認できません（対応方針を書く課: 商工観光課）"):
+        workflow.approve(entry, by=reviewer, version=entry.version)
+    assert Entry.objects.get(pk=entry.pk).state == Entry.State.SUBMITTED
+    assert answer.history.count() >= 1
+
+
+def test_the_refusal_names_the_department_that_must_answer(next_round, reviewer, staff_a):
+    opinions.record_opinion(fy2017(), by=reviewer, subject=Opinion.Subject.PROJECT,
+                            target=Project.objects.get(name=PROJECT), text="他課と連携してください。",
+                            departments=[Department.objects.get(name="地域保健課")])
+    life.change_state(next_round, "open", by=reviewer)
+    entry = Entry.objects.get(round=next_round, project__name=PROJECT)
+    with pytest.raises(workflow.UnansweredOpinions, match="対応方針を書く課: 地域保健課"):
+        workflow.submit(entry, by=staff_a, version=entry.version, texts=FILLED, confirmed=True)
+
+
+def test_a_clerk_sees_only_approved_answers_of_other_departments_in_the_packet_and_lists(
+    client, next_round, reviewer, staff_a, staff_b
+):
+    policy = Project.objects.get(name=PROJECT).policy
+    opinion = opinions.record_opinion(fy2017(), by=reviewer, subject=Opinion.Subject.POLICY, target=policy,
+                                      text="施策の意見", departments=[Department.objects.get(name="商工観光課"),
+                                                                  Department.objects.get(name="地域保健課")])
+    life.change_state(next_round, "open", by=reviewer)
+    ours = Answer.objects.get(opinion=opinion, department__name="商工観光課")
+    answers.save_answer(ours, by=staff_a, version=ours.version, text="商工観光課の下書き")
+    client.force_login(staff_b)
+    page = client.get(reverse("reviews:round-packet", args=[fy2017().pk])).content.decode()
+    assert "商工観光課の下書き" not in page
+    listing = client.get(reverse("reviews:round-opinions", args=[fy2017().pk])).content.decode()
+    assert "商工観光課: " not in listing and "地域保健課: " in listing
+    client.force_login(reviewer)
+    assert "商工観光課の下書き" in client.get(reverse("reviews:round-packet", args=[fy2017().pk])).content.decode()
+
+
+def test_an_opinion_edit_refused_after_the_next_round_opened_says_so_and_keeps_the_text(
+    client, next_round, reviewer
+):
+    opinion = record_on_project(PROJECT, reviewer)
+    client.force_login(reviewer)
+    life.change_state(next_round, "open", by=reviewer)  # another reviewer opens the next round meanwhile
+    response = client.post(reverse("reviews:opinion-edit", args=[opinion.pk]), {"text": "遅れて直した意見"})
+    page = response.content.decode()
+    assert response.status_code == 409 and "次の評価回の受付が始まったため" in page and "遅れて直した意見" in page

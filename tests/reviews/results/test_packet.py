@@ -142,3 +142,21 @@ def test_hostile_text_in_opinions_and_answers_stays_inert_in_the_packet(client, 
     cell = next(c for row in wb["委員会意見"].iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value))
     assert cell.data_type == "s"
 
+
+
+def test_a_cover_date_the_wareki_cannot_name_is_refused_in_words_on_the_page_and_the_download(client, seed, staff_a):
+    client.force_login(staff_a)
+    for url in (reverse("reviews:round-packet", args=[fy2017().pk]),
+                reverse("reviews:round-packet-download", args=[fy2017().pk])):
+        response = client.get(url, {"day": "1868-01-01"})
+        assert response.status_code == 400
+        assert "昭和元年（1926年12月25日）から2200年までの日付" in response.content.decode()
+    response = client.get(reverse("reviews:round-packet-download", args=[fy2017().pk]), {"label": "x" * 30})
+    assert response.status_code == 400 and "20文字以内" in response.content.decode()
+
+
+def test_a_department_asking_for_an_unpublished_rounds_packet_is_told_plainly(client, open_round, staff_a):
+    client.force_login(staff_a)
+    for name in ("reviews:round-packet", "reviews:round-packet-download"):
+        response = client.get(reverse(name, args=[open_round.pk]))
+        assert response.status_code == 403 and "推進会議資料は、公表した後に見られるようになります" in response.content.decode()

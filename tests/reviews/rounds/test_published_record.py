@@ -171,3 +171,16 @@ def test_a_published_rounds_goal_filter_offers_only_the_goals_it_published(clien
     form = client.get(reverse("reviews:round", args=[Round.objects.get(fiscal_year=2017).pk])).context["form"]
     labels = [label for _, label in form.fields["goal"].choices]
     assert not any("後から加えた目標" in label for label in labels) and len(labels) == 5  # すべて + 4
+
+
+def test_the_admins_history_page_cannot_revert_an_entry_of_a_published_round(client, seed, admin_user):
+    entry = Entry.objects.filter(round__fiscal_year=2017).first()
+    before = Entry.objects.filter(pk=entry.pk).values().get()
+    record = entry.history.first()
+    client.force_login(admin_user)
+    url = reverse("admin:reviews_entry_simple_history", args=[entry.pk, record.history_id])
+    assert client.get(url).status_code == 200  # an old version can be read
+    response = client.post(url, {"status": "D", "state": "draft", "implementation": "書き換え", "evaluation": "",
+                                 "future_policy": "", "memo": "", "version": 1, "memo_version": 1})
+    assert response.status_code == 403
+    assert Entry.objects.filter(pk=entry.pk).values().get() == before

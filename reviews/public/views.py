@@ -1,0 +1,89 @@
+"""The public side: published rounds for citizens, with no sign-in and no cookie.
+
+Pages are rendered without the request (render_to_string), so no user, session or CSRF token can
+reach them; every query goes through reviews.public.pages (published rounds only).
+"""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from reviews.public import opendata, pages
+from reviews.results.charts import letter_chart
+from reviews.results.story import story_of
+from reviews.results.summary import round_summary
+
+
+def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
+    return HttpResponse(render_to_string(f"reviews/public/{template}", context), status=status)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    rounds = list(pages.published_rounds())
+    strategies: dict[int, tuple] = {}
+    for round_ in rounds:
+        strategies.setdefault(round_.strategy_id, (round_.strategy, []))[1].append(round_)
+    return _page("index.html", {"strategies": list(strategies.values())})
+
+
+@require_GET
+def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    return _page("round.html", {"round": round_, "goals": pages.round_hierarchy(round_)})
+
+
+@require_GET
+def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    result = round_summary(round_, published_only=True)
+    return _page("summary.html", {
+        "round": round_, "summary": result,
+        "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
+        "policy_chart": letter_chart("policy-chart", "基本施策ごとの実施状況", result.policies),
+        "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", result.departments),
+    })
+
+
+@require_GET
+def opinions(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    return _page("opinions.html", {"round": round_, "opinions": pages.public_opinions(round_)})
+
+
+@require_GET
+def project(request: HttpRequest, pk: int) -> HttpResponse:
+    _project, chapters = story_of(pages.published_entries(), pk)
+    return _page("project.html", {"chapters": chapters, "latest": chapters[-1]})
+
+
+@require_GET
+def data_columns(request: HttpRequest) -> HttpResponse:
+    return _page("data.html", {
+        "columns": opendata.OPEN_DATA_COLUMNS, "licence": opendata.licence(), "rounds": pages.published_rounds(),
+        "separator": opendata.DEPARTMENT_SEPARATOR, "licence_note": settings.OPEN_DATA_LICENCE_NOTE,
+    })
+
+
+def _filename(round_, extension: str) -> str:
+    return f"{round_.strategy.code}_{round_.fiscal_year}_実施事業評価.{extension}"
+
+
+@require_GET
+def data_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    response = HttpResponse(opendata.to_csv(opendata.records(round_)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "csv"))
+    return response
+
+
+@require_GET
+def data_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    body = opendata.to_json(round_, opendata.records(round_), request.build_absolute_uri(reverse("public:data")))
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "json"))
+    return response
