@@ -217,3 +217,16 @@ def test_hostile_names_stay_inert_text_in_the_page_and_the_workbook(client, open
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(c.value == "=1+1" for c in cells)
     assert all(c.data_type == "s" for c in cells if c.value.startswith("="))
+
+
+def test_the_results_page_takes_the_same_number_of_queries_whatever_the_number_of_rounds(client, seed, reviewer):
+    client.force_login(reviewer)
+    url = reverse("reviews:results")
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    life.create_round(fy2017(), by=reviewer, fiscal_year=2018, title="平成30年度 実施事業評価",
+                      implementation_heading="平成30年度の実施内容", legend="", deadline=None)
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url).content.decode()
+    assert len(after) == len(before) and "平成30年度 実施事業評価" in page
