@@ -216,10 +216,9 @@ class ProjectResource(FlatResource):
         if current == [d.pk for d in departments]:
             return
         instance.project_departments.all().delete()
-        ProjectDepartment.objects.bulk_create(
-            ProjectDepartment(project=instance, department=d, position=i)
-            for i, d in enumerate(departments, start=1)
-        )
+        # One by one (a project has few): each save tells whoever listens (the search fields).
+        for position, department in enumerate(departments, start=1):
+            ProjectDepartment.objects.create(project=instance, department=department, position=position)
 
 
 def _split_departments(value) -> list[str]:

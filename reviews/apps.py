@@ -5,3 +5,8 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = "実施事業評価"
+
+    def ready(self) -> None:
+        from reviews.search import index  # noqa: PLC0415 (models are ready only now)
+
+        index.connect()

@@ -76,14 +76,14 @@ _LIVE_COLUMNS = {
 }
 
 
-def facts_of_rows(entries: QuerySet, *columns: str) -> list[tuple[Facts, dict]]:
-    """Each entry of `entries` as (its facts, a plain row of `columns` plus project_id), in two
-    queries whatever the number of entries.
+def facts_of_rows(entries: QuerySet, *columns: str, **expressions) -> list[tuple[Facts, dict]]:
+    """Each entry of `entries` as (its facts, a plain row of `columns` and named `expressions` plus
+    project_id), in two queries whatever the number of entries.
 
     Plain rows, not model instances: a big city's round has 5,000 entries, and five model objects
     per row (entry, project, policy, goal, departments) took about as long as writing the sheet.
     """
-    rows = list(entries.values(*columns, "project_id", "published_facts", **_LIVE_COLUMNS))
+    rows = list(entries.values(*columns, "project_id", "published_facts", **_LIVE_COLUMNS, **expressions))
     departments: dict[int, list[str]] = {}  # by project, the lead first
     live_projects = {row["project_id"] for row in rows if not row["published_facts"]}
     if live_projects:

@@ -20,6 +20,7 @@ from projects.validators import validate_safe_text
 from reviews import fields
 from reviews.facts import Facts, live_facts
 from reviews.fields import TEXT_MAX_LENGTH
+from reviews.search.text import departments_key, entry_search_text
 
 
 class Round(models.Model):
@@ -141,7 +142,16 @@ class Entry(models.Model):
         "公表時の事業の内容", default=dict, blank=True, editable=False,
         help_text="公表したときの事業名・事業内容・担当課・基本目標・基本施策。公表済みの評価回はこれを表示します。",
     )
-    history = HistoricalRecords(verbose_name="変更履歴", excluded_fields=["published_facts"])
+    # What search reads (reviews/search/): kept by save() from the facts the round shows and the texts.
+    search_text = models.TextField("検索用の文字列", blank=True, editable=False)
+    search_departments = models.TextField("検索用の担当課", blank=True, editable=False)
+    search_goal = models.PositiveSmallIntegerField("検索用の基本目標番号", null=True, blank=True, editable=False)
+    history = HistoricalRecords(verbose_name="変更履歴", excluded_fields=[
+        "published_facts", "search_text", "search_departments", "search_goal"])
+
+    SEARCH_FIELDS = ("search_text", "search_departments", "search_goal")
+    # Saving any of these refreshes the search fields.
+    SEARCH_SOURCES = frozenset({"implementation", "evaluation", "future_policy", "published_facts", "project"})
 
     class Meta:
         verbose_name = "評価"
@@ -170,9 +180,25 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return f"{self.round.fiscal_year_label} {self.project.name}"
 
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.SEARCH_SOURCES & set(update_fields):
+            self.set_search_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = [*update_fields, *self.SEARCH_FIELDS]
+        super().save(*args, **kwargs)
+
     @property
     def is_unfinished(self) -> bool:
         return self.state in self.UNFINISHED_STATES
+
+    def set_search_fields(self, facts: Facts | None = None) -> None:
+        """Fill the search fields from the facts this round shows (``facts`` when the caller has them)."""
+        facts = facts or self.facts
+        self.search_text = entry_search_text(facts.project_name, facts.description, self.implementation,
+                                             self.evaluation, self.future_policy)
+        self.search_departments = departments_key(facts.departments)
+        self.search_goal = facts.goal_number
 
     @property
     def facts(self) -> Facts:

@@ -5,6 +5,7 @@ from reviews.results import committee_views as committee
 from reviews.results import views as results
 from reviews.rounds import manage_views as manage
 from reviews.rounds import views as rounds
+from reviews.search import views as search
 from reviews.sheets import views as sheets
 
 app_name = "reviews"
@@ -22,6 +23,7 @@ urlpatterns = [
     path("entries/<int:pk>/memo/", entries.entry_memo, name="entry-memo"),
     path("entries/<int:pk>/message/", entries.entry_message, name="entry-message"),
     path("help/", rounds.help_page, name="help"),
+    path("search/", search.search_page, name="search"),
     path("projects/<int:pk>/story/", results.story, name="project-story"),
     path("results/", results.results_home, name="results"),
     path("rounds/<int:pk>/summary/", results.summary, name="round-summary"),

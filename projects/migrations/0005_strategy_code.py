@@ -25,7 +25,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="strategy",
             name="code",
-            field=models.SlugField(blank=True, max_length=50, null=True, verbose_name="URL用の名前"),
+            # No index yet: on PostgreSQL the unique one below would otherwise create its "_like"
+            # index a second time.
+            field=models.SlugField(blank=True, db_index=False, max_length=50, null=True, verbose_name="URL用の名前"),
         ),
         migrations.RunPython(fill_codes, migrations.RunPython.noop),
         migrations.AlterField(

@@ -7,6 +7,7 @@ app_name = "public"
 urlpatterns = [
     path("", views.index, name="index"),
     path("data/", views.data_columns, name="data"),
+    path("search/", views.search, name="search"),
     path("projects/<int:pk>/", views.project, name="project"),
     path("<slug:strategy>/<int:year>/", views.round_page, name="round"),
     path("<slug:strategy>/<int:year>/summary/", views.summary, name="summary"),

@@ -15,6 +15,8 @@ from reviews.public import opendata, pages
 from reviews.results.charts import letter_chart
 from reviews.results.story import story_of
 from reviews.results.summary import round_summary
+from reviews.search.query import SearchForm
+from reviews.search.views import run
 
 
 def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -87,3 +89,11 @@ def data_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "json"))
     return response
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search among published rounds only."""
+    form = SearchForm(request.GET or None)
+    result = run(form, pages.published_entries())
+    return _page("search.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)

@@ -17,8 +17,10 @@ def capture_from_hierarchy(round_: Round) -> None:
         .prefetch_related("project__project_departments__department")
     )
     for entry in entries:
-        entry.published_facts = live_facts(entry.project).to_json()
-    Entry.objects.bulk_update(entries, ["published_facts"], batch_size=500)
+        facts = live_facts(entry.project)
+        entry.published_facts = facts.to_json()
+        entry.set_search_fields(facts)
+    Entry.objects.bulk_update(entries, ["published_facts", *Entry.SEARCH_FIELDS], batch_size=500)
     capture_strategy_name(round_, round_.strategy.name)
 
 

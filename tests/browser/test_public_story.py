@@ -1,5 +1,7 @@
 """A citizen reads the published evaluation: no sign-in, every page checked with axe-core."""
 
+import re
+
 from playwright.sync_api import expect
 
 PROJECT = "企業等誘致事業"
@@ -34,4 +36,21 @@ def test_a_citizen_reads_a_round_a_project_the_summary_the_opinions_and_the_open
     with page.expect_download() as download:
         page.get_by_role("link", name="/public/senryaku-2015/2017/data.csv").click()
     assert download.value.suggested_filename == "senryaku-2015_2017_実施事業評価.csv"
+    assert page.context.cookies() == []
+
+
+def test_a_citizen_searches_in_half_width_kana_and_sees_the_match_marked(page, live_server, step, demo):
+    page.goto(f"{live_server.url}/public/")
+    page.get_by_role("navigation", name="公開ページのメニュー").get_by_role("link", name="事業を探す").click()
+    page.get_by_label("探す言葉").fill("ｾﾐﾅｰ")
+    page.get_by_label("年度").fill("H29")
+    page.get_by_role("button", name="検索する").click()
+    expect(page.get_by_role("heading", name=re.compile(r"検索結果（\d+件"))).to_be_visible()
+    expect(page.get_by_role("link", name="創業支援事業")).to_be_visible()
+    expect(page.locator("mark").first).to_have_text("セミナー")
+    step(page, "public-search")
+    page.get_by_label("年度").fill("来年")
+    page.get_by_role("button", name="検索する").click()
+    expect(page.get_by_role("alert")).to_contain_text("「来年」は年度として読めません。")
+    step(page, "public-search-error")
     assert page.context.cookies() == []

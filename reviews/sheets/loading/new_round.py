@@ -15,6 +15,7 @@ from projects.text import normalize_name, parent_name_of
 from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
 from reviews.rounds import record
+from reviews.search.text import departments_key, entry_search_text
 from reviews.sheets.loading.result import (
     CATEGORY_BY_LABEL,
     ImportResult,
@@ -234,11 +235,17 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
                     goal_title=sheet_goal.title, goal_project_label=sheet_goal.project_label,
                     policy_title=policy_plan.sheet.title, policy_order=policy_position, project_order=project_position,
                 ) if plan.historical else None
-                entries.append(Entry(
+                entry = Entry(
                     round=round_, project_id=project_id, status=sheet.status, implementation=sheet.implementation,
                     evaluation=sheet.evaluation, future_policy=sheet.future_policy, memo=sheet.memo, state=state,
                     text_author=by, updated_by=by, published_facts=record.printed_facts(printed),
-                ))
+                )
+                # bulk_create skips Entry.save: the search fields are filled here, from the sheet.
+                entry.search_text = entry_search_text(sheet.name, sheet.description, sheet.implementation,
+                                                      sheet.evaluation, sheet.future_policy)
+                entry.search_departments = departments_key(sheet.departments)
+                entry.search_goal = sheet_goal.number
+                entries.append(entry)
     if entries:
         # Three inserts per row (entry, its history, its event) were most of a big import's time.
         # bulk_create_with_history still records each entry's creation in its history, as the

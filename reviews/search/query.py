@@ -1,0 +1,117 @@
+"""Search across all rounds: any part of a project's name, 事業内容 or the three texts, with
+filters by goal, department, letter and fiscal year, among the entries the caller may see.
+
+Both sides of the comparison are folded (reviews.search.text): the stored search text and the
+query. On PostgreSQL the `contains` lookup (LIKE '%…%') uses the trigram index of migration 0017;
+a word of one or two characters has no trigram and the database scans instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models import F, QuerySet
+
+from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
+from projects.models import Department, Goal
+from projects.validators import validate_safe_text
+from reviews.facts import Facts, facts_of_rows
+from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
+from reviews.models import Entry
+from reviews.search.text import Piece, excerpt, terms_of
+
+RESULT_LIMIT = 100
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="探す言葉", required=False, max_length=200, validators=[validate_safe_text],
+                        help_text="事業名・事業内容・実施内容・評価・今後の方針から探します。空白で区切ると、すべてを含むものを探します。",
+                        error_messages={"max_length": "探す言葉は200文字以内で入力してください。"})
+    goal = forms.TypedChoiceField(label="基本目標", required=False, coerce=int, empty_value=None)
+    department = forms.ChoiceField(label="担当課", required=False)
+    status = forms.ChoiceField(label="実施状況", required=False,
+                               choices=[("", "すべて"), *[(s, s) for s in Entry.Status.values]])
+    year = forms.CharField(label="年度", required=False, max_length=20,
+                           help_text="例: 2019、令和元年度、R1、H31")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        numbers = sorted(set(Goal.objects.values_list("number", flat=True)))
+        self.fields["goal"].choices = [("", "すべて"), *[(n, f"基本目標{n}") for n in numbers]]
+        names = Department.objects.order_by("name").values_list("name", flat=True)
+        self.fields["department"].choices = [("", "すべて"), *[(n, n) for n in names]]
+        for name in ("goal", "department", "status"):
+            self.fields[name].error_messages["invalid_choice"] = "一覧から選んでください。"
+
+    def clean_year(self) -> int | None:
+        text = self.cleaned_data["year"].strip()
+        if not text:
+            return None
+        try:
+            return parse_fiscal_year(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    @property
+    def year_label(self) -> str:
+        year = self.cleaned_data.get("year") if self.is_valid() else None
+        return format_fiscal_year(year) if year else ""
+
+
+@dataclass
+class Hit:
+    entry_id: int
+    project_id: int
+    round_title: str
+    fiscal_year: int
+    status: str
+    facts: Facts
+    name: list[Piece]
+    matches: list[tuple[str, list[Piece]]] = field(default_factory=list)  # (label, excerpt)
+
+
+@dataclass
+class Result:
+    total: int
+    hits: list[Hit]
+    terms: list[str]
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.hits)
+
+
+def search(entries: QuerySet[Entry], *, q: str = "", goal: int | None = None, department: str = "",
+           status: str = "", year: int | None = None, limit: int = RESULT_LIMIT) -> Result:
+    """The entries among ``entries`` that contain every word of ``q`` and pass the filters, the
+    newest round first, with the matches marked in the original text."""
+    terms = terms_of(q)
+    found = entries
+    for term in terms:
+        found = found.filter(search_text__contains=term)
+    if goal:
+        found = found.filter(search_goal=goal)
+    if department:
+        found = found.filter(search_departments__contains=f"|{department}|")
+    if status:
+        found = found.filter(status=status)
+    if year:
+        found = found.filter(round__fiscal_year=year)
+    total = found.count()
+    ids = list(found.order_by("-round__fiscal_year", "search_goal", "project__policy__order", "project__order", "pk")
+               .values_list("pk", flat=True)[:limit])
+    order = {pk: i for i, pk in enumerate(ids)}
+    pairs = facts_of_rows(Entry.objects.filter(pk__in=ids), "pk", "status", "implementation", "evaluation",
+                          "future_policy", round_title=F("round__title"), fiscal_year=F("round__fiscal_year"))
+    hits = []
+    for facts, row in sorted(pairs, key=lambda pair: order[pair[1]["pk"]]):
+        hit = Hit(row["pk"], row["project_id"], row["round_title"], row["fiscal_year"], row["status"], facts,
+                  excerpt(facts.project_name, terms, around=200) or [Piece(facts.project_name, False)])
+        for label, text in (("事業内容", facts.description), (IMPLEMENTATION.label, row["implementation"]),
+                            (EVALUATION.short_label, row["evaluation"]), (FUTURE_POLICY.short_label, row["future_policy"])):
+            pieces = excerpt(text, terms) if terms else None
+            if pieces:
+                hit.matches.append((label, pieces))
+        hits.append(hit)
+    return Result(total, hits, terms)

@@ -1,0 +1,25 @@
+"""Search for signed-in users, among the entries they may see (reviews.access)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reviews.access import entries_visible_to
+from reviews.search.query import SearchForm, search
+
+
+def run(form: SearchForm, entries):
+    """The result for a valid form that asks something; None for an empty or invalid one."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    if not any(value for value in form.cleaned_data.values()):
+        return None
+    return search(entries, **form.cleaned_data)
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    result = run(form, entries_visible_to(request.user))
+    return render(request, "reviews/search/search.html", {"form": form, "result": result},
+                  status=400 if form.is_bound and form.errors else 200)
