@@ -73,6 +73,11 @@ def test_every_public_page_shows_the_published_round_and_nothing_private(client,
         for name in private_things["names"]:
             assert name not in body, (url, name)
         assert not response.cookies, (url, list(response.cookies))
+        if response.get("Content-Type", "").startswith("text/html"):
+            levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", body)]
+            assert levels[0] == 1 and levels.count(1) == 1, (url, levels)  # one h1, first
+            assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)  # no skipped level
+            assert '<html lang="ja">' in body and "<th>" not in body  # every header cell says its scope
     round_page = pages[reverse("public:round", args=["senryaku-2015", 2017])].content.decode()
     assert round_page.count('<th scope="row"><a href="/public/projects/') == 68
 
@@ -184,13 +189,14 @@ def test_public_pages_take_the_same_number_of_queries_whatever_the_number_of_rou
 ):
     project = Project.objects.get(name=PROJECT)
     urls = [reverse("public:index"), reverse("public:data"), reverse("public:project", args=[project.pk]),
+            reverse("public:search") + "?q=誘致",
             reverse("public:round", args=["senryaku-2015", 2017]),
             reverse("public:summary", args=["senryaku-2015", 2017]),
             reverse("public:opinions", args=["senryaku-2015", 2017])]
     before = [queries_for(client, url) for url in urls]
     publish_next_round(open_round, reviewer, reviewer2, staff_a)
     assert [queries_for(client, url) for url in urls] == before
-    assert queries_for(client, reverse("public:summary", args=["senryaku-2015", 2018])) == before[4] + 1  # the change
+    assert queries_for(client, reverse("public:summary", args=["senryaku-2015", 2018])) == before[5] + 1  # the change
 
 
 def test_hostile_text_in_a_published_entry_and_an_opinion_is_inert_on_the_public_pages(client, seed, reviewer):
