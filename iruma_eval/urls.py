@@ -14,3 +14,8 @@ urlpatterns = [
     path("public/", include("reviews.public.urls")),  # settings.PUBLIC_PREFIX
     path("", include("reviews.urls")),
 ]
+
+handler400 = "iruma_eval.errors.bad_request"
+handler403 = "iruma_eval.errors.permission_denied"
+handler404 = "iruma_eval.errors.page_not_found"
+handler500 = "iruma_eval.errors.server_error"

@@ -550,6 +550,10 @@ class Opinion(models.Model):
     )
     text = models.TextField("委員会意見", max_length=TEXT_MAX_LENGTH, validators=[validate_safe_text])
     departments = models.ManyToManyField("projects.Department", verbose_name="回答する課", related_name="opinions")
+    department_names = models.JSONField(
+        "回答する課の名称", default=list, blank=True, editable=False,
+        help_text="登録・変更したときの課の名称。公開ページはこれを表示します（後の改名で変わりません）。",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登録者", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
@@ -597,6 +601,10 @@ class Answer(models.Model):
     round = models.ForeignKey(Round, verbose_name="回答する評価回", on_delete=models.PROTECT, related_name="answers")
     department = models.ForeignKey("projects.Department", verbose_name="回答する課", on_delete=models.PROTECT,
                                    related_name="answers")
+    department_name = models.CharField(
+        "回答した課の名称", max_length=200, blank=True, editable=False,
+        help_text="回答する評価回を公表したときの課の名称（それまでは作成時の名称）。公開ページはこれを表示します。",
+    )
     text = models.TextField("対応方針", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     state = models.CharField("状態", max_length=20, choices=Entry.State.choices, default=Entry.State.DRAFT)
     version = models.PositiveIntegerField("版", default=1)

@@ -47,7 +47,7 @@ def committee_loop(open_round):
 def urls_for(name: str, route: str) -> list[str]:
     """The URL filled in with real objects: every round (so every state the seed and demo hold),
     an entry of each round, every opinion and answer."""
-    if "<slug:strategy>/<int:year>" in route:  # the public side: every round, published or not (404)
+    if "<slug:strategy>/<fiscal_year:year>" in route:  # the public side: every round, published or not (404)
         return [reverse(name, args=[r.strategy.code, r.fiscal_year]) for r in Round.objects.all()]
     if route.startswith("public/projects/"):
         return [reverse(name, args=[e.project_id]) for e in Entry.objects.filter(project__name="企業等誘致事業")]

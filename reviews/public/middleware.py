@@ -13,7 +13,8 @@ class PublicPagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(settings.PUBLIC_PREFIX):
+        prefix = settings.PUBLIC_PREFIX
+        if request.path == prefix.rstrip("/") or request.path.startswith(prefix):
             for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME):
                 response.cookies.pop(name, None)
             # The same page for everyone: nothing in it depends on who asks.

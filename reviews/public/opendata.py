@@ -84,11 +84,17 @@ def records(round_: Round) -> list[dict]:
     return result
 
 
+# Everything a reader may take for the end of a line (str.splitlines' list), not only CR and LF.
+LINE_BREAKS = ("\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 def one_line(text: str) -> str:
     """A text on one line for the CSV: each line break becomes the two characters \\n, and a
     backslash already in the text is doubled (\\\\), so the original can always be recovered."""
-    text = strip_unsafe(text).replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
+    text = text.replace("\\", "\\\\")
+    for mark in LINE_BREAKS:
+        text = text.replace(mark, "\n")
+    return strip_unsafe(text).replace("\n", "\\n")
 
 
 def _csv_value(key: str, value):
@@ -109,7 +115,8 @@ def to_csv(rows: list[dict]) -> bytes:
 
 
 def to_json(round_: Round, rows: list[dict], columns_url: str) -> bytes:
-    clean = [{k: strip_unsafe(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    clean = [{k: strip_unsafe(v) if isinstance(v, str) else [strip_unsafe(x) for x in v] if isinstance(v, list) else v
+              for k, v in row.items()} for row in rows]
     document = {
         "title": f"{round_.strategy_name} {round_.title}",
         "strategy": round_.strategy_name,

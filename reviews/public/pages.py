@@ -80,13 +80,12 @@ def public_opinions(round_: Round) -> list[PublicOpinion]:
     """The committee's opinions on a published round, each with the departments' answers once
     the round holding them is itself published."""
     opinions = (
-        Opinion.objects.filter(round=round_).prefetch_related("departments", "answers__department",
-                                                               "answers__round")
+        Opinion.objects.filter(round=round_).prefetch_related("answers__department", "answers__round")
         .order_by("pk")
     )
     result = []
     for opinion in opinions:
         answers = [a for a in opinion.answers.all()
                    if a.round.state == Round.State.PUBLISHED and a.state == Entry.State.APPROVED]
-        result.append(PublicOpinion(opinion, sorted(answers, key=lambda a: a.department.name)))
+        result.append(PublicOpinion(opinion, sorted(answers, key=lambda a: a.department_name)))
     return result

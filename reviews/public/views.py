@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from reviews.public import opendata, pages
 from reviews.results.charts import letter_chart
@@ -23,7 +23,7 @@ def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
     return HttpResponse(render_to_string(f"reviews/public/{template}", context), status=status)
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     rounds = list(pages.published_rounds())
     strategies: dict[int, tuple] = {}
@@ -32,13 +32,13 @@ def index(request: HttpRequest) -> HttpResponse:
     return _page("index.html", {"strategies": list(strategies.values())})
 
 
-@require_GET
+@require_safe
 def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     return _page("round.html", {"round": round_, "goals": pages.round_hierarchy(round_)})
 
 
-@require_GET
+@require_safe
 def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     result = round_summary(round_, published_only=True)
@@ -50,19 +50,19 @@ def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     })
 
 
-@require_GET
+@require_safe
 def opinions(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     return _page("opinions.html", {"round": round_, "opinions": pages.public_opinions(round_)})
 
 
-@require_GET
+@require_safe
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     _project, chapters = story_of(pages.published_entries(), pk)
     return _page("project.html", {"chapters": chapters, "latest": chapters[-1]})
 
 
-@require_GET
+@require_safe
 def data_columns(request: HttpRequest) -> HttpResponse:
     return _page("data.html", {
         "columns": opendata.OPEN_DATA_COLUMNS, "licence": opendata.licence(), "rounds": pages.published_rounds(),
@@ -74,7 +74,7 @@ def _filename(round_, extension: str) -> str:
     return f"{round_.strategy.code}_{round_.fiscal_year}_実施事業評価.{extension}"
 
 
-@require_GET
+@require_safe
 def data_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     response = HttpResponse(opendata.to_csv(opendata.records(round_)), content_type="text/csv; charset=utf-8")
@@ -82,18 +82,20 @@ def data_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def data_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
-    body = opendata.to_json(round_, opendata.records(round_), request.build_absolute_uri(reverse("public:data")))
+    # The column page's path, not an address built from the request's Host header (the file is cached).
+    body = opendata.to_json(round_, opendata.records(round_), reverse("public:data"))
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "json"))
     return response
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     """Search among published rounds only."""
-    form = SearchForm(request.GET or None)
-    result = run(form, pages.published_entries())
+    entries = pages.published_entries()
+    form = SearchForm(request.GET or None, entries=entries)
+    result = run(form, entries)
     return _page("search.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)

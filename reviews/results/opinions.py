@@ -129,7 +129,14 @@ def record_opinion(round_: Round, *, by, subject: str, target, text: str,
     opinion = Opinion.objects.create(round=locked, subject=subject, text=text, created_by=by, updated_by=by,
                                      subject_title=subject_title(locked, subject, target), **fields)
     opinion.departments.set(chosen)
+    _capture_names(opinion, chosen)
     return opinion
+
+
+def _capture_names(opinion: Opinion, departments: list[Department]) -> None:
+    """The addressed departments' names as they are when the opinion is recorded or edited."""
+    Opinion.objects.filter(pk=opinion.pk).update(department_names=[d.name for d in departments])
+    opinion.department_names = [d.name for d in departments]
 
 
 @transaction.atomic
@@ -142,7 +149,9 @@ def edit_opinion(opinion: Opinion, *, by, text: str, departments: Iterable[Depar
     locked.updated_by = by
     locked._history_user = by
     locked.save(update_fields=["text", "updated_by", "updated_at"])
-    locked.departments.set(_departments(locked.subject, target, departments))
+    chosen = _departments(locked.subject, target, departments)
+    locked.departments.set(chosen)
+    _capture_names(locked, chosen)
     return locked
 
 

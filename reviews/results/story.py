@@ -71,6 +71,8 @@ def project_story(user, project_pk: int) -> tuple[Project, list[Chapter]]:
 
 def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[Chapter]]:
     """The project's chapters among the ``visible`` entries (a user's, or the public's)."""
+    if not 0 < project_pk < 2**63:  # beyond any database's integer: no such project
+        raise Http404("事業が見つかりません。")
     entries = list(
         visible.filter(project_id=project_pk)
         .select_related("round", "project__policy__goal")

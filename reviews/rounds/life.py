@@ -222,11 +222,12 @@ def create_answers(round_: Round) -> int:
     if previous is None:
         return 0
     pairs = Opinion.departments.through.objects.filter(opinion__round=previous).values_list(
-        "opinion_id", "department_id")
+        "opinion_id", "department_id", "department__name")
     existing = set(Answer.objects.filter(opinion__round=previous).values_list("opinion_id", "department_id"))
-    missing = [(o, d) for o, d in pairs if (o, d) not in existing]
-    for opinion_id, department_id in missing:  # one by one, so that each has its first history record
-        Answer.objects.create(opinion_id=opinion_id, department_id=department_id, round=round_)
+    missing = [(o, d, name) for o, d, name in pairs if (o, d) not in existing]
+    for opinion_id, department_id, name in missing:  # one by one, so that each has its first history record
+        Answer.objects.create(opinion_id=opinion_id, department_id=department_id, department_name=name,
+                              round=round_)
     return len(missing)
 
 

@@ -5,7 +5,7 @@ loading a past round from a sheet (reviews.sheets.loading, which the seed uses t
 """
 
 from reviews.facts import Facts, live_facts
-from reviews.models import Entry, Round
+from reviews.models import Answer, Entry, Round
 
 
 def capture_from_hierarchy(round_: Round) -> None:
@@ -22,6 +22,11 @@ def capture_from_hierarchy(round_: Round) -> None:
         entry.set_search_fields(facts)
     Entry.objects.bulk_update(entries, ["published_facts", *Entry.SEARCH_FIELDS], batch_size=500)
     capture_strategy_name(round_, round_.strategy.name)
+    # The committee's answers published with the round keep their department's name of that day.
+    answers = list(Answer.objects.filter(round=round_).select_related("department"))
+    for answer in answers:
+        answer.department_name = answer.department.name
+    Answer.objects.bulk_update(answers, ["department_name"])
 
 
 def printed_facts(facts: Facts | None) -> dict:

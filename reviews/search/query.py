@@ -14,7 +14,6 @@ from django import forms
 from django.db.models import F, QuerySet
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
-from projects.models import Department, Goal
 from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
@@ -35,11 +34,15 @@ class SearchForm(forms.Form):
     year = forms.CharField(label="年度", required=False, max_length=20,
                            help_text="例: 2019、令和元年度、R1、H31")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, entries: QuerySet[Entry], **kwargs):
+        """The choices are the goals and departments of the ``entries`` searched, as their rounds
+        show them: the public never sees a goal or department of an unpublished round, and a
+        department renamed since still finds the rounds published under its old name."""
         super().__init__(*args, **kwargs)
-        numbers = sorted(set(Goal.objects.values_list("number", flat=True)))
+        numbers = sorted(n for n in entries.values_list("search_goal", flat=True).distinct() if n is not None)
         self.fields["goal"].choices = [("", "すべて"), *[(n, f"基本目標{n}") for n in numbers]]
-        names = Department.objects.order_by("name").values_list("name", flat=True)
+        keys = entries.values_list("search_departments", flat=True).distinct()
+        names = sorted({name for key in keys for name in key.strip("|").split("|") if name})
         self.fields["department"].choices = [("", "すべて"), *[(n, n) for n in names]]
         for name in ("goal", "department", "status"):
             self.fields[name].error_messages["invalid_choice"] = "一覧から選んでください。"

@@ -19,7 +19,8 @@ def run(form: SearchForm, entries):
 
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    result = run(form, entries_visible_to(request.user))
+    entries = entries_visible_to(request.user)
+    form = SearchForm(request.GET or None, entries=entries)
+    result = run(form, entries)
     return render(request, "reviews/search/search.html", {"form": form, "result": result},
                   status=400 if form.is_bound and form.errors else 200)

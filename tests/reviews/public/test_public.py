@@ -208,3 +208,79 @@ def test_hostile_text_in_a_published_entry_and_an_opinion_is_inert_on_the_public
     assert "<script>alert" not in story and "&lt;script&gt;" in story
     page = client.get(reverse("public:opinions", args=["senryaku-2015", 2017])).content.decode()
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_missing_public_page_is_the_public_sides_own_and_knows_no_one(client, open_round, staff_a):
+    client.force_login(staff_a)
+    for url in ("/public/senryaku-2015/2018/", "/public/nothing-here/", "/public/projects/99999999999999999999/",
+                "/public/senryaku-2015/02017/"):
+        response = client.get(url)
+        page = response.content.decode()
+        assert response.status_code == 404, url
+        assert "評価結果の一覧に戻る" in page and staff_a.username not in page and "csrfmiddlewaretoken" not in page
+        assert not response.cookies
+
+
+def test_a_server_error_under_the_public_prefix_is_the_public_sides_page():
+    from django.test import RequestFactory
+
+    from iruma_eval.errors import server_error
+
+    response = server_error(RequestFactory().get("/public/senryaku-2015/2017/"))
+    assert response.status_code == 500 and "評価結果の一覧に戻る" in response.content.decode()
+
+
+def test_a_huge_project_number_is_simply_not_found(client, seed, staff_a):
+    assert client.get("/public/projects/9223372036854775808/").status_code == 404
+    client.force_login(staff_a)
+    assert client.get("/projects/99999999999999999999/story/").status_code == 404
+
+
+def test_head_requests_and_the_prefix_without_its_slash_set_no_cookie(client, seed, staff_a):
+    assert client.head("/public/").status_code == 200
+    client.force_login(staff_a)
+    response = client.get("/public")
+    assert response.status_code == 301 and not response.cookies
+
+
+def test_the_opinions_page_names_departments_as_they_were_when_addressed_and_published(
+    client, open_round, reviewer, reviewer2, staff_a
+):
+    url = reverse("public:opinions", args=["senryaku-2015", 2017])
+    publish_next_round(open_round, reviewer, reviewer2, staff_a)
+    Department.objects.filter(name="商工観光課").update(name="産業振興課")
+    page = client.get(url).content.decode()
+    assert "商工観光課" in page and "産業振興課" not in page
+
+
+def test_the_public_search_offers_only_the_published_goals_and_departments(client, open_round):
+    from projects.models import Goal, Strategy
+
+    Goal.objects.create(strategy=Strategy.objects.get(), number=9, title="まだ公表していない基本目標")
+    Department.objects.create(name="新設課")
+    Department.objects.filter(name="商工観光課").update(name="産業振興課")
+    page = client.get(reverse("public:search")).content.decode()
+    assert "基本目標9" not in page and "新設課" not in page and "産業振興課" not in page
+    response = client.get(reverse("public:search"), {"department": "商工観光課"})  # the published name
+    assert response.status_code == 200 and "検索結果（21件）" in response.content.decode()
+
+
+def test_every_help_and_error_a_field_points_to_exists(client, seed, reviewer):
+    client.force_login(reviewer)
+    pages = [client.get(reverse("reviews:search"), {"year": "来年"}),
+             client.get(reverse("public:search"), {"year": "来年", "q": "x" * 300}),
+             client.post(reverse("reviews:round-opinions", args=[fy2017().pk]), {"subject": "policy"}),
+             client.get(reverse("reviews:round-packet", args=[fy2017().pk]), {"day": "1800-01-01"})]
+    for response in pages:
+        page = response.content.decode()
+        refs = [i for ref in re.findall(r'aria-describedby="([^"]+)"', page) for i in ref.split()]
+        assert refs and all(f'id="{i}"' in page for i in refs), [i for i in refs if f'id="{i}"' not in page]
+
+
+def test_no_kind_of_line_break_survives_inside_a_csv_field(client, seed):
+    Entry.objects.filter(round=fy2017(), project__name=PROJECT).update(
+        implementation="一\u2028二\u2029三\x85四", evaluation="五\r六")
+    text = client.get(reverse("public:data-csv", args=["senryaku-2015", 2017])).content.decode("utf-8-sig")
+    assert len(text.splitlines()) == 69
+    row = next(r for r in csv.DictReader(io.StringIO(text)) if r["事業名"] == PROJECT)
+    assert row["実施内容"] == "一\\n二\\n三\\n四" and row["評価・課題等"] == "五\\n六"

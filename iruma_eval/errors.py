@@ -1,0 +1,40 @@
+"""Error pages: under the public prefix they come from the public side's own templates, rendered
+without the request (no user, no CSRF token, no cookie), and link back to the public pages."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.views import defaults
+
+
+def _public(request: HttpRequest) -> bool:
+    return request.path == settings.PUBLIC_PREFIX.rstrip("/") or request.path.startswith(settings.PUBLIC_PREFIX)
+
+
+def _public_page(status: int, message: str) -> HttpResponse:
+    return HttpResponse(render_to_string("reviews/public/error.html", {"status": status, "message": message}),
+                        status=status)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if _public(request):
+        return _public_page(400, "リクエストの内容を読み取れませんでした。")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if _public(request):
+        return _public_page(403, "このページは表示できません。")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if _public(request):
+        return _public_page(404, "お探しのページは見つかりませんでした。公表された評価だけを掲載しています。")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _public(request):
+        return _public_page(500, "申し訳ありません。サーバーで問題が起きました。時間をおいてもう一度お試しください。")
+    return defaults.server_error(request)
