@@ -18,14 +18,17 @@ from projects.formats import FLAT_FORMATS
 from projects.models import (
     Department,
     Goal,
+    Kpi,
+    KpiTarget,
     Membership,
     Policy,
     Project,
     ProjectDepartment,
+    RatingScale,
     StaffProfile,
     Strategy,
 )
-from projects.resources import DepartmentResource, GoalResource, PolicyResource, ProjectResource
+from projects.resources import DepartmentResource, GoalResource, KpiResource, PolicyResource, ProjectResource
 
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"
@@ -126,6 +129,40 @@ class ProjectAdmin(AdministratorImportMixin, ImportExportModelAdmin):
     @admin.display(description="担当課")
     def department_names(self, project: Project) -> str:
         return "、".join(d.name for d in project.ordered_departments())
+
+
+class KpiTargetInline(admin.TabularInline):
+    model = KpiTarget
+    extra = 0
+
+
+@admin.register(Kpi)
+class KpiAdmin(AdministratorImportMixin, ImportExportModelAdmin):
+    """KPIs per strategy; flat CSV/XLSX import and export with Japanese columns (KpiResource)."""
+
+    resource_classes = [KpiResource]
+    list_display = ["name", "level", "owner", "unit", "direction", "baseline", "target", "department"]
+    list_filter = ["strategy", "level", "direction", "department"]
+    search_fields = ["name", "definition", "source"]
+    list_select_related = ["goal", "policy", "project", "department"]
+    inlines = [KpiTargetInline]
+
+    @admin.display(description="対象")
+    def owner(self, kpi: Kpi) -> str:
+        return str(kpi.goal or kpi.policy or kpi.project or "")
+
+    @admin.display(description="基準値（年度）")
+    def baseline(self, kpi: Kpi) -> str:
+        return f"{kpi.baseline_value.normalize():f}{kpi.unit}（{kpi.baseline_year}）"
+
+    @admin.display(description="目標値（年度）")
+    def target(self, kpi: Kpi) -> str:
+        return f"{kpi.target_value.normalize():f}{kpi.unit}（{kpi.target_year}）"
+
+
+@admin.register(RatingScale)
+class RatingScaleAdmin(admin.ModelAdmin):
+    list_display = ["strategy", "name", "symbols", "thresholds"]
 
 
 @admin.register(Membership)

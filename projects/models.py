@@ -1,6 +1,9 @@
 """The comprehensive strategy's hierarchy (goal → policy → project) and the departments."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -244,3 +247,151 @@ def wants_digest(user) -> bool:
     """Whether the user takes the daily digest (on unless they turned it off on their settings page)."""
     profile = StaffProfile.objects.filter(user=user).first()
     return profile is None or profile.digest_enabled
+
+
+class Kpi(models.Model):
+    """A numeric target of the strategy: a goal's 数値目標, or a policy's or project's KPI
+    (重要業績評価指標), with its baseline and target. How far it has come is computed in
+    reviews.kpis.achievement from the actuals each round records."""
+
+    class Level(models.TextChoices):
+        GOAL = "goal", "基本目標（数値目標）"
+        POLICY = "policy", "基本施策"
+        PROJECT = "project", "事業"
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "増加が望ましい"
+        LOWER = "lower", "減少が望ましい"
+        KEEP_AT_LEAST = "keep_at_least", "維持（目標値以上）"
+        KEEP_AT_MOST = "keep_at_most", "維持（目標値以下）"
+
+    class YearBasis(models.TextChoices):
+        FISCAL = "fiscal", "年度"
+        CALENDAR = "calendar", "年"
+
+    strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="kpis")
+    level = models.CharField("対象", max_length=20, choices=Level.choices)
+    goal = models.ForeignKey(Goal, verbose_name="基本目標", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="kpis")
+    policy = models.ForeignKey(Policy, verbose_name="基本施策", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="kpis")
+    project = models.ForeignKey(Project, verbose_name="事業", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="kpis")
+    name = models.CharField("指標名", max_length=200, validators=[validate_safe_text])
+    unit = models.CharField("単位", max_length=30, validators=[validate_safe_text], help_text="例: 件、人、%")
+    direction = models.CharField("望ましい方向", max_length=20, choices=Direction.choices)
+    definition = models.TextField("定義・算出方法", blank=True, max_length=DESCRIPTION_MAX_LENGTH,
+                                  validators=[validate_safe_text])
+    source = models.CharField("出典", max_length=200, blank=True, validators=[validate_safe_text])
+    year_basis = models.CharField("年の区切り", max_length=20, choices=YearBasis.choices, default=YearBasis.FISCAL)
+    confirmed_when = models.CharField("数値確定時期", max_length=100, blank=True, validators=[validate_safe_text],
+                                      help_text="例: 翌年度の7月（統計の公表後）")
+    cumulative = models.BooleanField("累計", default=False,
+                                     help_text="各年度の実績を基準値に足し上げて目標値と比べる指標です。")
+    percentage = models.BooleanField("割合（分子÷分母）", default=False,
+                                     help_text="実績は分子と分母から計算します。累計の割合は分子と分母を合計して計算します。")
+    numerator_label = models.CharField("分子", max_length=100, blank=True, validators=[validate_safe_text])
+    denominator_label = models.CharField("分母", max_length=100, blank=True, validators=[validate_safe_text])
+    baseline_value = models.DecimalField("基準値", max_digits=18, decimal_places=4)
+    baseline_year = models.PositiveSmallIntegerField("基準年度")
+    target_value = models.DecimalField("目標値", max_digits=18, decimal_places=4)
+    target_year = models.PositiveSmallIntegerField("目標年度")
+    department = models.ForeignKey(Department, verbose_name="報告する課", on_delete=models.PROTECT,
+                                   related_name="kpis", help_text="基本目標の数値目標は通常、企画課です。")
+    order = models.PositiveSmallIntegerField("表示順", default=1)
+
+    class Meta:
+        verbose_name = "KPI（数値目標・重要業績評価指標）"
+        verbose_name_plural = "KPI（数値目標・重要業績評価指標）"
+        ordering = ["strategy", "level", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(level="goal", goal__isnull=False, policy__isnull=True, project__isnull=True)
+                           | Q(level="policy", goal__isnull=True, policy__isnull=False, project__isnull=True)
+                           | Q(level="project", goal__isnull=True, policy__isnull=True, project__isnull=False)),
+                name="kpi_has_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(target_year__gte=models.F("baseline_year")),
+                                   name="kpi_target_not_before_baseline"),
+            models.UniqueConstraint(fields=["strategy", "name"], name="unique_kpi_name_per_strategy"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        owner = {self.Level.GOAL: "goal", self.Level.POLICY: "policy", self.Level.PROJECT: "project"}.get(self.level)
+        for name in ("goal", "policy", "project"):
+            if name != owner and getattr(self, f"{name}_id"):
+                errors[name] = f"対象が「{self.get_level_display()}」のときは空欄にしてください。"
+        if owner and not getattr(self, f"{owner}_id"):
+            errors[owner] = "対象を選んでください。"
+        if self.baseline_year and self.target_year and self.target_year < self.baseline_year:
+            errors["target_year"] = "目標年度は基準年度と同じか後にしてください。"
+        keep = self.direction in (self.Direction.KEEP_AT_LEAST, self.Direction.KEEP_AT_MOST)
+        if keep and self.baseline_value is not None and self.target_value != self.baseline_value:
+            errors["target_value"] = "維持の指標では、目標値を基準値と同じにしてください。"
+        if not keep and self.baseline_value is not None and self.target_value == self.baseline_value:
+            errors["target_value"] = "目標値が基準値と同じです。維持の指標なら「望ましい方向」を維持にしてください。"
+        if self.percentage and not (self.numerator_label and self.denominator_label):
+            errors["numerator_label"] = "割合の指標では、分子と分母を入力してください。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class KpiTarget(models.Model):
+    """A KPI's target for one year on the way, where it differs from the straight path."""
+
+    kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="yearly_targets")
+    year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("その年度の目標値", max_digits=18, decimal_places=4)
+
+    class Meta:
+        verbose_name = "年度ごとの目標値"
+        verbose_name_plural = "年度ごとの目標値"
+        ordering = ["kpi", "year"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "year"], name="unique_kpi_target_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.year}"
+
+
+class RatingScale(models.Model):
+    """How a strategy rates its KPIs: the scale's name, its symbols from the best down and the
+    lowest achievement (in %) of each but the last."""
+
+    strategy = models.OneToOneField(Strategy, verbose_name="総合戦略", on_delete=models.CASCADE,
+                                    related_name="rating_scale")
+    name = models.CharField("評価の名称", max_length=50, default="達成度", validators=[validate_safe_text],
+                            help_text="記号の前に必ず表示します（評価の A〜D と取り違えないように）。")
+    symbols = models.CharField("記号", max_length=100, default="◎,○,△,×", validators=[validate_safe_text],
+                               help_text="よい順に、カンマで区切ります。")
+    thresholds = models.CharField("境目（%）", max_length=100, default="100,50,0",
+                                  help_text="最後の記号以外の、それぞれの記号になる最低の達成率。大きい順にカンマで区切ります。")
+
+    class Meta:
+        verbose_name = "KPI の評価基準"
+        verbose_name_plural = "KPI の評価基準"
+
+    def __str__(self) -> str:
+        return f"{self.strategy} の{self.name}"
+
+    def symbol_list(self) -> list[str]:
+        return [s.strip() for s in self.symbols.split(",") if s.strip()]
+
+    def threshold_list(self) -> list[str]:
+        return [t.strip() for t in self.thresholds.split(",") if t.strip()]
+
+    def clean(self) -> None:
+        symbols, thresholds = self.symbol_list(), self.threshold_list()
+        if len(symbols) < 2:
+            raise ValidationError({"symbols": "記号を2つ以上、カンマで区切って入力してください。"})
+        if len(thresholds) != len(symbols) - 1:
+            raise ValidationError({"thresholds": f"境目は記号より1つ少なく（{len(symbols) - 1}つ）入力してください。"})
+        try:
+            values = [Decimal(t) for t in thresholds]
+        except InvalidOperation as error:
+            raise ValidationError({"thresholds": "境目は数字（%）で入力してください。"}) from error
+        if values != sorted(values, reverse=True) or len(set(values)) != len(values):
+            raise ValidationError({"thresholds": "境目は大きい順に、重ならないように入力してください。"})

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from import_export import fields, resources, widgets
 
-from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
+from projects.models import Department, Goal, Kpi, Policy, Project, ProjectDepartment, Strategy
 from projects.text import unsafe_character_message
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
@@ -230,3 +230,101 @@ def _split_departments(value) -> list[str]:
         if name and name not in names:
             names.append(name)
     return names
+
+
+class ChoiceLabelWidget(widgets.Widget):
+    """A choice written as its Japanese label (増加が望ましい), with the labels listed when unknown."""
+
+    def __init__(self, choices, label: str, **kwargs):
+        self.choices, self.label = choices, label
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        by_label = {str(label): key for key, label in self.choices}
+        if text in by_label:
+            return by_label[text]
+        if text in dict(self.choices):
+            return text
+        raise ValueError(f"{self.label}の欄は「{'」「'.join(by_label)}」のどれかです（「{text}」は使えません）。")
+
+    def render(self, value, obj=None, **kwargs):
+        return str(dict(self.choices).get(value, value or ""))
+
+
+class ProjectByNameWidget(NamedForeignKeyWidget):
+    """A project by its name within the strategy and policy named in the row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Project, field="name", label="事業", **kwargs)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        row = row or {}
+        projects = Project.objects.filter(policy__goal__strategy__name=str(row.get("総合戦略", "")).strip())
+        if str(row.get("基本施策") or "").strip():
+            projects = projects.filter(policy__title=str(row["基本施策"]).strip())
+        return projects
+
+
+class KpiResource(FlatResource):
+    """KPIs per strategy; the owner is named by 基本目標番号, 基本施策 and 事業名 as the level needs."""
+
+    strategy = fields.Field(attribute="strategy", column_name="総合戦略",
+                            widget=NamedForeignKeyWidget(Strategy, "name", "総合戦略"))
+    level = fields.Field(attribute="level", column_name="対象", widget=ChoiceLabelWidget(Kpi.Level.choices, "対象"))
+    goal = fields.Field(attribute="goal", column_name="基本目標番号", widget=GoalWidget())
+    policy = fields.Field(attribute="policy", column_name="基本施策", widget=PolicyWidget())
+    project = fields.Field(attribute="project", column_name="事業名", widget=ProjectByNameWidget())
+    name = fields.Field(attribute="name", column_name="指標名")
+    unit = fields.Field(attribute="unit", column_name="単位")
+    direction = fields.Field(attribute="direction", column_name="望ましい方向",
+                             widget=ChoiceLabelWidget(Kpi.Direction.choices, "望ましい方向"))
+    definition = fields.Field(attribute="definition", column_name="定義・算出方法")
+    source = fields.Field(attribute="source", column_name="出典")
+    year_basis = fields.Field(attribute="year_basis", column_name="年の区切り",
+                              widget=ChoiceLabelWidget(Kpi.YearBasis.choices, "年の区切り"))
+    confirmed_when = fields.Field(attribute="confirmed_when", column_name="数値確定時期")
+    cumulative = fields.Field(attribute="cumulative", column_name="累計", widget=YesNoWidget())
+    percentage = fields.Field(attribute="percentage", column_name="割合", widget=YesNoWidget())
+    numerator_label = fields.Field(attribute="numerator_label", column_name="分子")
+    denominator_label = fields.Field(attribute="denominator_label", column_name="分母")
+    baseline_value = fields.Field(attribute="baseline_value", column_name="基準値", widget=widgets.DecimalWidget())
+    baseline_year = fields.Field(attribute="baseline_year", column_name="基準年度", widget=widgets.IntegerWidget())
+    target_value = fields.Field(attribute="target_value", column_name="目標値", widget=widgets.DecimalWidget())
+    target_year = fields.Field(attribute="target_year", column_name="目標年度", widget=widgets.IntegerWidget())
+    department = fields.Field(attribute="department", column_name="報告する課",
+                              widget=NamedForeignKeyWidget(Department, "name", "部署"))
+    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+
+    class Meta:
+        model = Kpi
+        fields = ("strategy", "level", "goal", "policy", "project", "name", "unit", "direction", "definition",
+                  "source", "year_basis", "confirmed_when", "cumulative", "percentage", "numerator_label",
+                  "denominator_label", "baseline_value", "baseline_year", "target_value", "target_year",
+                  "department", "order")
+        import_id_fields = ("strategy", "name")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True  # lengths and the models' validators, as the admin's forms
+
+    def get_export_queryset(self, request=None):
+        return Kpi.objects.select_related("strategy", "goal", "policy__goal", "project__policy__goal", "department")
+
+    def dehydrate_goal(self, kpi: Kpi):
+        goal = kpi.goal or (kpi.policy.goal if kpi.policy else kpi.project.policy.goal if kpi.project else None)
+        return goal.number if goal else ""
+
+    def dehydrate_policy(self, kpi: Kpi) -> str:
+        policy = kpi.policy or (kpi.project.policy if kpi.project else None)
+        return policy.title if policy else ""
+
+    def import_instance(self, instance, row, **kwargs):
+        # 基本目標番号 and 基本施策 also locate a policy's or a project's KPI: the owner is the
+        # level's own column, and the columns above it only lead the way there.
+        super().import_instance(instance, row, **kwargs)
+        if instance.level != Kpi.Level.GOAL:
+            instance.goal = None
+        if instance.level != Kpi.Level.POLICY:
+            instance.policy = None
+        if instance.level != Kpi.Level.PROJECT:
+            instance.project = None

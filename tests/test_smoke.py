@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from projects.models import Project
+from projects.models import Kpi, KpiTarget, Project, RatingScale
 from reviews.models import Answer, Entry, Opinion, Round
 from reviews.rounds import life
 
@@ -41,6 +41,12 @@ def committee_loop(open_round):
                                      project=project, text="成果を数字で示してください。")
     opinion.departments.set(project.departments.all())
     life.create_answers(open_round)
+    # A KPI with a yearly target and a rating scale, so that their admin pages open too.
+    kpi = Kpi.objects.create(strategy=open_round.strategy, level=Kpi.Level.PROJECT, project=project, name="誘致件数",
+                             unit="件", direction=Kpi.Direction.HIGHER, baseline_value=2, baseline_year=2014,
+                             target_value=10, target_year=2019, department=project.departments.first())
+    KpiTarget.objects.create(kpi=kpi, year=2017, value=6)
+    RatingScale.objects.create(strategy=open_round.strategy)
     return opinion
 
 
