@@ -7,6 +7,8 @@ class ReviewsConfig(AppConfig):
     verbose_name = "実施事業評価"
 
     def ready(self) -> None:
-        from reviews.search import index  # noqa: PLC0415 (models are ready only now)
+        from reviews.kpis import records  # noqa: PLC0415 (models are ready only now)
+        from reviews.search import index  # noqa: PLC0415
 
         index.connect()
+        records.connect()

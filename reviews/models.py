@@ -655,3 +655,130 @@ class AnswerEvent(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.answer}"
+
+
+class KpiActual(models.Model):
+    """A KPI's figure for one round, entered by the reporting department: a value (or numerator
+    and denominator), or why there is none. A project's KPI goes with its entry (its state is the
+    entry's: submitted, returned and approved together); a goal's or a policy's is an item of its
+    own, taken through the entry's rules (reviews.kpis)."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "実績値あり"
+        NOT_YET = "not_yet", "未把握（まだ確定していない）"
+        UNMEASURABLE = "unmeasurable", "評価不能（測れない）"
+        ENDED = "ended", "事業終了"
+
+    round = models.ForeignKey(Round, verbose_name="評価回", on_delete=models.PROTECT, related_name="kpi_actuals")
+    kpi = models.ForeignKey("projects.Kpi", verbose_name="KPI", on_delete=models.PROTECT, related_name="actuals")
+    entry = models.ForeignKey(Entry, verbose_name="評価", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="kpi_actuals", help_text="事業の KPI は、その事業の評価と一緒に提出・審査します。")
+    department = models.ForeignKey("projects.Department", verbose_name="報告する課", on_delete=models.PROTECT,
+                                   related_name="kpi_actuals")
+    status = models.CharField("実績の状況", max_length=20, choices=Status.choices, blank=True)
+    value = models.DecimalField("実績値", max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, null=True, blank=True)
+    note = models.CharField("確定する時期・測れない理由", max_length=300, blank=True, validators=[validate_safe_text])
+    comment = models.TextField("コメント", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
+    state = models.CharField("状態", max_length=20, choices=Entry.State.choices, default=Entry.State.DRAFT,
+                             help_text="基本目標・基本施策の KPI のもの。事業の KPI は評価の状態に従います。")
+    version = models.PositiveIntegerField("版", default=1)
+    text_author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="現在の記載者", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="最終更新者", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField("最終更新日時", auto_now=True)
+    history = HistoricalRecords(verbose_name="変更履歴")
+
+    class Meta:
+        verbose_name = "KPI の実績"
+        verbose_name_plural = "KPI の実績"
+        ordering = ["round", "kpi"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "kpi"], name="unique_kpi_actual_per_round"),
+            models.CheckConstraint(condition=Q(status__in=["", "reported", "not_yet", "unmeasurable", "ended"]),
+                                   name="kpi_actual_status_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="kpi_actual_state_valid"
+            ),
+            models.CheckConstraint(condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                                   name="kpi_actual_denominator_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round.fiscal_year_label} {self.kpi}"
+
+    @property
+    def current_state(self) -> str:
+        """A project's KPI is in its entry's state; a goal's or policy's has its own."""
+        return self.entry.state if self.entry_id else self.state
+
+    @property
+    def figure_text(self) -> str:
+        """As the pages print it: 「12件」, 「未把握（翌年度7月に確定）」, 「未入力」."""
+        if self.status == self.Status.REPORTED:
+            return figure_text(self.value, self.numerator, self.denominator, self.kpi.unit)
+        label = self.get_status_display() if self.status else "未入力"
+        return f"{label}（{self.note}）" if self.note else label
+
+
+class KpiEvent(AppendOnly):
+    """One transition of a goal's or a policy's KPI actual: append-only, like an entry's events."""
+
+    actual = models.ForeignKey(KpiActual, verbose_name="KPI の実績", on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("操作", max_length=20, choices=Event.Action.choices)
+    from_state = models.CharField("変更前の状態", max_length=20, choices=Entry.State.choices, blank=True)
+    to_state = models.CharField("変更後の状態", max_length=20, choices=Entry.State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作者", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("日時", auto_now_add=True)
+    comment = models.TextField("コメント・理由", blank=True)
+
+    class Meta:
+        verbose_name = "KPI の実績の操作記録"
+        verbose_name_plural = "KPI の実績の操作記録"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.actual}"
+
+
+class KpiAmendment(AppendOnly):
+    """A figure confirmed after its round was published, recorded beside the published one (which
+    never changes); the later rounds compute with it."""
+
+    actual = models.ForeignKey(KpiActual, verbose_name="公表した実績", on_delete=models.PROTECT,
+                               related_name="amendments")
+    value = models.DecimalField("確定した実績値", max_digits=18, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, null=True, blank=True)
+    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, null=True, blank=True)
+    confirmed_on = models.DateField("確定した日")
+    comment = models.TextField("コメント", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "KPI の実績の確定（公表後）"
+        verbose_name_plural = "KPI の実績の確定（公表後）"
+        ordering = ["actual", "-confirmed_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                                              name="kpi_amendment_denominator_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.actual}（{self.confirmed_on} 確定）"
+
+    @property
+    def figure_text(self) -> str:
+        return figure_text(self.value, self.numerator, self.denominator, self.actual.kpi.unit)
+
+
+def figure_text(value, numerator, denominator, unit: str) -> str:
+    """A figure as printed: 12件, or 40%（40 ÷ 100） for a percentage entered by its parts."""
+    if value is None:
+        return "—"
+    text = f"{value.normalize():f}{unit}"
+    if numerator is not None and denominator:
+        text += f"（{numerator.normalize():f} ÷ {denominator.normalize():f}）"
+    return text

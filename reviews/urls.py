@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.entries import views as entries
+from reviews.kpis import views as kpis
 from reviews.results import committee_views as committee
 from reviews.results import views as results
 from reviews.rounds import manage_views as manage
@@ -22,6 +23,7 @@ urlpatterns = [
     path("entries/<int:pk>/reopen/", entries.entry_reopen, name="entry-reopen"),
     path("entries/<int:pk>/memo/", entries.entry_memo, name="entry-memo"),
     path("entries/<int:pk>/message/", entries.entry_message, name="entry-message"),
+    path("entries/<int:pk>/kpis/", kpis.entry_kpis, name="entry-kpis"),
     path("help/", rounds.help_page, name="help"),
     path("search/", search.search_page, name="search"),
     path("projects/<int:pk>/story/", results.story, name="project-story"),

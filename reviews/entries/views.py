@@ -15,6 +15,7 @@ from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.entries.guidance import guidance
 from reviews.fields import DEPARTMENT_FIELDS, FIELDS
 from reviews.fields import labels as field_labels
+from reviews.kpis import actuals as kpi_actuals
 from reviews.models import Answer, Entry, Notification
 
 SUCCESS_MESSAGES = {
@@ -59,7 +60,8 @@ def _change_rows(changes: workflow.SubmissionChanges | None, heading: str) -> li
 def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None = None, status: int = 200,
                  conflict: Entry | None = None, warnings: list[str] | None = None,
                  comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
-                 unsaved: bool | None = None, unanswered: list | None = None) -> HttpResponse:
+                 unsaved: bool | None = None, unanswered: list | None = None,
+                 kpi_forms: dict | None = None, incomplete_kpis: list | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
@@ -102,6 +104,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "labels": field_labels(entry.round.implementation_heading),
             "opinion_answers": _opinion_answers(entry, user),
             "unanswered": unanswered,
+            "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms),
+            "incomplete_kpis": incomplete_kpis,
         },
         status=status,
     )
@@ -171,6 +175,9 @@ def _submit_stopped(request: HttpRequest, entry: Entry, form: EntryForm, error: 
     if isinstance(error, workflow.UnansweredOpinions):
         messages.error(request, error.message)
         return render_entry(request, current, form=form, status=409, unsaved=unsaved, unanswered=error.answers)
+    if isinstance(error, workflow.IncompleteKpis):
+        messages.error(request, error.message)
+        return render_entry(request, current, form=form, status=409, unsaved=unsaved, incomplete_kpis=error.actuals)
     if isinstance(error, workflow.NeedsConfirmation):
         return render_entry(request, current, form=form, warnings=error.warnings, unsaved=unsaved)
     messages.error(request, error.message)

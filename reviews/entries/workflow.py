@@ -21,6 +21,7 @@ from django.utils import timezone
 from projects.access import Role, is_member_for, is_reviewer
 from reviews.entries import notifications
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
+from reviews.kpis import records as kpi_records
 from reviews.models import Entry, Event, Round
 from reviews.results import opinions
 from reviews.rounds.life import entry_deadline, has_open_extension
@@ -115,6 +116,16 @@ class UnansweredOpinions(WorkflowError):
         super().__init__(f"この事業への委員会意見に、まだ提出されていない対応方針があるため{verb}できません"
                          f"（対応方針を書く課: {names}）。先に対応方針を提出してください。")
         self.answers = answers
+
+
+class IncompleteKpis(WorkflowError):
+    """The project's KPIs go with the entry: each needs its figure, or why there is none."""
+
+    def __init__(self, actuals: list):
+        names = "、".join(f"「{a.kpi.name}」" for a in actuals)
+        super().__init__(f"KPI {names} の実績がまだ入力されていないため提出できません。"
+                         "実績値を入力するか、未把握・評価不能・事業終了を選んでください。")
+        self.actuals = actuals
 
 
 class NeedsConfirmation(WorkflowError):
@@ -384,6 +395,8 @@ def _submit(entry: Entry, *, by, version: int, confirmed: bool) -> Entry:
     check("submit", locked, by)
     if unanswered := opinions.unanswered_answers(locked):
         raise UnansweredOpinions(unanswered)
+    if incomplete := kpi_records.incomplete_actuals(locked):
+        raise IncompleteKpis(incomplete)
     errors = submission_errors(locked)
     if errors:
         raise SubmissionError(errors)

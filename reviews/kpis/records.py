@@ -1,9 +1,15 @@
-"""The KPI records (projects.models.Kpi, RatingScale) as the pure achievement module reads them."""
+"""The KPI records (projects.models.Kpi, RatingScale) as the pure achievement module reads them,
+and each round's actuals: which exist, what is complete, the best-known figure.
+
+Only models are imported here, so that a round's life and the entry workflow can use it."""
 
 from decimal import Decimal
 
+from django.db.models.signals import post_save
+
 from projects.models import Kpi, RatingScale, Strategy
-from reviews.kpis.achievement import DEFAULT_SCALE, Indicator, Scale
+from reviews.kpis.achievement import DEFAULT_SCALE, Figure, Indicator, Scale
+from reviews.models import Entry, KpiActual, Round
 
 
 def indicator_of(kpi: Kpi) -> Indicator:
@@ -23,3 +29,68 @@ def scale_of(strategy: Strategy) -> Scale:
     symbols = scale.symbol_list()
     steps = tuple((symbol, Decimal(t) / 100) for symbol, t in zip(symbols, scale.threshold_list(), strict=False))
     return Scale(scale.name, steps, symbols[-1])
+
+
+def create_actuals(round_: Round) -> int:
+    """An actual to enter for every KPI of the round's strategy that has none yet: a project's
+    goes with the project's entry in the round (none when the project has no entry)."""
+    existing = set(KpiActual.objects.filter(round=round_).values_list("kpi_id", flat=True))
+    entries = dict(Entry.objects.filter(round=round_).values_list("project_id", "pk"))
+    created = 0
+    for kpi in Kpi.objects.filter(strategy_id=round_.strategy_id).exclude(pk__in=existing):
+        entry_id = entries.get(kpi.project_id) if kpi.project_id else None
+        if kpi.project_id and entry_id is None:
+            continue  # the project is not evaluated in this round
+        KpiActual.objects.create(round=round_, kpi=kpi, entry_id=entry_id, department_id=kpi.department_id)
+        created += 1
+    return created
+
+
+def figure_of(actual: KpiActual) -> Figure | None:
+    """The best-known figure of an actual: the latest confirmation after publication, else as
+    entered; None when there is no figure (未把握, 評価不能, 事業終了, or nothing entered)."""
+    amendments = sorted(actual.amendments.all(), key=lambda a: (a.confirmed_on, a.pk), reverse=True)
+    if amendments:
+        latest = amendments[0]
+        return Figure(value=latest.value, numerator=latest.numerator, denominator=latest.denominator)
+    if actual.status != KpiActual.Status.REPORTED:
+        return None
+    return Figure(value=actual.value, numerator=actual.numerator, denominator=actual.denominator)
+
+
+def figure_problems(kpi: Kpi, *, status: str, value, numerator, denominator, note: str) -> dict[str, str]:
+    """What keeps an actual from being submitted, by field, in Japanese (empty when complete)."""
+    problems: dict[str, str] = {}
+    if not status:
+        problems["status"] = f"「{kpi.name}」の実績値を入力するか、未把握・評価不能・事業終了のどれかを選んでください。"
+    elif status == KpiActual.Status.REPORTED:
+        if kpi.percentage:
+            if numerator is None or not denominator:
+                problems["numerator"] = f"「{kpi.name}」は割合の指標です。分子と分母（0より大きい数）を入力してください。"
+        elif value is None:
+            problems["value"] = f"「{kpi.name}」の実績値を入力してください。"
+    elif status in (KpiActual.Status.NOT_YET, KpiActual.Status.UNMEASURABLE) and not note.strip():
+        what = "いつ確定するか" if status == KpiActual.Status.NOT_YET else "測れない理由"
+        problems["note"] = f"「{kpi.name}」の{what}を入力してください。"
+    if denominator is not None and denominator <= 0:
+        problems["denominator"] = f"「{kpi.name}」の分母は0より大きい数にしてください。"
+    return problems
+
+
+def incomplete_actuals(entry: Entry) -> list[KpiActual]:
+    """The entry's project KPIs whose actual is not complete: while any is left, it cannot be submitted."""
+    actuals = KpiActual.objects.filter(entry=entry).select_related("kpi").order_by("kpi__order", "kpi_id")
+    return [a for a in actuals if figure_problems(a.kpi, status=a.status, value=a.value, numerator=a.numerator,
+                                                  denominator=a.denominator, note=a.note)]
+
+
+def _kpi_saved(sender, instance: Kpi, created: bool, **kwargs) -> None:
+    # A KPI added while a round is under way gets its actual in that round at once.
+    if created:
+        for round_ in Round.objects.filter(strategy_id=instance.strategy_id, state__in=Round.ACTIVE_STATES):
+            create_actuals(round_)
+
+
+def connect() -> None:
+    """Called once from ReviewsConfig.ready()."""
+    post_save.connect(_kpi_saved, sender=Kpi, dispatch_uid="kpi-actuals")

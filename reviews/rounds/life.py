@@ -17,6 +17,7 @@ from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_wes
 from projects.models import Department, Project
 from projects.text import normalize_text, unsafe_character_message
 from reviews.fields import TEXT_MAX_LENGTH
+from reviews.kpis import records as kpi_records
 from reviews.models import Answer, DeadlineExtension, Entry, Event, Opinion, Round, RoundEvent
 from reviews.rounds import record
 
@@ -141,8 +142,9 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
         record.capture_from_hierarchy(locked)
     if action == "open":
         # The previous round's committee opinions are final from now on: each addressed
-        # department gets its answer to write in this round.
+        # department gets its answer to write in this round; every KPI its actual to enter.
         create_answers(locked)
+        kpi_records.create_actuals(locked)
     RoundEvent.objects.create(round=locked, action=action, from_state=from_state, to_state=rule.target, actor=by,
                               comment=comment)
     return locked
