@@ -11,7 +11,7 @@ from django.http import Http404
 
 from projects.access import UserLike, departments_of, sees_everything
 from projects.models import Department
-from reviews.models import Answer, Entry, Opinion, Round
+from reviews.models import Answer, Entry, KpiActual, Opinion, Round
 
 
 def rounds_visible_to(user: UserLike) -> QuerySet[Round]:
@@ -114,3 +114,22 @@ def get_answer_for(user: UserLike, pk: int) -> Answer:
     if answer is None:
         raise Http404("対応方針が見つかりません。")
     return answer
+
+
+def kpi_reports_visible_to(user: UserLike) -> QuerySet[KpiActual]:
+    """Goals' and policies' KPI actuals (a project's go with its entry): reviewers and
+    administrators see all; a department those it reports."""
+    reports = KpiActual.objects.filter(entry__isnull=True).select_related(
+        "round__strategy", "kpi__goal", "kpi__policy__goal", "department", "updated_by")
+    if not user.is_authenticated:
+        return reports.none()
+    if sees_everything(user):
+        return reports
+    return reports.filter(department__in=departments_of(user))
+
+
+def get_kpi_report_for(user: UserLike, pk: int) -> KpiActual:
+    report = kpi_reports_visible_to(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if report is None:
+        raise Http404("KPI の実績が見つかりません。")
+    return report

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.models import Kpi, KpiTarget, Project, RatingScale
-from reviews.models import Answer, Entry, Opinion, Round
+from reviews.models import Answer, Entry, KpiActual, Opinion, Round
 from reviews.rounds import life
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +47,9 @@ def committee_loop(open_round):
                              target_value=10, target_year=2019, department=project.departments.first())
     KpiTarget.objects.create(kpi=kpi, year=2017, value=6)
     RatingScale.objects.create(strategy=open_round.strategy)
+    Kpi.objects.create(strategy=open_round.strategy, level=Kpi.Level.GOAL, goal=project.policy.goal, name="事業所数",
+                       unit="所", direction=Kpi.Direction.HIGHER, baseline_value=1, baseline_year=2014,
+                       target_value=2, target_year=2019, department=project.departments.first())
     return opinion
 
 
@@ -57,6 +60,9 @@ def urls_for(name: str, route: str) -> list[str]:
         return [reverse(name, args=[r.strategy.code, r.fiscal_year]) for r in Round.objects.all()]
     if route.startswith("public/projects/"):
         return [reverse(name, args=[e.project_id]) for e in Entry.objects.filter(project__name="企業等誘致事業")]
+    if route.startswith("kpi-reports/"):
+        args = [[a.pk, "approve"] if "<str:action>" in route else [a.pk] for a in KpiActual.objects.filter(entry=None)]
+        return [reverse(name, args=a) for a in args]
     if route.startswith("answers/"):
         args = [[a.pk, "approve"] if "<str:action>" in route else [a.pk] for a in Answer.objects.all()]
         return [reverse(name, args=a) for a in args]

@@ -90,27 +90,22 @@ class KpiRow:
         return FORMULA
 
 
-def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | None = None) -> list[KpiRow]:
-    """The project's KPIs for the entry page, with a form each when the user may edit the entry."""
-    actuals = list(
-        KpiActual.objects.filter(entry=entry).select_related("kpi__strategy", "round")
-        .prefetch_related("kpi__yearly_targets", "amendments").order_by("kpi__order", "kpi_id")
-    )
+def _rows(actuals: list[KpiActual], editable: bool, forms_by_actual: dict | None) -> list[KpiRow]:
+    """The rows of ``actuals`` (all of one round), in a fixed number of queries."""
     if not actuals:
         return []
-    editable = workflow.allows("save", entry, user)
+    round_ = actuals[0].round
     earlier: dict[int, list[KpiActual]] = {}
-    for other in (KpiActual.objects.filter(kpi__in=[a.kpi_id for a in actuals],
-                                           round__fiscal_year__lt=entry.round.fiscal_year)
+    for other in (KpiActual.objects.filter(kpi__in=[a.kpi_id for a in actuals], round__fiscal_year__lt=round_.fiscal_year)
                   .select_related("round").prefetch_related("amendments").order_by("round__fiscal_year")):
         earlier.setdefault(other.kpi_id, []).append(other)
-    scale = scale_of(entry.round.strategy)
+    scale = scale_of(round_.strategy)
     rows = []
     for actual in actuals:
         figures = {a.round.fiscal_year: f for a in earlier.get(actual.kpi_id, []) if (f := figure_of(a))}
         if (own := figure_of(actual)) is not None:
-            figures[entry.round.fiscal_year] = own
-        result = progress(indicator_of(actual.kpi), figures, entry.round.fiscal_year)
+            figures[round_.fiscal_year] = own
+        result = progress(indicator_of(actual.kpi), figures, round_.fiscal_year)
         form = None
         if editable:
             form = (forms_by_actual or {}).get(actual.pk) or KpiActualForm.for_actual(actual)
@@ -119,6 +114,35 @@ def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | Non
         rows.append(KpiRow(actual, actual.kpi, [(a.round.title, a) for a in earlier.get(actual.kpi_id, [])],
                            result, scale.rate(result), form, problems))
     return rows
+
+
+def _with_details(actuals):
+    return (actuals.select_related("kpi__strategy", "round__strategy", "department")
+            .prefetch_related("kpi__yearly_targets", "amendments").order_by("kpi__order", "kpi_id"))
+
+
+def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | None = None) -> list[KpiRow]:
+    """The project's KPIs for the entry page, with a form each when the user may edit the entry."""
+    actuals = list(_with_details(KpiActual.objects.filter(entry=entry)))
+    return _rows(actuals, bool(actuals) and workflow.allows("save", entry, user), forms_by_actual)
+
+
+def report_row(actual: KpiActual, *, editable: bool, form: KpiActualForm | None = None) -> KpiRow:
+    """A goal's or a policy's KPI actual on its own page."""
+    fresh = _with_details(KpiActual.objects.filter(pk=actual.pk)).get()
+    return _rows([fresh], editable, {fresh.pk: form} if form else None)[0]
+
+
+def stored_values(kpi: Kpi, data: dict) -> dict:
+    """An actual's fields as they are stored, from a valid form's data: a percentage's value is
+    always its numerator over its denominator."""
+    fields = {name: data.get(name) for name in ("status", "value", "numerator", "denominator", "note", "comment")}
+    fields = {k: ("" if v is None and k in ("status", "note", "comment") else v) for k, v in fields.items()}
+    if not kpi.percentage:
+        fields["numerator"] = fields["denominator"] = None
+    elif fields["numerator"] is not None and fields["denominator"]:
+        fields["value"] = (fields["numerator"] / fields["denominator"] * 100).quantize(Decimal("0.0001"))
+    return fields
 
 
 class StaleKpiError(workflow.WorkflowError):
@@ -141,13 +165,7 @@ def save_entry_kpis(entry: Entry, *, by, values: dict[int, dict]) -> int:
         actual = actuals[pk]
         if actual.version != data["version"]:
             raise StaleKpiError(actual.kpi)
-        fields = {name: data.get(name) for name in ("status", "value", "numerator", "denominator", "note", "comment")}
-        fields = {k: ("" if v is None and k in ("status", "note", "comment") else v) for k, v in fields.items()}
-        if not actual.kpi.percentage:
-            fields["numerator"] = fields["denominator"] = None
-        elif fields["numerator"] is not None and fields["denominator"]:
-            # The value of a percentage KPI is always its numerator over its denominator.
-            fields["value"] = (fields["numerator"] / fields["denominator"] * 100).quantize(Decimal("0.0001"))
+        fields = stored_values(actual.kpi, data)
         if all(getattr(actual, k) == v for k, v in fields.items()):
             continue
         for name, value in fields.items():

@@ -134,6 +134,11 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
         if answers_waiting:
             raise RoundError(f"承認されていない委員会意見への対応方針が {answers_waiting} 件あるため、公表できません。"
                              "すべて承認してから公表してください。")
+        # A goal's or a policy's KPI actual is reviewed on its own; a project's goes with its entry.
+        kpis_waiting = locked.kpi_actuals.filter(entry__isnull=True).exclude(state=Entry.State.APPROVED).count()
+        if kpis_waiting:
+            raise RoundError(f"承認されていない基本目標・基本施策の KPI の実績が {kpis_waiting} 件あるため、公表できません。"
+                             "すべて承認してから公表してください。")
     from_state = locked.state
     locked.state = rule.target
     locked.save(update_fields=["state", "updated_at"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 
 from projects.models import Department, Goal
-from reviews.access import answers_visible_to, entries_visible_to, rounds_visible_to
+from reviews.access import answers_visible_to, entries_visible_to, kpi_reports_visible_to, rounds_visible_to
 from reviews.entries.workflow import RULES
 from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
@@ -107,6 +107,15 @@ def answer_counts(user, round_: Round) -> dict[str, int]:
     """The committee opinions' answers of this round the user sees: all, unfinished, submitted."""
     answers = answers_visible_to(user).filter(round=round_)
     return answers.aggregate(
+        total=Count("pk"),
+        unfinished=Count("pk", filter=Q(state__in=Entry.UNFINISHED_STATES)),
+        submitted=Count("pk", filter=Q(state=Entry.State.SUBMITTED)),
+    )
+
+
+def kpi_report_counts(user, round_: Round) -> dict[str, int]:
+    """The goals' and policies' KPI actuals of this round the user sees: all, unfinished, submitted."""
+    return kpi_reports_visible_to(user).filter(round=round_).aggregate(
         total=Count("pk"),
         unfinished=Count("pk", filter=Q(state__in=Entry.UNFINISHED_STATES)),
         submitted=Count("pk", filter=Q(state=Entry.State.SUBMITTED)),

@@ -54,6 +54,7 @@ def round_entries(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": round_.state in Round.ACTIVE_STATES,
         "past_deadline": bool(round_.deadline and round_.deadline < today and round_.state == Round.State.OPEN),
         "answers": lists.answer_counts(request.user, round_),
+        "kpi_reports": lists.kpi_report_counts(request.user, round_),
     })
 
 
@@ -67,6 +68,7 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/rounds/queue.html", {
         "round": round_, "entries": lists.queue_entries(request.user, round_, _filters(form)), "form": form,
         "rounds": rounds_visible_to(request.user), "answers": lists.answer_counts(request.user, round_),
+        "kpi_reports": lists.kpi_report_counts(request.user, round_),
     })
 
 
