@@ -133,3 +133,16 @@ def get_kpi_report_for(user: UserLike, pk: int) -> KpiActual:
     if report is None:
         raise Http404("KPI の実績が見つかりません。")
     return report
+
+
+def get_kpi_actual_for(user: UserLike, pk: int) -> KpiActual:
+    """Any KPI actual the user may see: a project's through its entry, a goal's or policy's as a report."""
+    actual = KpiActual.objects.select_related("round", "kpi", "department").filter(pk=pk).first() \
+        if 0 < pk < 2**63 else None
+    if actual is None:
+        raise Http404("KPI の実績が見つかりません。")
+    if actual.entry_id:
+        if not entries_visible_to(user).filter(pk=actual.entry_id).exists():
+            raise Http404("KPI の実績が見つかりません。")
+        return actual
+    return get_kpi_report_for(user, pk)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("entries/<int:pk>/kpis/", kpis.entry_kpis, name="entry-kpis"),
     path("rounds/<int:pk>/kpis/", kpis.round_reports, name="round-kpis"),
     path("kpi-reports/<int:pk>/", kpis.report_detail, name="kpi-report"),
+    path("kpi-actuals/<int:pk>/amend/", kpis.amend, name="kpi-amend"),
     path("kpi-reports/<int:pk>/edit/", kpis.report_edit, name="kpi-report-edit"),
     path("kpi-reports/<int:pk>/<str:action>/", kpis.report_action, name="kpi-report-action"),
     path("help/", rounds.help_page, name="help"),

@@ -61,7 +61,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
                  conflict: Entry | None = None, warnings: list[str] | None = None,
                  comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
                  unsaved: bool | None = None, unanswered: list | None = None,
-                 kpi_forms: dict | None = None, incomplete_kpis: list | None = None) -> HttpResponse:
+                 kpi_forms: dict | None = None, incomplete_kpis: list | None = None,
+                 kpi_amend_forms: dict | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
@@ -104,7 +105,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "labels": field_labels(entry.round.implementation_heading),
             "opinion_answers": _opinion_answers(entry, user),
             "unanswered": unanswered,
-            "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms),
+            "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms, kpi_amend_forms),
             "incomplete_kpis": incomplete_kpis,
         },
         status=status,

@@ -19,12 +19,9 @@ from projects.validators import validate_safe_text
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.achievement import FORMULA, Progress, percent_text, progress
+from reviews.kpis.amendments import NUMBER, AmendmentForm, may_amend
 from reviews.kpis.records import figure_of, figure_problems, indicator_of, scale_of
 from reviews.models import Entry, KpiActual
-
-NUMBER = dict(max_digits=18, decimal_places=4, required=False,
-              error_messages={"invalid": "数字で入力してください。", "max_decimal_places": "小数点以下は4桁までです。",
-                              "max_digits": "桁が多すぎます。"})
 
 
 class KpiActualForm(forms.Form):
@@ -80,6 +77,7 @@ class KpiRow:
     rating: str
     form: KpiActualForm | None
     problems: dict[str, str]
+    amend_form: object | None = None  # amendments.AmendmentForm, once the round is published
 
     @property
     def achievement_text(self) -> str:
@@ -90,8 +88,10 @@ class KpiRow:
         return FORMULA
 
 
-def _rows(actuals: list[KpiActual], editable: bool, forms_by_actual: dict | None) -> list[KpiRow]:
+def _rows(actuals: list[KpiActual], editable: bool, forms_by_actual: dict | None, user=None,
+          amend_forms: dict | None = None) -> list[KpiRow]:
     """The rows of ``actuals`` (all of one round), in a fixed number of queries."""
+
     if not actuals:
         return []
     round_ = actuals[0].round
@@ -111,8 +111,11 @@ def _rows(actuals: list[KpiActual], editable: bool, forms_by_actual: dict | None
             form = (forms_by_actual or {}).get(actual.pk) or KpiActualForm.for_actual(actual)
         problems = figure_problems(actual.kpi, status=actual.status, value=actual.value, numerator=actual.numerator,
                                    denominator=actual.denominator, note=actual.note)
+        amend_form = None
+        if user is not None and may_amend(actual, user):
+            amend_form = (amend_forms or {}).get(actual.pk) or AmendmentForm(actual=actual)
         rows.append(KpiRow(actual, actual.kpi, [(a.round.title, a) for a in earlier.get(actual.kpi_id, [])],
-                           result, scale.rate(result), form, problems))
+                           result, scale.rate(result), form, problems, amend_form))
     return rows
 
 
@@ -121,16 +124,20 @@ def _with_details(actuals):
             .prefetch_related("kpi__yearly_targets", "amendments").order_by("kpi__order", "kpi_id"))
 
 
-def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | None = None) -> list[KpiRow]:
-    """The project's KPIs for the entry page, with a form each when the user may edit the entry."""
+def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | None = None,
+             amend_forms: dict | None = None) -> list[KpiRow]:
+    """The project's KPIs for the entry page, with a form each when the user may edit the entry
+    (or, once published, record a figure confirmed since)."""
     actuals = list(_with_details(KpiActual.objects.filter(entry=entry)))
-    return _rows(actuals, bool(actuals) and workflow.allows("save", entry, user), forms_by_actual)
+    return _rows(actuals, bool(actuals) and workflow.allows("save", entry, user), forms_by_actual, user, amend_forms)
 
 
-def report_row(actual: KpiActual, *, editable: bool, form: KpiActualForm | None = None) -> KpiRow:
+def report_row(actual: KpiActual, user, *, editable: bool, form: KpiActualForm | None = None,
+               amend_form=None) -> KpiRow:
     """A goal's or a policy's KPI actual on its own page."""
     fresh = _with_details(KpiActual.objects.filter(pk=actual.pk)).get()
-    return _rows([fresh], editable, {fresh.pk: form} if form else None)[0]
+    return _rows([fresh], editable, {fresh.pk: form} if form else None, user,
+                 {fresh.pk: amend_form} if amend_form else None)[0]
 
 
 def stored_values(kpi: Kpi, data: dict) -> dict:

@@ -7,11 +7,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from reviews.access import get_entry_for, get_kpi_report_for, get_round_for, kpi_reports_visible_to
+from reviews.access import (
+    get_entry_for,
+    get_kpi_actual_for,
+    get_kpi_report_for,
+    get_round_for,
+    kpi_reports_visible_to,
+)
 from reviews.entries import workflow
 from reviews.entries.items import TRANSITIONS
 from reviews.entries.views import render_entry
 from reviews.kpis.actuals import KpiActualForm, report_row, save_entry_kpis, stored_values
+from reviews.kpis.amendments import AmendmentError, AmendmentForm, record_amendment
 from reviews.kpis.reports import RULES_FOR_REPORTS
 from reviews.models import Entry, KpiActual
 from reviews.results.forms import AnswerCommentForm
@@ -56,12 +63,13 @@ def round_reports(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_report(request: HttpRequest, actual: KpiActual, *, form: KpiActualForm | None = None, status: int = 200,
-                   comment_error: tuple[str, str] | None = None) -> HttpResponse:
+                   comment_error: tuple[str, str] | None = None, amend_form=None) -> HttpResponse:
     rules = RULES_FOR_REPORTS
     actions = {rule.action: rule for rule in rules.available_actions(actual, request.user)}
     events = list(actual.events.select_related("actor"))
     return render(request, "reviews/kpis/report.html", {
-        "actual": actual, "row": report_row(actual, editable="save" in actions, form=form), "actions": actions,
+        "actual": actual, "actions": actions,
+        "row": report_row(actual, request.user, editable="save" in actions, form=form, amend_form=amend_form),
         "transitions": [
             {"rule": actions[a], "error": comment_error[1] if comment_error and comment_error[0] == a else "",
              "typed": request.POST.get("comment", "") if comment_error and comment_error[0] == a else ""}
@@ -133,3 +141,28 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                               comment_error=(action, error.message))
     messages.success(request, SUCCESS[action])
     return redirect("reviews:kpi-report", pk=actual.pk)
+
+
+@login_required
+@require_POST
+def amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a figure confirmed after the round was published, beside the published one."""
+    actual = get_kpi_actual_for(request.user, pk)
+    form = AmendmentForm(request.POST, actual=actual)
+    back = ("reviews:entry", actual.entry_id) if actual.entry_id else ("reviews:kpi-report", actual.pk)
+
+    def again(status: int) -> HttpResponse:
+        if actual.entry_id:
+            return render_entry(request, get_entry_for(request.user, actual.entry_id), status=status,
+                                kpi_amend_forms={actual.pk: form})
+        return _render_report(request, actual, status=status, amend_form=form)
+
+    if not form.is_valid():
+        return again(400)
+    try:
+        record_amendment(actual, by=request.user, **form.cleaned_data)
+    except AmendmentError as error:
+        form.add_error(None, error.message)
+        return again(409)
+    messages.success(request, "公表後に確定した実績を記録しました。公表した値はそのまま残り、次の評価回からはこの値で計算します。")
+    return redirect(back[0], pk=back[1])
