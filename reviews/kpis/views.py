@@ -7,19 +7,23 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from projects.models import Kpi
 from reviews.access import (
     get_entry_for,
     get_kpi_actual_for,
     get_kpi_report_for,
     get_round_for,
     kpi_reports_visible_to,
+    rounds_visible_to,
 )
 from reviews.entries import workflow
 from reviews.entries.items import TRANSITIONS
 from reviews.entries.views import render_entry
+from reviews.kpis.achievement import FORMULA
 from reviews.kpis.actuals import KpiActualForm, report_row, save_entry_kpis, stored_values
 from reviews.kpis.amendments import AmendmentError, AmendmentForm, record_amendment
 from reviews.kpis.reports import RULES_FOR_REPORTS
+from reviews.kpis.trend import trend_chart, trends
 from reviews.models import Entry, KpiActual
 from reviews.results.forms import AnswerCommentForm
 
@@ -76,7 +80,14 @@ def _render_report(request: HttpRequest, actual: KpiActual, *, form: KpiActualFo
             for a in TRANSITIONS if a in actions and a != "submit"
         ],
         "events": events, "return_reason": rules.return_reason(actual, events),
+        **_trend_context(actual, request.user),
     }, status=status)
+
+
+def _trend_context(actual: KpiActual, user) -> dict:
+    found = trends(Kpi.objects.filter(pk=actual.kpi_id), rounds_visible_to(user))
+    trend = found[0]
+    return {"trend": trend, "chart": trend_chart(trend, f"kpi-chart-{actual.kpi_id}"), "formula": FORMULA}
 
 
 @login_required

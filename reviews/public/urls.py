@@ -17,4 +17,6 @@ urlpatterns = [
     path("<slug:strategy>/<fiscal_year:year>/opinions/", views.opinions, name="opinions"),
     path("<slug:strategy>/<fiscal_year:year>/data.csv", views.data_csv, name="data-csv"),
     path("<slug:strategy>/<fiscal_year:year>/data.json", views.data_json, name="data-json"),
+    path("<slug:strategy>/<fiscal_year:year>/kpis.csv", views.kpi_csv, name="kpi-csv"),
+    path("<slug:strategy>/<fiscal_year:year>/kpis.json", views.kpi_json, name="kpi-json"),
 ]

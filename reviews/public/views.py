@@ -11,6 +11,9 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
+from projects.models import Kpi
+from reviews.kpis.achievement import FORMULA
+from reviews.kpis.trend import goal_kpis, trend_chart, trends
 from reviews.public import opendata, pages
 from reviews.results.charts import letter_chart
 from reviews.results.story import story_of
@@ -43,7 +46,7 @@ def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     result = round_summary(round_, published_only=True)
     return _page("summary.html", {
-        "round": round_, "summary": result,
+        "round": round_, "summary": result, "goal_kpis": [t for t in goal_kpis(round_, pages.published_rounds()) if t.points],
         "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
         "policy_chart": letter_chart("policy-chart", "基本施策ごとの実施状況", result.policies),
         "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", result.departments),
@@ -59,13 +62,19 @@ def opinions(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 @require_safe
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     _project, chapters = story_of(pages.published_entries(), pk)
-    return _page("project.html", {"chapters": chapters, "latest": chapters[-1]})
+    kpi_trends = trends(Kpi.objects.filter(project_id=pk).order_by("order", "pk"), pages.published_rounds())
+    return _page("project.html", {
+        "chapters": chapters, "latest": chapters[-1],
+        "kpis": [(t, trend_chart(t, f"kpi-chart-{t.kpi.pk}")) for t in kpi_trends if t.points],
+        "formula": FORMULA,
+    })
 
 
 @require_safe
 def data_columns(request: HttpRequest) -> HttpResponse:
     return _page("data.html", {
-        "columns": opendata.OPEN_DATA_COLUMNS, "licence": opendata.licence(), "rounds": pages.published_rounds(),
+        "columns": opendata.OPEN_DATA_COLUMNS, "kpi_columns": opendata.KPI_COLUMNS, "licence": opendata.licence(),
+        "rounds": pages.published_rounds(),
         "separator": opendata.DEPARTMENT_SEPARATOR, "licence_note": settings.OPEN_DATA_LICENCE_NOTE,
     })
 
@@ -99,3 +108,22 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, entries=entries)
     result = run(form, entries)
     return _page("search.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)
+
+
+@require_safe
+def kpi_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    response = HttpResponse(opendata.kpi_csv(opendata.kpi_records(round_)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "csv").replace(
+        "実施事業評価", "KPI"))
+    return response
+
+
+@require_safe
+def kpi_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
+    round_ = pages.get_published_round(strategy, year)
+    body = opendata.kpi_json(round_, opendata.kpi_records(round_), reverse("public:data"))
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(False, _filename(round_, "json").replace(
+        "実施事業評価", "KPI"))
+    return response

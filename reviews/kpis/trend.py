@@ -1,0 +1,128 @@
+"""A KPI across the rounds: each year's figure (confirmed later where it was), the year's target
+on the path, achievement and rating, for the trend chart, its table, the summaries and the
+public pages. Which rounds count is the caller's choice (a user's, or the published ones)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from projects.models import Kpi
+from reviews.kpis.achievement import Progress, percent_text, progress
+from reviews.kpis.records import figure_of, indicator_of, scale_of
+from reviews.models import KpiActual, Round
+
+
+@dataclass
+class Point:
+    year: int
+    round_title: str
+    actual: KpiActual
+    progress: Progress
+    rating: str
+    amended: bool
+
+    @property
+    def achievement_text(self) -> str:
+        return percent_text(self.progress.achievement) if self.progress.achievement is not None else ""
+
+
+@dataclass
+class Trend:
+    kpi: Kpi
+    points: list[Point]
+
+    @property
+    def latest(self) -> Point | None:
+        return self.points[-1] if self.points else None
+
+
+def trends(kpis: QuerySet[Kpi], rounds: QuerySet[Round], up_to: int | None = None) -> list[Trend]:
+    """Each KPI with a point for every one of ``rounds`` (up to fiscal year ``up_to``) that has
+    its actual, oldest first; in a fixed number of queries."""
+    kpis = list(kpis.select_related("strategy", "goal", "policy", "project").prefetch_related("yearly_targets"))
+    actuals = KpiActual.objects.filter(kpi__in=kpis, round__in=rounds).select_related("round").prefetch_related(
+        "amendments").order_by("round__fiscal_year")
+    if up_to is not None:
+        actuals = actuals.filter(round__fiscal_year__lte=up_to)
+    by_kpi: dict[int, list[KpiActual]] = {}
+    for actual in actuals:
+        by_kpi.setdefault(actual.kpi_id, []).append(actual)
+    scales = {}
+    result = []
+    for kpi in kpis:
+        scale = scales.setdefault(kpi.strategy_id, scale_of(kpi.strategy))
+        indicator = indicator_of(kpi)
+        own = by_kpi.get(kpi.pk, [])
+        figures = {a.round.fiscal_year: f for a in own if (f := figure_of(a)) is not None}
+        points = []
+        for actual in own:
+            year = actual.round.fiscal_year
+            result_of_year = progress(indicator, {y: f for y, f in figures.items() if y <= year}, year)
+            points.append(Point(year, actual.round.title, actual, result_of_year, scale.rate(result_of_year),
+                                bool(actual.amendments.all())))
+        result.append(Trend(kpi, points))
+    return result
+
+
+# --- the trend chart: the compared figure and the year's target, side by side, numbers on both ---
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 220, 8, 40, 24
+BAR = 22
+
+
+@dataclass
+class ChartBar:
+    x: float
+    y: float
+    height: float
+    label: str
+    fill: str
+    text_fill: str
+
+
+@dataclass
+class TrendChart:
+    id: str
+    title: str
+    width: int
+    height: int
+    bars: list[ChartBar]
+    years: list[tuple[float, str]]  # (x, label) under each pair
+    baseline_y: float
+
+
+def _text(value: Decimal | None, unit: str) -> str:
+    return f"{value.quantize(Decimal('0.01')).normalize():f}{unit}" if value is not None else ""
+
+
+def trend_chart(trend: Trend, chart_id: str) -> TrendChart:
+    """Bars for the figure compared each year (dark) and the year's target on the path (light)."""
+    values = [p.progress.actual for p in trend.points if p.progress.actual is not None]
+    values += [p.progress.expected for p in trend.points if p.progress.expected is not None]
+    values += [trend.kpi.baseline_value, trend.kpi.target_value]
+    top = max(max(values), Decimal(0)) or Decimal(1)
+    area = HEIGHT - TOP - BOTTOM
+    bars, years = [], []
+    step = (WIDTH - LEFT * 2) / max(1, len(trend.points))
+    for i, point in enumerate(trend.points):
+        x = LEFT + i * step + step / 2 - BAR
+        for offset, value, fill, text_fill in ((0, point.progress.actual, "#1f4e79", "#1a1a1a"),
+                                              (BAR + 4, point.progress.expected, "#9dc3e6", "#1a1a1a")):
+            if value is None:
+                continue
+            height = float(area * max(value, Decimal(0)) / top)
+            bars.append(ChartBar(x + offset, TOP + area - height, height, _text(value, trend.kpi.unit), fill, text_fill))
+        years.append((x + BAR + 2, f"{point.year}"))
+    return TrendChart(chart_id, f"{trend.kpi.name}の推移（濃い棒: 実績、薄い棒: その年度の目標）", WIDTH, HEIGHT, bars,
+                      years, TOP + area)
+
+
+def goal_kpis(round_: Round, rounds: QuerySet[Round]) -> list[Trend]:
+    """The strategy's goal KPIs (数値目標) as of ``round_``, counting only ``rounds``."""
+    kpis = Kpi.objects.filter(strategy_id=round_.strategy_id, level=Kpi.Level.GOAL).order_by("goal__number", "order")
+    found = trends(kpis, rounds, up_to=round_.fiscal_year)
+    for trend in found:  # the point of this round, if it has one, is the last
+        trend.points = [p for p in trend.points if p.year <= round_.fiscal_year]
+    return found
