@@ -5,7 +5,7 @@ from reviews.entries.items import ItemRules
 from reviews.kpis.records import figure_problems
 from reviews.models import KpiActual, KpiEvent
 
-FIELDS = ("status", "value", "numerator", "denominator", "note", "comment")
+REPORT_FIELDS = ("status", "value", "numerator", "denominator", "note", "comment")
 
 
 def _submission_problem(actual: KpiActual) -> str:
@@ -15,5 +15,5 @@ def _submission_problem(actual: KpiActual) -> str:
 
 
 RULES_FOR_REPORTS = ItemRules(model=KpiActual, event_model=KpiEvent, event_field="actual", noun="KPI の実績",
-                              text_fields=FIELDS, submission_problem=_submission_problem)
+                              text_fields=REPORT_FIELDS, submission_problem=_submission_problem)
 

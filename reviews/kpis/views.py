@@ -45,7 +45,7 @@ def entry_kpis(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reviews:entry", pk=entry.pk)
 
 
-SUCCESS = {
+KPI_MESSAGES = {
     "save": "KPI の実績を下書き保存しました。",
     "submit": "KPI の実績を提出しました。企画課の審査を待っています。",
     "withdraw": "KPI の実績の提出を取り下げました。",
@@ -123,7 +123,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = KpiActualForm.for_actual(current, data=data)
         form.is_valid()
         return _render_report(request, current, form=form, status=409)
-    messages.success(request, SUCCESS[intent])
+    messages.success(request, KPI_MESSAGES[intent])
     return redirect("reviews:kpi-report", pk=actual.pk)
 
 
@@ -150,7 +150,7 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, error.message)
         return _render_report(request, get_kpi_report_for(request.user, pk), status=409,
                               comment_error=(action, error.message))
-    messages.success(request, SUCCESS[action])
+    messages.success(request, KPI_MESSAGES[action])
     return redirect("reviews:kpi-report", pk=actual.pk)
 
 

@@ -31,7 +31,7 @@ def test_a_citizen_reads_a_round_a_project_the_summary_the_opinions_and_the_open
     expect(page.get_by_text("対応方針は、次の評価の公表時に掲載します", exact=False).first).to_be_visible()
     step(page, "public-opinions")
     page.get_by_role("navigation", name="公開ページのメニュー").get_by_role("link", name="オープンデータ").click()
-    expect(page.get_by_role("table", name="CSV の列（JSON のキー）")).to_contain_text("年度（和暦）")
+    expect(page.get_by_role("table", name="CSV の列（JSON のキー）", exact=True)).to_contain_text("年度（和暦）")
     step(page, "public-data")
     with page.expect_download() as download:
         page.get_by_role("link", name="/public/senryaku-2015/2017/data.csv").click()
