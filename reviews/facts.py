@@ -85,10 +85,10 @@ def facts_of_rows(entries: QuerySet, *columns: str, **expressions) -> list[tuple
     """
     rows = list(entries.values(*columns, "project_id", "published_facts", **_LIVE_COLUMNS, **expressions))
     departments: dict[int, list[str]] = {}  # by project, the lead first
-    live_projects = {row["project_id"] for row in rows if not row["published_facts"]}
-    if live_projects:
+    if any(not row["published_facts"] for row in rows):
+        # A subquery, not a list of thousands of ids (a big city's round has 5,000 projects).
         links = (
-            ProjectDepartment.objects.filter(project_id__in=live_projects)
+            ProjectDepartment.objects.filter(project_id__in=entries.order_by().values("project_id"))
             .order_by("project_id", "position")
             .values_list("project_id", "department__name")
         )

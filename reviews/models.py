@@ -142,15 +142,9 @@ class Entry(models.Model):
         "公表時の事業の内容", default=dict, blank=True, editable=False,
         help_text="公表したときの事業名・事業内容・担当課・基本目標・基本施策。公表済みの評価回はこれを表示します。",
     )
-    # What search reads (reviews/search/): kept by save() from the facts the round shows and the texts.
-    search_text = models.TextField("検索用の文字列", blank=True, editable=False)
-    search_departments = models.TextField("検索用の担当課", blank=True, editable=False)
-    search_goal = models.PositiveSmallIntegerField("検索用の基本目標番号", null=True, blank=True, editable=False)
-    history = HistoricalRecords(verbose_name="変更履歴", excluded_fields=[
-        "published_facts", "search_text", "search_departments", "search_goal"])
+    history = HistoricalRecords(verbose_name="変更履歴", excluded_fields=["published_facts"])
 
-    SEARCH_FIELDS = ("search_text", "search_departments", "search_goal")
-    # Saving any of these refreshes the search fields.
+    # Saving any of these refreshes the entry's search row (EntrySearch).
     SEARCH_SOURCES = frozenset({"implementation", "evaluation", "future_policy", "published_facts", "project"})
 
     class Meta:
@@ -182,23 +176,26 @@ class Entry(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or self.SEARCH_SOURCES & set(update_fields):
-            self.set_search_fields()
-            if update_fields is not None:
-                kwargs["update_fields"] = [*update_fields, *self.SEARCH_FIELDS]
         super().save(*args, **kwargs)
+        if update_fields is None or self.SEARCH_SOURCES & set(update_fields):
+            row = self.search_row()
+            if not EntrySearch.objects.filter(pk=self.pk).update(text=row.text, departments=row.departments,
+                                                                 goal=row.goal):
+                row.save(force_insert=True)
 
     @property
     def is_unfinished(self) -> bool:
         return self.state in self.UNFINISHED_STATES
 
-    def set_search_fields(self, facts: Facts | None = None) -> None:
-        """Fill the search fields from the facts this round shows (``facts`` when the caller has them)."""
+    def search_row(self, facts: Facts | None = None) -> "EntrySearch":
+        """The entry's search row from the facts this round shows (``facts`` when the caller has them)."""
         facts = facts or self.facts
-        self.search_text = entry_search_text(facts.project_name, facts.description, self.implementation,
-                                             self.evaluation, self.future_policy)
-        self.search_departments = departments_key(facts.departments)
-        self.search_goal = facts.goal_number
+        return EntrySearch(
+            entry_id=self.pk,
+            text=entry_search_text(facts.project_name, facts.description, self.implementation, self.evaluation,
+                                   self.future_policy),
+            departments=departments_key(facts.departments), goal=facts.goal_number,
+        )
 
     @property
     def facts(self) -> Facts:
@@ -206,6 +203,26 @@ class Entry(models.Model):
         if self.published_facts:
             return Facts.from_json(self.published_facts)
         return live_facts(self.project)
+
+
+class EntrySearch(models.Model):
+    """What search reads for an entry (reviews/search/): its project's name and 事業内容 as its
+    round shows them and its three texts, folded; its departments and goal for the filters. A table
+    of its own, so that the entries' rows stay as short as the sheet's paths need; Entry.save keeps
+    it, and the bulk paths (loading a sheet, publishing, renames) write it too."""
+
+    entry = models.OneToOneField(Entry, verbose_name="評価", on_delete=models.CASCADE, primary_key=True,
+                                 related_name="search")
+    text = models.TextField("検索用の文字列", blank=True)
+    departments = models.TextField("検索用の担当課", blank=True, help_text="|商工観光課|企画課| の形")
+    goal = models.PositiveSmallIntegerField("検索用の基本目標番号", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "評価の検索用データ"
+        verbose_name_plural = "評価の検索用データ"
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
 
 
 class AppendOnly(models.Model):

@@ -213,11 +213,12 @@ def delete_new_round() -> None:
     """Remove what import_new_round created, so that every run starts from the same database."""
     from django.db import transaction
 
-    from reviews.models import Entry, Event, Round
+    from reviews.models import Entry, EntrySearch, Event, Round
 
     with transaction.atomic():
         round_ = Round.objects.get(fiscal_year=NEW_ROUND_YEAR)
         Event.objects.filter(entry__round=round_)._raw_delete(Event.objects.db)  # Event.delete() refuses
+        EntrySearch.objects.filter(entry__round=round_)._raw_delete(EntrySearch.objects.db)
         Entry.history.filter(round_id=round_.pk).delete()
         Entry.objects.filter(round=round_)._raw_delete(Entry.objects.db)
         round_.delete()

@@ -6,6 +6,7 @@ loading a past round from a sheet (reviews.sheets.loading, which the seed uses t
 
 from reviews.facts import Facts, live_facts
 from reviews.models import Answer, Entry, Round
+from reviews.search.index import write_search_rows
 
 
 def capture_from_hierarchy(round_: Round) -> None:
@@ -16,11 +17,13 @@ def capture_from_hierarchy(round_: Round) -> None:
         .select_related("project__policy__goal")
         .prefetch_related("project__project_departments__department")
     )
+    rows = []
     for entry in entries:
         facts = live_facts(entry.project)
         entry.published_facts = facts.to_json()
-        entry.set_search_fields(facts)
-    Entry.objects.bulk_update(entries, ["published_facts", *Entry.SEARCH_FIELDS], batch_size=500)
+        rows.append(entry.search_row(facts))
+    Entry.objects.bulk_update(entries, ["published_facts"], batch_size=500)
+    write_search_rows(rows)
     capture_strategy_name(round_, round_.strategy.name)
     # The committee's answers published with the round keep their department's name of that day.
     answers = list(Answer.objects.filter(round=round_).select_related("department"))

@@ -39,9 +39,9 @@ class SearchForm(forms.Form):
         show them: the public never sees a goal or department of an unpublished round, and a
         department renamed since still finds the rounds published under its old name."""
         super().__init__(*args, **kwargs)
-        numbers = sorted(n for n in entries.values_list("search_goal", flat=True).distinct() if n is not None)
+        numbers = sorted(n for n in entries.values_list("search__goal", flat=True).distinct() if n is not None)
         self.fields["goal"].choices = [("", "すべて"), *[(n, f"基本目標{n}") for n in numbers]]
-        keys = entries.values_list("search_departments", flat=True).distinct()
+        keys = entries.values_list("search__departments", flat=True).distinct()
         names = sorted({name for key in keys for name in key.strip("|").split("|") if name})
         self.fields["department"].choices = [("", "すべて"), *[(n, n) for n in names]]
         for name in ("goal", "department", "status"):
@@ -92,17 +92,17 @@ def search(entries: QuerySet[Entry], *, q: str = "", goal: int | None = None, de
     terms = terms_of(q)
     found = entries
     for term in terms:
-        found = found.filter(search_text__contains=term)
+        found = found.filter(search__text__contains=term)
     if goal:
-        found = found.filter(search_goal=goal)
+        found = found.filter(search__goal=goal)
     if department:
-        found = found.filter(search_departments__contains=f"|{department}|")
+        found = found.filter(search__departments__contains=f"|{department}|")
     if status:
         found = found.filter(status=status)
     if year:
         found = found.filter(round__fiscal_year=year)
     total = found.count()
-    ids = list(found.order_by("-round__fiscal_year", "search_goal", "project__policy__order", "project__order", "pk")
+    ids = list(found.order_by("-round__fiscal_year", "search__goal", "project__policy__order", "project__order", "pk")
                .values_list("pk", flat=True)[:limit])
     order = {pk: i for i, pk in enumerate(ids)}
     pairs = facts_of_rows(Entry.objects.filter(pk__in=ids), "pk", "status", "implementation", "evaluation",

@@ -26,8 +26,10 @@ def _clusters(text: str) -> list[tuple[int, int]]:
 
 
 def fold(text: str) -> str:
-    """The form both the stored text and the query are compared in."""
-    return "".join(unicodedata.normalize("NFKC", text[a:b]).casefold() for a, b in _clusters(text))
+    """The form both the stored text and the query are compared in: NFKC, then case folding, of
+    the whole text at once (in C; a big sheet folds 2.5 million characters). For Japanese text it
+    is what folding cluster by cluster gives (Folded.of, which maps back for highlighting)."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 @dataclass(frozen=True)

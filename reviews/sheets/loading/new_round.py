@@ -13,7 +13,7 @@ from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_wes
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from projects.text import normalize_name, parent_name_of
 from reviews.facts import Facts
-from reviews.models import Entry, Event, Round
+from reviews.models import Entry, EntrySearch, Event, Round
 from reviews.rounds import record
 from reviews.search.text import departments_key, entry_search_text
 from reviews.sheets.loading.result import (
@@ -210,6 +210,7 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
         state=Round.State.PUBLISHED if plan.historical else Round.State.PREPARING,
     )
     entries: list[Entry] = []
+    searched: list[tuple[str, str, int]] = []  # each entry's search row, in the same order
     for goal_plan in plan.goals:
         sheet_goal = goal_plan.sheet
         goal = goal_plan.goal or Goal.objects.create(strategy=strategy, number=sheet_goal.number,
@@ -240,17 +241,19 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
                     evaluation=sheet.evaluation, future_policy=sheet.future_policy, memo=sheet.memo, state=state,
                     text_author=by, updated_by=by, published_facts=record.printed_facts(printed),
                 )
-                # bulk_create skips Entry.save: the search fields are filled here, from the sheet.
-                entry.search_text = entry_search_text(sheet.name, sheet.description, sheet.implementation,
-                                                      sheet.evaluation, sheet.future_policy)
-                entry.search_departments = departments_key(sheet.departments)
-                entry.search_goal = sheet_goal.number
+                # bulk_create skips Entry.save: the search rows are written below, from the sheet.
+                searched.append((entry_search_text(sheet.name, sheet.description, sheet.implementation,
+                                                   sheet.evaluation, sheet.future_policy),
+                                 departments_key(sheet.departments), sheet_goal.number))
                 entries.append(entry)
     if entries:
         # Three inserts per row (entry, its history, its event) were most of a big import's time.
         # bulk_create_with_history still records each entry's creation in its history, as the
         # uploader's (also from a command, where there is no request to take the user from).
         entries = bulk_create_with_history(entries, Entry, default_user=by)
+        EntrySearch.objects.bulk_create(
+            (EntrySearch(entry_id=entry.pk, text=text, departments=departments, goal=goal)
+             for entry, (text, departments, goal) in zip(entries, searched, strict=True)), batch_size=500)
         Event.objects.bulk_create(
             Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by, comment=comment)
             for entry in entries
