@@ -16,11 +16,13 @@ from django.db import transaction
 from projects.models import Kpi
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
+from reviews.access import rounds_visible_to
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.achievement import FORMULA, Progress, percent_text, progress
 from reviews.kpis.amendments import NUMBER, AmendmentForm, may_amend
 from reviews.kpis.records import figure_of, figure_problems, indicator_of, scale_of
+from reviews.kpis.trend import trend_chart, trends
 from reviews.models import Entry, KpiActual
 
 
@@ -78,6 +80,8 @@ class KpiRow:
     form: KpiActualForm | None
     problems: dict[str, str]
     amend_form: object | None = None  # amendments.AmendmentForm, once the round is published
+    trend: object | None = None  # trend.Trend over the rounds the user may see, with its chart
+    chart: object | None = None
 
     @property
     def achievement_text(self) -> str:
@@ -129,7 +133,15 @@ def kpi_rows(entry: Entry, user, forms_by_actual: dict[int, KpiActualForm] | Non
     """The project's KPIs for the entry page, with a form each when the user may edit the entry
     (or, once published, record a figure confirmed since)."""
     actuals = list(_with_details(KpiActual.objects.filter(entry=entry)))
-    return _rows(actuals, bool(actuals) and workflow.allows("save", entry, user), forms_by_actual, user, amend_forms)
+    rows = _rows(actuals, bool(actuals) and workflow.allows("save", entry, user), forms_by_actual, user, amend_forms)
+    if rows:
+        found = {t.kpi.pk: t for t in trends(Kpi.objects.filter(pk__in=[r.kpi.pk for r in rows]),
+                                             rounds_visible_to(user), up_to=entry.round.fiscal_year)}
+        for row in rows:
+            row.trend = found.get(row.kpi.pk)
+            if row.trend and len(row.trend.points) > 1:
+                row.chart = trend_chart(row.trend, f"kpi-chart-{row.kpi.pk}")
+    return rows
 
 
 def report_row(actual: KpiActual, user, *, editable: bool, form: KpiActualForm | None = None,

@@ -69,7 +69,7 @@ def trends(kpis: QuerySet[Kpi], rounds: QuerySet[Round], up_to: int | None = Non
 
 # --- the trend chart: the compared figure and the year's target, side by side, numbers on both ---
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 220, 8, 40, 24
-BAR = 22
+BAR = 46  # wide enough for a label such as 4,160所 centred on its bar
 
 
 @dataclass
@@ -80,6 +80,14 @@ class ChartBar:
     label: str
     fill: str
     text_fill: str
+
+    @property
+    def width(self) -> int:
+        return BAR
+
+    @property
+    def label_x(self) -> float:
+        return self.x + BAR / 2
 
 
 @dataclass
@@ -114,7 +122,7 @@ def trend_chart(trend: Trend, chart_id: str) -> TrendChart:
                 continue
             height = float(area * max(value, Decimal(0)) / top)
             bars.append(ChartBar(x + offset, TOP + area - height, height, _text(value, trend.kpi.unit), fill, text_fill))
-        years.append((x + BAR + 2, f"{point.year}"))
+        years.append((x + BAR + 2, f"{point.year}年度" if trend.kpi.year_basis == Kpi.YearBasis.FISCAL else f"{point.year}年"))
     return TrendChart(chart_id, f"{trend.kpi.name}の推移（濃い棒: 実績、薄い棒: その年度の目標）", WIDTH, HEIGHT, bars,
                       years, TOP + area)
 

@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from projects.access import sees_everything
 from projects.fiscal_year import format_date_wareki
 from projects.text import normalize_name
+from reviews.kpis.achievement import FORMULA
+from reviews.kpis.trend import goal_kpis
 from reviews.models import Answer, Entry, Opinion, Round
 from reviews.results.summary import Summary, round_summary
 from reviews.results.workbook import HouseSheet, add_styles, add_summary_sheets
@@ -63,6 +65,7 @@ class Packet:
     followed_up: list[OpinionWithAnswers]  # the previous round's opinions, answered in this round
     opinions: list[OpinionWithAnswers]  # opinions recorded on this round (answered next round)
     previous: Round | None
+    goal_kpis: list = field(default_factory=list)  # kpis.trend.Trend of each goal's 数値目標
 
     @property
     def date_text(self) -> str:
@@ -105,7 +108,17 @@ def round_packet(round_: Round, *, label: str, day: date, user) -> Packet:
         followed_up=_with_answers(_opinions(previous), round_, everything) if previous else [],
         opinions=_with_answers(_opinions(round_), None, everything),
         previous=previous,
+        goal_kpis=goal_kpis_as_of(round_, provisional=not round_.is_published),
     )
+
+
+def goal_kpis_as_of(round_: Round, *, provisional: bool) -> list:
+    """The goals' 数値目標 as of the round: a provisional view counts the rounds in progress too
+    (it is the planning division's), a final one only published rounds and published figures."""
+    rounds = Round.objects.filter(strategy_id=round_.strategy_id)
+    if provisional:
+        return goal_kpis(round_, rounds)
+    return [t for t in goal_kpis(round_, rounds.filter(state=Round.State.PUBLISHED)) if t.points]
 
 
 def _opinion_sheet(wb: Workbook, title: str, heading: str, items: list[OpinionWithAnswers]) -> None:
@@ -141,7 +154,27 @@ def packet_workbook(packet: Packet) -> Workbook:
         _opinion_sheet(wb, "前回の意見への対応方針", f"{packet.previous.title}への委員会意見と対応方針",
                        packet.followed_up)
     _opinion_sheet(wb, "委員会意見", f"{packet.round.title}への委員会意見", packet.opinions)
+    if packet.goal_kpis:
+        _goal_kpi_sheet(wb, packet)
     return wb
+
+
+def _goal_kpi_sheet(wb: Workbook, packet: Packet) -> None:
+    sheet = HouseSheet(wb, "数値目標", [12.0, 36.0, 8.0, 14.0, 14.0, 18.0, 14.0, 12.0, 16.0])
+    sheet.title(f"基本目標の数値目標（{packet.round.title}の時点）")
+    sheet.line(f"達成率 = {FORMULA}")
+    sheet.header(["基本目標", "指標", "単位", "基準値（年度）", "目標値（年度）", "実績", "比べる値", "達成率", "評価"])
+    for trend in packet.goal_kpis:
+        kpi, point = trend.kpi, trend.latest
+        progress = point.progress if point else None
+        sheet.values([
+            f"基本目標{kpi.goal.number}", kpi.name, kpi.unit,
+            f"{kpi.baseline_value.normalize():f}（{kpi.baseline_year}）", f"{kpi.target_value.normalize():f}（{kpi.target_year}）",
+            point.actual.figure_text if point else "—",
+            f"{progress.actual.normalize():f}" if progress and progress.actual is not None else "—",
+            point.achievement_text or ("維持" if progress and progress.achieved else "—") if point else "—",
+            (point.rating or progress.reason) if point else "—",
+        ])
 
 
 def packet_filename(packet: Packet) -> str:

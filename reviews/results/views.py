@@ -9,8 +9,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reviews.access import get_round_for, may_see_summary, rounds_visible_to
-from reviews.kpis.trend import goal_kpis
-from reviews.models import Round
 from reviews.results import packet as packets
 from reviews.results import workbook
 from reviews.results.charts import letter_chart
@@ -34,15 +32,6 @@ def results_home(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/results/home.html", {"rounds": rounds})
 
 
-def _goal_kpis(round_, provisional: bool):
-    """The goals' 数値目標 as of the round: a provisional summary counts the rounds in progress too
-    (it is the planning division's), a final one only published rounds."""
-    rounds = Round.objects.filter(strategy_id=round_.strategy_id)
-    if provisional:
-        return goal_kpis(round_, rounds)
-    return [t for t in goal_kpis(round_, rounds.filter(state=Round.State.PUBLISHED)) if t.points]
-
-
 def _later(request: HttpRequest, round_, what: str) -> HttpResponse:
     """A department asking for what only reviewers see before publication: said plainly, 403."""
     return render(request, "reviews/results/summary_later.html", {"round": round_, "what": what}, status=403)
@@ -61,7 +50,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
     if result is None:
         return _later(request, round_, "実施状況の集計")
     return render(request, "reviews/results/summary.html", {
-        "round": round_, "summary": result, "goal_kpis": _goal_kpis(round_, result.provisional),
+        "round": round_, "summary": result, "goal_kpis": packets.goal_kpis_as_of(round_, provisional=result.provisional),
         "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
         "policy_chart": letter_chart("policy-chart", "基本施策ごとの実施状況", result.policies),
         "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", result.departments),
@@ -121,7 +110,7 @@ def packet(request: HttpRequest, pk: int) -> HttpResponse:
         return _later(request, round_, "推進会議資料")
     return render(request, "reviews/results/packet.html", {
         "round": round_, "packet": result, "form": form or PacketForm(), "summary": result.summary,
-        "goal_kpis": _goal_kpis(round_, result.summary.provisional),
+        "goal_kpis": result.goal_kpis,
         # The sheet's printed columns C..H; goals and policies are the bands between the rows.
         "headers": layout.header_labels(round_.implementation_heading)[2:8],
         "goal_chart": letter_chart("packet-goal-chart", "基本目標ごとの実施状況", result.summary.goals),

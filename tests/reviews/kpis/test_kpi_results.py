@@ -83,3 +83,27 @@ def test_kpi_open_data_has_one_line_per_kpi_per_round_to_the_same_rules(client, 
     assert len(document["records"]) == 2 and "comment" not in document["records"][0]
     page = client.get(reverse("public:data")).content.decode()
     assert "KPI の CSV の列（JSON のキー）" in page and reverse("public:kpi-csv", args=["senryaku-2015", 2018]) in page
+
+
+def test_the_packet_workbook_has_a_sheet_of_the_goals_kpis(client, open_round, kpis, reviewer):
+    from openpyxl import load_workbook
+
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round-packet-download", args=[open_round.pk]))
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = [[c.value for c in row] for row in wb["数値目標"].iter_rows(min_row=4)]
+    assert rows == [["基本目標1", "市内の事業所数", "所", "4000（2014）", "4200（2019）", "4100所", "4100", "50.0%", "達成度 ○"]]
+
+
+def test_a_project_kpi_with_two_rounds_draws_its_trend_on_the_entry_page(client, open_round, kpis, staff_a):
+    _goal, project = kpis
+    from reviews.models import Round
+
+    published = Round.objects.get(fiscal_year=2017)
+    entry = Entry.objects.get(round=published, project__name=PROJECT)
+    KpiActual.objects.create(round=published, kpi=project, entry=entry, department=project.department,
+                             status="reported", value=D(4))
+    client.force_login(staff_a)
+    page = client.get(reverse("reviews:entry", args=[Entry.objects.get(round=open_round, project__name=PROJECT).pk]))
+    body = page.content.decode()
+    assert "企業誘致件数の推移（濃い棒: 実績、薄い棒: その年度の目標）" in body and ">4件</text>" in body and ">6件</text>" in body
