@@ -146,3 +146,11 @@ def get_kpi_actual_for(user: UserLike, pk: int) -> KpiActual:
             raise Http404("KPI の実績が見つかりません。")
         return actual
     return get_kpi_report_for(user, pk)
+
+
+def kpi_actuals_visible_to(user: UserLike) -> QuerySet[KpiActual]:
+    """Every KPI actual the user may see: a project's through its entry, a goal's or a policy's as a report."""
+    if sees_everything(user):
+        return KpiActual.objects.all()
+    return (KpiActual.objects.filter(entry__in=entries_visible_to(user))
+            | KpiActual.objects.filter(pk__in=kpi_reports_visible_to(user).values("pk")))

@@ -1,10 +1,15 @@
-"""KPI screens: a project's actuals saved from its entry page; a goal's or a policy's actual on
+"""KPI screens: a project's actuals saved from its entry page; the KPI sheet; a goal's or a policy's actual on
 its own page, through the entry's rules."""
 
+import io
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from projects.models import Kpi
@@ -13,6 +18,7 @@ from reviews.access import (
     get_kpi_actual_for,
     get_kpi_report_for,
     get_round_for,
+    kpi_actuals_visible_to,
     kpi_reports_visible_to,
     rounds_visible_to,
 )
@@ -23,9 +29,12 @@ from reviews.kpis.achievement import FORMULA
 from reviews.kpis.actuals import KpiActualForm, report_row, save_entry_kpis, stored_values
 from reviews.kpis.amendments import AmendmentError, AmendmentForm, record_amendment
 from reviews.kpis.reports import RULES_FOR_REPORTS
+from reviews.kpis.sheet import apply_kpi_sheet, read_kpi_sheet, sheet_actuals, write_kpi_sheet
 from reviews.kpis.trend import trend_chart, trends
 from reviews.models import Entry, KpiActual
 from reviews.results.forms import AnswerCommentForm
+from reviews.sheets import uploads
+from reviews.sheets.export import XLSX_TYPE
 
 
 @login_required
@@ -177,3 +186,75 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
         return again(409)
     messages.success(request, "公表後に確定した実績を記録しました。公表した値はそのまま残り、次の評価回からはこの値で計算します。")
     return redirect(back[0], pk=back[1])
+
+
+KPI_SHEET_CONTEXT = "kpi-sheet"
+
+
+def _sheet_context(round_, user) -> str:
+    return f"{KPI_SHEET_CONTEXT}:{round_.pk}|{getattr(user, 'pk', None)}"
+
+
+@login_required
+def kpi_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The KPI sheet: download it, fill it in Excel, upload it; a preview before anything is written."""
+    round_ = get_round_for(request.user, pk)
+    visible = kpi_actuals_visible_to(request.user)
+    context = {"round": round_, "count": sheet_actuals(visible, round_).count(), "form": KpiSheetUploadForm()}
+    if request.method == "POST":
+        form = KpiSheetUploadForm(request.POST, request.FILES)
+        context["form"] = form
+        if not form.is_valid():
+            return render(request, "reviews/kpis/sheet.html", context, status=400)
+        upload = form.cleaned_data["file"]
+        if upload.size > uploads.MAX_UPLOAD_BYTES:
+            form.add_error("file", "ファイルが大きすぎます（20MB まで）。")
+            return render(request, "reviews/kpis/sheet.html", context, status=400)
+        content = upload.read()
+        result = read_kpi_sheet(content, round_, visible, by=request.user)
+        context["result"] = result
+        if result.ok and result.changes:
+            context["token"] = uploads.stage(content, upload.name, _sheet_context(round_, request.user))
+        return render(request, "reviews/kpis/sheet.html", context, status=200 if result.ok else 400)
+    return render(request, "reviews/kpis/sheet.html", context)
+
+
+@login_required
+def kpi_sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    buffer = io.BytesIO()
+    write_kpi_sheet(round_, sheet_actuals(kpi_actuals_visible_to(request.user), round_), buffer)
+    buffer.seek(0)
+    response = FileResponse(buffer, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{round_.fiscal_year_label}_KPI進捗管理表.xlsx")
+    return response
+
+
+@login_required
+@require_POST
+def kpi_sheet_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_round_for(request.user, pk)
+    try:
+        name, _original = uploads.staged(request.POST.get("token", ""), _sheet_context(round_, request.user))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("reviews:kpi-sheet", pk=round_.pk)
+    with default_storage.open(name, "rb") as stream:
+        content = stream.read()
+    try:
+        result = apply_kpi_sheet(content, round_, kpi_actuals_visible_to(request.user), by=request.user)
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
+        return redirect("reviews:kpi-sheet", pk=round_.pk)
+    if not result.applied:
+        return render(request, "reviews/kpis/sheet.html", {
+            "round": round_, "result": result, "form": KpiSheetUploadForm(),
+            "count": sheet_actuals(kpi_actuals_visible_to(request.user), round_).count()}, status=409)
+    default_storage.delete(name)
+    messages.success(request, f"KPI シートから {len(result.changes)} 件の実績を取り込みました。")
+    return redirect("reviews:kpi-sheet", pk=round_.pk)
+
+
+class KpiSheetUploadForm(forms.Form):
+    file = forms.FileField(label="記入した KPI シート（.xlsx）",
+                           error_messages={"required": "ファイルを選んでください。", "empty": "ファイルが空です。"})
