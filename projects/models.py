@@ -296,6 +296,10 @@ class Kpi(models.Model):
     baseline_year = models.PositiveSmallIntegerField("基準年度")
     target_value = models.DecimalField("目標値", max_digits=18, decimal_places=4)
     target_year = models.PositiveSmallIntegerField("目標年度")
+    carried_value = models.DecimalField(
+        "累計の引継ぎ（累計値）", max_digits=18, decimal_places=4, null=True, blank=True,
+        help_text="累計の指標を途中からこのシステムで管理するとき、その年度までの累計値（割合の指標には使えません）。")
+    carried_year = models.PositiveSmallIntegerField("累計の引継ぎ（年度）", null=True, blank=True)
     department = models.ForeignKey(Department, verbose_name="報告する課", on_delete=models.PROTECT,
                                    related_name="kpis", help_text="基本目標の数値目標は通常、企画課です。")
     order = models.PositiveSmallIntegerField("表示順", default=1)
@@ -336,6 +340,16 @@ class Kpi(models.Model):
             errors["target_value"] = "目標値が基準値と同じです。維持の指標なら「望ましい方向」を維持にしてください。"
         if self.percentage and not (self.numerator_label and self.denominator_label):
             errors["numerator_label"] = "割合の指標では、分子と分母を入力してください。"
+        if (self.carried_value is None) != (self.carried_year is None):
+            errors["carried_year"] = "累計の引継ぎは、累計値と年度を両方入力してください。"
+        elif self.carried_value is not None and (not self.cumulative or self.percentage):
+            errors["carried_value"] = "累計の引継ぎは、累計の指標（割合でないもの）にだけ入力します。"
+        elif self.carried_year is not None and self.baseline_year and self.carried_year < self.baseline_year:
+            errors["carried_year"] = "累計の引継ぎの年度は、基準年度と同じか後にしてください。"
+        for name in ("baseline_year", "target_year", "carried_year"):
+            year = getattr(self, name)
+            if year is not None and not 1926 <= year <= 2200:
+                errors[name] = "年度は 1926 から 2200 までの西暦で入力してください。"
         if errors:
             raise ValidationError(errors)
 
@@ -355,6 +369,12 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi} {self.year}"
+
+    def clean(self) -> None:
+        kpi = self.kpi if self.kpi_id else None
+        if kpi and self.year is not None and not kpi.baseline_year < self.year <= kpi.target_year:
+            raise ValidationError({"year": f"年度ごとの目標は、基準年度（{kpi.baseline_year}）より後で"
+                                           f"目標年度（{kpi.target_year}）までの年度に入力してください。"})
 
 
 class RatingScale(models.Model):
@@ -389,9 +409,13 @@ class RatingScale(models.Model):
             raise ValidationError({"symbols": "記号を2つ以上、カンマで区切って入力してください。"})
         if len(thresholds) != len(symbols) - 1:
             raise ValidationError({"thresholds": f"境目は記号より1つ少なく（{len(symbols) - 1}つ）入力してください。"})
+        if len(set(symbols)) != len(symbols):
+            raise ValidationError({"symbols": "同じ記号を2回使わないでください。"})
         try:
             values = [Decimal(t) for t in thresholds]
         except InvalidOperation as error:
             raise ValidationError({"thresholds": "境目は数字（%）で入力してください。"}) from error
+        if not all(v.is_finite() and Decimal(-1000) <= v <= Decimal(1000) for v in values):
+            raise ValidationError({"thresholds": "境目は -1000 から 1000 までの数字（%）で入力してください。"})
         if values != sorted(values, reverse=True) or len(set(values)) != len(values):
             raise ValidationError({"thresholds": "境目は大きい順に、重ならないように入力してください。"})

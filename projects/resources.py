@@ -266,6 +266,33 @@ class ProjectByNameWidget(NamedForeignKeyWidget):
         return projects
 
 
+class JapaneseDecimalWidget(widgets.DecimalWidget):
+    def __init__(self, label: str, **kwargs):
+        self.label = label
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            number = super().clean(value, row=row, **kwargs)
+        except Exception:  # noqa: BLE001 (decimal raises its own kinds)
+            raise ValueError(f"{self.label}の欄は数字で入力してください（「{value}」は読めません）。") from None
+        if number is not None and (not number.is_finite() or abs(number) >= 10**14):
+            raise ValueError(f"{self.label}の欄は14桁までの数字で入力してください。")
+        return number
+
+
+class JapaneseIntegerWidget(widgets.IntegerWidget):
+    def __init__(self, label: str, **kwargs):
+        self.label = label
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except Exception:  # noqa: BLE001
+            raise ValueError(f"{self.label}の欄は半角の整数で入力してください（「{value}」は読めません）。") from None
+
+
 class KpiResource(FlatResource):
     """KPIs per strategy; the owner is named by 基本目標番号, 基本施策 and 事業名 as the level needs."""
 
@@ -288,13 +315,14 @@ class KpiResource(FlatResource):
     percentage = fields.Field(attribute="percentage", column_name="割合", widget=YesNoWidget())
     numerator_label = fields.Field(attribute="numerator_label", column_name="分子")
     denominator_label = fields.Field(attribute="denominator_label", column_name="分母")
-    baseline_value = fields.Field(attribute="baseline_value", column_name="基準値", widget=widgets.DecimalWidget())
-    baseline_year = fields.Field(attribute="baseline_year", column_name="基準年度", widget=widgets.IntegerWidget())
-    target_value = fields.Field(attribute="target_value", column_name="目標値", widget=widgets.DecimalWidget())
-    target_year = fields.Field(attribute="target_year", column_name="目標年度", widget=widgets.IntegerWidget())
+    baseline_value = fields.Field(attribute="baseline_value", column_name="基準値", widget=JapaneseDecimalWidget("基準値"))
+    baseline_year = fields.Field(attribute="baseline_year", column_name="基準年度",
+                                 widget=JapaneseIntegerWidget("基準年度"))
+    target_value = fields.Field(attribute="target_value", column_name="目標値", widget=JapaneseDecimalWidget("目標値"))
+    target_year = fields.Field(attribute="target_year", column_name="目標年度", widget=JapaneseIntegerWidget("目標年度"))
     department = fields.Field(attribute="department", column_name="報告する課",
                               widget=NamedForeignKeyWidget(Department, "name", "部署"))
-    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=JapaneseIntegerWidget("表示順"))
 
     class Meta:
         model = Kpi

@@ -700,6 +700,10 @@ class KpiActual(models.Model):
     comment = models.TextField("コメント", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     state = models.CharField("状態", max_length=20, choices=Entry.State.choices, default=Entry.State.DRAFT,
                              help_text="基本目標・基本施策の KPI のもの。事業の KPI は評価の状態に従います。")
+    published_kpi = models.JSONField(
+        "公表時の KPI の定義", default=dict, blank=True, editable=False,
+        help_text="公表したときの指標名・単位・基準値・目標値など。公表済みの評価回の達成率はこれで計算します。",
+    )
     version = models.PositiveIntegerField("版", default=1)
     text_author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="現在の記載者", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")

@@ -78,3 +78,15 @@ def test_the_sign_in_protection_pages_speak_japanese(client, seed, admin_user):
     assert "アクセスの試行" in index and "Access attempts" not in index
     attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "Attempt Time" not in attempts
+
+
+def test_no_template_comment_spans_lines_and_shows_on_a_page():
+    """{# … #} ends at its line: a comment over several lines would be printed on the page."""
+    from pathlib import Path
+
+    broken = []
+    for path in Path(__file__).resolve().parent.parent.joinpath("templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "{#" in line and "#}" not in line.split("{#", 1)[1]:
+                broken.append(f"{path.name}:{number}")
+    assert broken == []

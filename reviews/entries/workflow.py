@@ -165,7 +165,8 @@ def check(action: str, entry: Entry, user) -> Rule:
         raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
     if rule.actor == Role.REVIEWER and not is_reviewer(user):
         raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
-    if action == "approve" and wrote_text_under_review(entry, user, DEPARTMENT_FIELDS):
+    if action == "approve" and (wrote_text_under_review(entry, user, DEPARTMENT_FIELDS)
+                                or kpi_records.wrote_kpi_of(entry, user)):
         raise PermissionDenied("自分が記載した内容は承認できません。別の審査担当者に承認を依頼してください。")
     check_state(rule, entry.round, entry.state, entry.get_state_display(), noun="評価",
                 deadline=lambda: entry_deadline(entry), extended=lambda: has_open_extension(entry))

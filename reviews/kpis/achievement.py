@@ -50,6 +50,10 @@ class Indicator:
     cumulative: bool = False
     percentage: bool = False  # the value is numerator / denominator × 100
     yearly_targets: dict[int, Decimal] = field(default_factory=dict)
+    # For a cumulative KPI taken over mid-period: the total up to and including carried_year, so that
+    # the years before the first round with this system need no figure of their own.
+    carried: Decimal | None = None
+    carried_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,14 @@ def compared_actual(indicator: Indicator, figures: dict[int, Figure], year: int)
         if figure is None or not figure.known:
             return None, "実績値がありません。"
         return _value(figure, indicator.percentage), ""
-    years = range(indicator.baseline_year + 1, year + 1)
+    start, total = indicator.baseline_year, indicator.baseline
+    if indicator.carried is not None and indicator.carried_year is not None and indicator.carried_year <= year:
+        start, total = indicator.carried_year, indicator.carried
+    years = range(start + 1, year + 1)
     missing = [y for y in years if y not in figures or not figures[y].known]
     if missing:
-        return None, f"{missing[0]}年度の実績値がないため、累計を出せません。"
+        return None, (f"{missing[0]}年度の実績値がないため、累計を出せません"
+                      "（システムより前の年度の累計は、KPI の「累計の引継ぎ」に入力します）。")
     if indicator.percentage:
         # A cumulative rate is the sum of the numerators over the sum of the denominators.
         numerator = sum((figures[y].numerator or Decimal(0) for y in years), Decimal(0))
@@ -96,7 +104,7 @@ def compared_actual(indicator: Indicator, figures: dict[int, Figure], year: int)
         if any(figures[y].numerator is None or not figures[y].denominator for y in years):
             return None, "累計の割合は、各年度の分子と分母から計算します。分子と分母を入力してください。"
         return (numerator / denominator * 100 if denominator else None), ""
-    return indicator.baseline + sum((figures[y].value for y in years), Decimal(0)), ""
+    return total + sum((figures[y].value for y in years), Decimal(0)), ""
 
 
 def expected_on_path(indicator: Indicator, year: int) -> Decimal:

@@ -21,7 +21,7 @@ from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.achievement import FORMULA, Progress, percent_text, progress
 from reviews.kpis.amendments import NUMBER, AmendmentForm, may_amend
-from reviews.kpis.records import figure_of, figure_problems, indicator_of, scale_of
+from reviews.kpis.records import figure_of, figure_problems, indicator_for, scale_of
 from reviews.kpis.trend import trend_chart, trends
 from reviews.models import Entry, KpiActual
 
@@ -60,6 +60,8 @@ class KpiActualForm(forms.Form):
         denominator = cleaned.get("denominator")
         if denominator is not None and denominator <= 0:
             self.add_error("denominator", "分母は0より大きい数にしてください。")
+        elif denominator and cleaned.get("numerator") is not None and not fits(cleaned["numerator"] / denominator * 100):
+            self.add_error("numerator", "分子÷分母×100 が大きすぎます。分子と分母を確かめてください。")
         return cleaned
 
     @classmethod
@@ -107,9 +109,9 @@ def _rows(actuals: list[KpiActual], editable: bool, forms_by_actual: dict | None
     rows = []
     for actual in actuals:
         figures = {a.round.fiscal_year: f for a in earlier.get(actual.kpi_id, []) if (f := figure_of(a))}
-        if (own := figure_of(actual)) is not None:
+        if (own := figure_of(actual, amended=False)) is not None:  # its own round rates what it published
             figures[round_.fiscal_year] = own
-        result = progress(indicator_of(actual.kpi), figures, round_.fiscal_year)
+        result = progress(indicator_for(actual), figures, round_.fiscal_year)
         form = None
         if editable:
             form = (forms_by_actual or {}).get(actual.pk) or KpiActualForm.for_actual(actual)
@@ -150,6 +152,11 @@ def report_row(actual: KpiActual, user, *, editable: bool, form: KpiActualForm |
     fresh = _with_details(KpiActual.objects.filter(pk=actual.pk)).get()
     return _rows([fresh], editable, {fresh.pk: form} if form else None, user,
                  {fresh.pk: amend_form} if amend_form else None)[0]
+
+
+def fits(value: Decimal) -> bool:
+    """Whether a computed figure fits the columns (14 digits before the point)."""
+    return value.is_finite() and abs(value) < Decimal("1e14")
 
 
 def stored_values(kpi: Kpi, data: dict) -> dict:

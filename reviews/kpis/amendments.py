@@ -74,11 +74,16 @@ def record_amendment(actual: KpiActual, *, by, confirmed_on: date, value: Decima
     if kpi.percentage:
         if numerator is None or not denominator or denominator <= 0:
             raise AmendmentError(f"「{kpi.name}」は割合の指標です。分子と分母（0より大きい数）を入力してください。")
-        value = (numerator / denominator * 100).quantize(Decimal("0.0001"))
+        value = numerator / denominator * 100
+        if not (value.is_finite() and abs(value) < Decimal("1e14")):
+            raise AmendmentError("分子÷分母×100 が大きすぎます。分子と分母を確かめてください。")
+        value = value.quantize(Decimal("0.0001"))
     elif value is None:
         raise AmendmentError(f"「{kpi.name}」の確定した実績値を入力してください。")
     if confirmed_on > timezone.localdate():
         raise AmendmentError("確定した日に、まだ来ていない日は入力できません。")
+    if confirmed_on < date(locked.round.fiscal_year, 4, 1):
+        raise AmendmentError(f"確定した日は、{locked.round.fiscal_year}年4月1日（その年度の始め）より後にしてください。")
     return KpiAmendment.objects.create(actual=locked, value=value, numerator=numerator if kpi.percentage else None,
                                        denominator=denominator if kpi.percentage else None,
                                        confirmed_on=confirmed_on, comment=comment, recorded_by=by)

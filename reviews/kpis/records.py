@@ -12,12 +12,41 @@ from reviews.kpis.achievement import DEFAULT_SCALE, Figure, Indicator, Scale
 from reviews.models import Entry, KpiActual, Round
 
 
+def captured_kpi(kpi: Kpi) -> dict:
+    """A KPI's definition as a round publishes it (KpiActual.published_kpi): later edits in the
+    admin never change how a published round's figure was rated."""
+    return {
+        "name": kpi.name, "unit": kpi.unit, "direction": kpi.direction, "cumulative": kpi.cumulative,
+        "percentage": kpi.percentage, "baseline": str(kpi.baseline_value), "baseline_year": kpi.baseline_year,
+        "target": str(kpi.target_value), "target_year": kpi.target_year,
+        "yearly_targets": {str(t.year): str(t.value) for t in kpi.yearly_targets.all()},
+        "carried_value": str(kpi.carried_value) if kpi.carried_value is not None else None,
+        "carried_year": kpi.carried_year,
+    }
+
+
+def indicator_from(data: dict) -> Indicator:
+    return Indicator(
+        direction=data["direction"], baseline=Decimal(data["baseline"]), baseline_year=data["baseline_year"],
+        target=Decimal(data["target"]), target_year=data["target_year"], cumulative=data["cumulative"],
+        percentage=data["percentage"], yearly_targets={int(y): Decimal(v) for y, v in data["yearly_targets"].items()},
+        carried=Decimal(data["carried_value"]) if data.get("carried_value") is not None else None,
+        carried_year=data.get("carried_year"),
+    )
+
+
+def indicator_for(actual: KpiActual) -> Indicator:
+    """How the actual's round rates it: as published, else the KPI as it is now."""
+    return indicator_from(actual.published_kpi) if actual.published_kpi else indicator_of(actual.kpi)
+
+
 def indicator_of(kpi: Kpi) -> Indicator:
     """Uses a prefetch of ``yearly_targets`` when there is one."""
     return Indicator(
         direction=kpi.direction, baseline=kpi.baseline_value, baseline_year=kpi.baseline_year,
         target=kpi.target_value, target_year=kpi.target_year, cumulative=kpi.cumulative,
         percentage=kpi.percentage, yearly_targets={t.year: t.value for t in kpi.yearly_targets.all()},
+        carried=kpi.carried_value, carried_year=kpi.carried_year,
     )
 
 
@@ -46,11 +75,12 @@ def create_actuals(round_: Round) -> int:
     return created
 
 
-def figure_of(actual: KpiActual) -> Figure | None:
-    """The best-known figure of an actual: the latest confirmation after publication, else as
-    entered; None when there is no figure (未把握, 評価不能, 事業終了, or nothing entered)."""
+def figure_of(actual: KpiActual, *, amended: bool = True) -> Figure | None:
+    """The figure of an actual: with ``amended`` (for the rounds after it) the latest confirmation
+    after publication, else as entered (its own round always rates what it published); None when
+    there is no figure (未把握, 評価不能, 事業終了, or nothing entered)."""
     amendments = sorted(actual.amendments.all(), key=lambda a: (a.confirmed_on, a.pk), reverse=True)
-    if amendments:
+    if amended and amendments:
         latest = amendments[0]
         return Figure(value=latest.value, numerator=latest.numerator, denominator=latest.denominator)
     if actual.status != KpiActual.Status.REPORTED:
@@ -75,6 +105,11 @@ def figure_problems(kpi: Kpi, *, status: str, value, numerator, denominator, not
     if denominator is not None and denominator <= 0:
         problems["denominator"] = f"「{kpi.name}」の分母は0より大きい数にしてください。"
     return problems
+
+
+def wrote_kpi_of(entry: Entry, user) -> bool:
+    """Whether the user wrote one of the entry's KPI actuals: the entry is then partly theirs."""
+    return KpiActual.objects.filter(entry=entry, text_author_id=getattr(user, "pk", None)).exists()
 
 
 def incomplete_actuals(entry: Entry) -> list[KpiActual]:

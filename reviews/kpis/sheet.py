@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from projects.text import normalize_text, unsafe_character_message
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
-from reviews.kpis.actuals import StaleKpiError, stored_values
+from reviews.kpis.actuals import StaleKpiError, fits, stored_values
 from reviews.kpis.reports import RULES_FOR_REPORTS
 from reviews.models import KpiActual, Round
 from reviews.results.workbook import HouseSheet, add_styles
@@ -196,6 +196,9 @@ def read_kpi_sheet(content: bytes, round_: Round, visible, *, by) -> KpiSheetRes
                    for key, name in (("value", "実績値"), ("numerator", "分子"), ("denominator", "分母"))}
         if numbers["denominator"] is not None and numbers["denominator"] <= 0:
             problems.append(SheetProblem(number, _letter(EDITABLE["分母"]), "分母は0より大きい数にしてください。"))
+        elif numbers["denominator"] and numbers["numerator"] is not None and \
+                not fits(numbers["numerator"] / numbers["denominator"] * 100):
+            problems.append(SheetProblem(number, _letter(EDITABLE["分子"]), "分子÷分母×100 が大きすぎます。"))
         if problems:
             result.errors.extend(problems)
             continue

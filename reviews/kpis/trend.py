@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from projects.models import Kpi
 from reviews.kpis.achievement import Progress, percent_text, progress
-from reviews.kpis.records import figure_of, indicator_of, scale_of
+from reviews.kpis.records import figure_of, indicator_for, scale_of
 from reviews.models import KpiActual, Round
 
 
@@ -54,13 +54,17 @@ def trends(kpis: QuerySet[Kpi], rounds: QuerySet[Round], up_to: int | None = Non
     result = []
     for kpi in kpis:
         scale = scales.setdefault(kpi.strategy_id, scale_of(kpi.strategy))
-        indicator = indicator_of(kpi)
         own = by_kpi.get(kpi.pk, [])
-        figures = {a.round.fiscal_year: f for a in own if (f := figure_of(a)) is not None}
+        # Each round rates its own figure as published, and the earlier ones as confirmed since.
+        confirmed = {a.round.fiscal_year: f for a in own if (f := figure_of(a)) is not None}
+        published = {a.round.fiscal_year: figure_of(a, amended=False) for a in own}
         points = []
         for actual in own:
             year = actual.round.fiscal_year
-            result_of_year = progress(indicator, {y: f for y, f in figures.items() if y <= year}, year)
+            figures = {y: f for y, f in confirmed.items() if y < year}
+            if published[year] is not None:
+                figures[year] = published[year]
+            result_of_year = progress(indicator_for(actual), figures, year)
             points.append(Point(year, actual.round.title, actual, result_of_year, scale.rate(result_of_year),
                                 bool(actual.amendments.all())))
         result.append(Trend(kpi, points))

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
@@ -21,6 +21,8 @@ from projects.models import Kpi
 from projects.text import strip_unsafe
 from reviews.facts import facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION, STATUS
+from reviews.kpis.achievement import percent_text
+from reviews.kpis.records import captured_kpi
 from reviews.kpis.trend import trends
 from reviews.models import Entry, Round
 from reviews.public.pages import published_rounds
@@ -193,22 +195,27 @@ def kpi_records(round_: Round) -> list[dict]:
             owner = goal_texts.get(kpi.goal_id, kpi.goal.band_text)
         latest = max(actual.amendments.all(), key=lambda a: (a.confirmed_on, a.pk), default=None)
         progress = point.progress
+        # The definition the round published (an admin's later edit never changes the record).
+        defined = actual.published_kpi or captured_kpi(kpi)
         result.append({
             "strategy": round_.strategy_name, "fiscal_year": round_.fiscal_year,
             "fiscal_year_wareki": format_fiscal_year(round_.fiscal_year),
-            "level": kpi.get_level_display().split("（")[0], "owner": owner, "name": kpi.name, "unit": kpi.unit,
-            "direction": kpi.get_direction_display(), "cumulative": "はい" if kpi.cumulative else "いいえ",
-            "baseline": _number(kpi.baseline_value), "baseline_year": kpi.baseline_year,
-            "target": _number(kpi.target_value), "target_year": kpi.target_year,
-            "expected": _number(progress.expected.quantize(Decimal("0.01"))) if progress.expected is not None else None,
+            "level": kpi.get_level_display().split("（")[0], "owner": owner, "name": defined["name"],
+            "unit": defined["unit"], "direction": Kpi.Direction(defined["direction"]).label,
+            "cumulative": "はい" if defined["cumulative"] else "いいえ",
+            "baseline": _number(Decimal(defined["baseline"])), "baseline_year": defined["baseline_year"],
+            "target": _number(Decimal(defined["target"])), "target_year": defined["target_year"],
+            "expected": _number(progress.expected.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+            if progress.expected is not None else None,
             "status": actual.get_status_display().split("（")[0] if actual.status else "",
             "value": _number(actual.value), "numerator": _number(actual.numerator),
             "denominator": _number(actual.denominator), "note": actual.note,
             "confirmed_value": _number(latest.value) if latest else None,
             "confirmed_on": latest.confirmed_on.isoformat() if latest else None,
-            "compared": _number(progress.actual.quantize(Decimal("0.0001"))) if progress.actual is not None else None,
-            "achievement": f"{(progress.achievement * 100).quantize(Decimal('0.1'))}"
-            if progress.achievement is not None else None,
+            "compared": _number(progress.actual.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+            if progress.actual is not None else None,
+            # The same rounding as every page (percent_text): 66.65 → 66.7.
+            "achievement": percent_text(progress.achievement).rstrip("%") if progress.achievement is not None else None,
             "rating": point.rating, "department": actual.department.name,
         })
     return result

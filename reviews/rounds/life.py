@@ -136,6 +136,11 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
                              "すべて承認してから公表してください。")
         # A goal's or a policy's KPI actual is reviewed on its own; a project's goes with its entry.
         kpis_waiting = locked.kpi_actuals.filter(entry__isnull=True).exclude(state=Entry.State.APPROVED).count()
+        # A project's KPI added after its entry was approved has no figure yet: reopen the entry first.
+        kpis_blank = locked.kpi_actuals.filter(entry__isnull=False, status="").count()
+        if kpis_blank:
+            raise RoundError(f"実績が入力されていない事業の KPI が {kpis_blank} 件あるため、公表できません。"
+                             "その事業の評価の承認を取り消して差し戻し、実績を入力してもらってください。")
         if kpis_waiting:
             raise RoundError(f"承認されていない基本目標・基本施策の KPI の実績が {kpis_waiting} 件あるため、公表できません。"
                              "すべて承認してから公表してください。")

@@ -5,7 +5,8 @@ loading a past round from a sheet (reviews.sheets.loading, which the seed uses t
 """
 
 from reviews.facts import Facts, live_facts
-from reviews.models import Answer, Entry, Round
+from reviews.kpis.records import captured_kpi
+from reviews.models import Answer, Entry, KpiActual, Round
 from reviews.search.index import write_search_rows
 
 
@@ -30,6 +31,11 @@ def capture_from_hierarchy(round_: Round) -> None:
     for answer in answers:
         answer.department_name = answer.department.name
     Answer.objects.bulk_update(answers, ["department_name"])
+    # Each KPI's definition as the round rates it: an edit in the admin later never re-rates it.
+    actuals = list(KpiActual.objects.filter(round=round_).select_related("kpi").prefetch_related("kpi__yearly_targets"))
+    for actual in actuals:
+        actual.published_kpi = captured_kpi(actual.kpi)
+    KpiActual.objects.bulk_update(actuals, ["published_kpi"])
 
 
 def printed_facts(facts: Facts | None) -> dict:
