@@ -28,7 +28,14 @@ from projects.models import (
     StaffProfile,
     Strategy,
 )
-from projects.resources import DepartmentResource, GoalResource, KpiResource, PolicyResource, ProjectResource
+from projects.resources import (
+    DepartmentResource,
+    GoalResource,
+    KpiResource,
+    KpiTargetResource,
+    PolicyResource,
+    ProjectResource,
+)
 
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"
@@ -158,6 +165,17 @@ class KpiAdmin(AdministratorImportMixin, ImportExportModelAdmin):
     @admin.display(description="目標値（年度）")
     def target(self, kpi: Kpi) -> str:
         return f"{kpi.target_value.normalize():f}{kpi.unit}（{kpi.target_year}）"
+
+
+@admin.register(KpiTarget)
+class KpiTargetAdmin(AdministratorImportMixin, ImportExportModelAdmin):
+    """Yearly targets one by one, and their flat import and export (KpiTargetResource)."""
+
+    resource_classes = [KpiTargetResource]
+    list_display = ["kpi", "year", "value"]
+    list_filter = ["kpi__strategy"]
+    search_fields = ["kpi__name"]
+    list_select_related = ["kpi"]
 
 
 @admin.register(RatingScale)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from import_export import fields, resources, widgets
 
-from projects.models import Department, Goal, Kpi, Policy, Project, ProjectDepartment, Strategy
+from projects.models import Department, Goal, Kpi, KpiTarget, Policy, Project, ProjectDepartment, Strategy
 from projects.text import unsafe_character_message
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
@@ -356,3 +356,33 @@ class KpiResource(FlatResource):
             instance.policy = None
         if instance.level != Kpi.Level.PROJECT:
             instance.project = None
+
+
+class KpiByNameWidget(NamedForeignKeyWidget):
+    """A KPI by its name within the strategy named in the row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Kpi, field="name", label="KPI", **kwargs)
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return Kpi.objects.filter(strategy__name=str((row or {}).get("総合戦略", "")).strip())
+
+
+class KpiTargetResource(FlatResource):
+    """A KPI's yearly targets, where they differ from the straight path: one row per KPI and year."""
+
+    strategy = fields.Field(column_name="総合戦略", attribute="kpi__strategy__name", readonly=True)
+    kpi = fields.Field(attribute="kpi", column_name="指標名", widget=KpiByNameWidget())
+    year = fields.Field(attribute="year", column_name="年度", widget=JapaneseIntegerWidget("年度"))
+    value = fields.Field(attribute="value", column_name="その年度の目標値", widget=JapaneseDecimalWidget("その年度の目標値"))
+
+    class Meta:
+        model = KpiTarget
+        fields = ("strategy", "kpi", "year", "value")
+        import_id_fields = ("kpi", "year")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_export_queryset(self, request=None):
+        return KpiTarget.objects.select_related("kpi__strategy").order_by("kpi__strategy", "kpi__name", "year")

@@ -38,7 +38,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
-    return _page("round.html", {"round": round_, "goals": pages.round_hierarchy(round_)})
+    kpis = Kpi.objects.filter(strategy_id=round_.strategy_id, level__in=[Kpi.Level.GOAL, Kpi.Level.POLICY])
+    published = [t for t in trends(kpis.order_by("level", "order", "pk"), pages.published_rounds(), up_to=year)
+                 if t.latest and t.latest.year == year]
+    return _page("round.html", {"round": round_, "goals": pages.round_hierarchy(round_), "kpis": published})
 
 
 @require_safe

@@ -97,3 +97,16 @@ def test_a_rating_scale_needs_one_threshold_fewer_than_its_symbols_in_falling_or
                                          ("◎,○,×", "50,100", "大きい順"), ("◎,○,×", "百,0", "数字")):
         with pytest.raises(ValidationError, match=message):
             RatingScale(strategy=strategy, symbols=symbols, thresholds=thresholds).full_clean()
+
+
+def test_yearly_targets_round_trip_through_their_flat_resource(seed):
+    from projects.resources import KpiTargetResource
+
+    kpi = make_kpi()
+    KpiTarget.objects.create(kpi=kpi, year=2017, value=D(7))
+    exported = KpiTargetResource().export()
+    assert exported.headers == ["総合戦略", "指標名", "年度", "その年度の目標値"]
+    KpiTarget.objects.all().delete()
+    result = KpiTargetResource().import_data(tablib.Dataset(*exported, headers=exported.headers), dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert KpiTarget.objects.get(kpi=kpi).value == D(7)

@@ -107,3 +107,11 @@ def test_a_project_kpi_with_two_rounds_draws_its_trend_on_the_entry_page(client,
     page = client.get(reverse("reviews:entry", args=[Entry.objects.get(round=open_round, project__name=PROJECT).pk]))
     body = page.content.decode()
     assert "企業誘致件数の推移（濃い棒: 実績、薄い棒: その年度の目標）" in body and ">4件</text>" in body and ">6件</text>" in body
+
+
+def test_the_public_round_page_lists_the_goal_and_policy_kpis_once_published(client, open_round, kpis, reviewer):
+    url = reverse("public:round", args=["senryaku-2015", 2018])
+    assert client.get(url).status_code == 404
+    publish(open_round, reviewer)
+    page = client.get(url).content.decode()
+    assert "基本目標・基本施策の KPI" in page and "市内の事業所数（所）" in page and "50.0%" in page
