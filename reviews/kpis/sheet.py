@@ -24,8 +24,10 @@ from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.actuals import StaleKpiError, fits, stored_values
 from reviews.kpis.reports import RULES_FOR_REPORTS
-from reviews.models import KpiActual, Round
+from reviews.models import Entry, KpiActual, Round
 from reviews.results.workbook import HouseSheet, add_styles
+from reviews.sheets import uploads
+from reviews.sheets.workbook.reader import _too_big
 
 SHEET_NAME = "KPI"
 HEADER_ROW = 3  # the title, a line of guidance, then the header
@@ -122,6 +124,15 @@ class KpiSheetResult:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def previews(self) -> list[tuple[KpiActual, dict, KpiActual]]:
+        """Each change with the actual as it would be after it, printed the way the pages print it."""
+        shown = []
+        for actual, values in self.changes:
+            after = KpiActual(kpi=actual.kpi, **values)
+            shown.append((actual, values, after))
+        return shown
+
 
 def _cell_text(value) -> str:
     if value is None:
@@ -151,18 +162,50 @@ def _may_save(actual: KpiActual, user) -> bool:
     return RULES_FOR_REPORTS.allows("save", actual, user)
 
 
+def _lock_and_check(actual: KpiActual, user) -> KpiActual:
+    """Inside the import's transaction: lock the round (as every change does first), the entry and
+    the actual, and check again that the user may change it now (a submit may have come between)."""
+    Round.objects.select_for_update().get(pk=actual.round_id)
+    locked = KpiActual.objects.select_for_update(of=("self",)).select_related("round", "kpi").get(pk=actual.pk)
+    if locked.entry_id:
+        locked.entry = Entry.objects.select_for_update().select_related("round", "project").get(pk=locked.entry_id)
+        locked.entry.round = locked.round
+    if locked.version != actual.version:
+        raise StaleKpiError(actual.kpi)
+    if not _may_save(locked, user):
+        raise workflow.WorkflowError(f"「{actual.kpi.name}」はいま変更できません（提出済み・承認済み、または受付が終わっています）。")
+    return locked
+
+
 def read_kpi_sheet(content: bytes, round_: Round, visible, *, by) -> KpiSheetResult:
     """Check an uploaded KPI sheet against the round's actuals the user may see; nothing is written."""
     result = KpiSheetResult()
+    # The official sheet's bounds, checked by streaming before anything is built (a tiny file can
+    # declare a million rows or columns).
+    if problem := _too_big(content, uploads.sheet_limits()):
+        result.errors.append(SheetProblem(0, "", problem))
+        return result
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a file that is not a workbook)
         result.errors.append(SheetProblem(0, "", "Excel のファイル（.xlsx）として読めません。"))
         return result
     if SHEET_NAME not in wb.sheetnames:
         result.errors.append(SheetProblem(0, "", f"「{SHEET_NAME}」という名前のシートがありません。ダウンロードした KPI シートを使ってください。"))
         return result
-    rows = list(wb[SHEET_NAME].iter_rows(values_only=True))
+    # Only the sheet's own columns are read; a formula is refused, as the official sheet refuses it
+    # (its saved result may be stale or missing).
+    rows = []
+    for cells in wb[SHEET_NAME].iter_rows(max_col=len(HEADERS)):
+        row_values = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                result.errors.append(SheetProblem(cell.row, cell.column_letter,
+                                                  f"数式「{cell.value}」が入っています。数式は読み込めません。値を書いてください。"))
+            row_values.append(getattr(cell, "value", None))
+        rows.append(row_values)
+    if result.errors:
+        return result
     header = [(_cell_text(v)) for v in (rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else [])]
     if header[: len(HEADERS)] != HEADERS:
         result.errors.append(SheetProblem(HEADER_ROW, "", "見出しの行が KPI シートと違います。列を足したり消したりせずに書いてください。"))
@@ -225,9 +268,7 @@ def apply_kpi_sheet(content: bytes, round_: Round, visible, *, by) -> KpiSheetRe
         if not result.ok:
             return result
         for actual, values in result.changes:
-            locked = KpiActual.objects.select_for_update().get(pk=actual.pk)
-            if locked.version != actual.version:
-                raise StaleKpiError(actual.kpi)
+            locked = _lock_and_check(actual, by)
             for name, value in values.items():
                 setattr(locked, name, value)
             locked.version += 1

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
 from openpyxl import load_workbook
 
 from projects.models import Department, Goal, Kpi, Project
@@ -132,7 +133,7 @@ def test_a_row_with_its_identifier_removed_or_another_departments_is_refused(ope
 
 
 def test_a_file_that_is_not_the_kpi_sheet_is_refused_in_words(open_round, kpis, staff_a):
-    assert "Excel のファイル" in str(read_kpi_sheet(b"not a workbook", open_round, visible_to(staff_a), by=staff_a).errors[0])
+    assert "Excel ブック（.xlsx）ではありません" in str(read_kpi_sheet(b"not a workbook", open_round, visible_to(staff_a), by=staff_a).errors[0])
 
 
 def test_a_clerk_downloads_fills_previews_and_confirms_the_kpi_sheet_on_screen(client, open_round, kpis, staff_a, settings,
@@ -159,3 +160,50 @@ def test_a_clerk_downloads_fills_previews_and_confirms_the_kpi_sheet_on_screen(c
     assert bad.status_code == 400 and "「六」は数字として読めません。" in bad.content.decode()
     forged = client.post(reverse("reviews:kpi-sheet-confirm", args=[open_round.pk]), {"token": "forged"})
     assert forged.status_code == 302
+
+
+def test_a_formula_in_the_kpi_sheet_is_refused_by_row_and_column(open_round, kpis, staff_a):
+    data = sheet_of(open_round, staff_a)
+    wb = load_workbook(io.BytesIO(data))
+    wb["KPI"].cell(row=HEADER_ROW + 2, column=9).value = "=1+1"  # a real formula, as Excel saves one
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = read_kpi_sheet(buffer.getvalue(), open_round, visible_to(staff_a), by=staff_a)
+    assert not result.ok and str(result.errors[0]) == f"{HEADER_ROW + 2}行目 I列: 数式「=1+1」が入っています。数式は読み込めません。値を書いてください。"
+
+
+def test_a_kpi_sheet_beyond_the_upload_bounds_is_refused_before_it_is_read(open_round, kpis, staff_a, settings):
+    settings.SHEET_MAX_COLUMNS = 20
+    data = edited(sheet_of(open_round, staff_a), {(HEADER_ROW + 1, 30): "はみ出し"})
+    result = read_kpi_sheet(data, open_round, visible_to(staff_a), by=staff_a)
+    assert not result.ok and "ファイルが大きすぎます" in str(result.errors[0])
+
+
+def test_the_preview_shows_each_change_as_the_pages_print_it(client, open_round, kpis, staff_a, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(staff_a)
+    data = sheet_of(open_round, staff_a)
+    filled = edited(data, {(HEADER_ROW + 2, 8): "実績値あり", (HEADER_ROW + 2, 9): 6, (HEADER_ROW + 2, 13): "コメントだけ"})
+    page = client.post(reverse("reviews:kpi-sheet", args=[open_round.pk]),
+                       {"file": SimpleUploadedFile("KPI.xlsx", filled)}).content.decode()
+    assert "6件" in page and "コメント: コメントだけ" in page and "reported" not in page
+
+
+def test_an_entry_submitted_between_the_check_and_the_write_keeps_its_kpi(open_round, kpis, staff_a):
+    from reviews.kpis import sheet as kpi_sheet
+
+    project_kpi, _goal = kpis
+    data = edited(sheet_of(open_round, staff_a), {(HEADER_ROW + 2, 8): "実績値あり", (HEADER_ROW + 2, 9): 6})
+    checked = kpi_sheet.read_kpi_sheet(data, open_round, visible_to(staff_a), by=staff_a)
+    assert checked.ok and checked.changes
+    KpiActual.objects.filter(kpi=project_kpi).update(status="reported", value=D(5))  # entered on screen, same version
+    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+    Entry.objects.filter(pk=entry.pk).update(state=Entry.State.SUBMITTED)
+    with pytest.raises(workflow.WorkflowError, match="いま変更できません"):
+        with transaction.atomic():
+            for actual, _values in checked.changes:
+                kpi_sheet._lock_and_check(actual, staff_a)
+    assert KpiActual.objects.get(kpi=project_kpi).value == D(5)
