@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
@@ -23,8 +24,15 @@ from reviews.fields import TEXT_MAX_LENGTH
 from reviews.search.text import departments_key, entry_search_text
 
 
+def several_strategies() -> bool:
+    """Whether the installation has more than one strategy (periods or parallel plans): then a
+    round is named with its strategy wherever it is named (docs/domain.md, "A round's life")."""
+    return Strategy.objects.count() > 1
+
+
 class Round(models.Model):
-    """One yearly evaluation, named by the last fiscal year it evaluates (FY2017 = 平成29年度)."""
+    """One yearly evaluation of one strategy, named by the last fiscal year it evaluates (FY2017 =
+    平成29年度). Two strategies may be evaluated in the same year: a round is unique by both."""
 
     class State(models.TextChoices):
         PREPARING = "preparing", "準備中"
@@ -36,7 +44,7 @@ class Round(models.Model):
     ACTIVE_STATES = (State.OPEN, State.CLOSED)
 
     strategy = models.ForeignKey(Strategy, verbose_name="総合戦略", on_delete=models.PROTECT, related_name="rounds")
-    fiscal_year = models.PositiveSmallIntegerField("年度", unique=True)
+    fiscal_year = models.PositiveSmallIntegerField("年度")
     title = models.CharField("表題", max_length=200, validators=[validate_safe_text])
     implementation_heading = models.CharField(
         "実施内容の見出し", max_length=100, help_text="例: 平成28、29年度の実施内容", validators=[validate_safe_text]
@@ -57,15 +65,34 @@ class Round(models.Model):
     class Meta:
         verbose_name = "評価回"
         verbose_name_plural = "評価回"
-        ordering = ["-fiscal_year"]
+        ordering = ["-fiscal_year", "strategy_id"]
         constraints = [
+            models.UniqueConstraint(fields=["strategy", "fiscal_year"], name="unique_round_per_strategy_and_year"),
             models.CheckConstraint(
                 condition=Q(state__in=["preparing", "open", "closed", "published"]), name="round_state_valid"
             ),
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_name
+
+    @cached_property
+    def _named_with_strategy(self) -> bool:
+        return several_strategies()
+
+    @property
+    def display_name(self) -> str:
+        """The round as every screen, message and mail names it: its title, and its strategy's
+        name when the installation has several strategies (two rounds may share a year)."""
+        return f"{self.title}（{self.strategy_name}）" if self._named_with_strategy else self.title
+
+    @property
+    def file_label(self) -> str:
+        """How a downloaded file's name begins: the year, and the strategy's code when there are
+        several strategies, so that two rounds of one year never download under one name."""
+        if self._named_with_strategy:
+            return f"{self.fiscal_year_label}_{self.strategy.code}"
+        return self.fiscal_year_label
 
     @property
     def fiscal_year_label(self) -> str:
