@@ -35,6 +35,7 @@ SEED_COMMENT = "平成29年度の入力表（初期データ）から読み込�
 @dataclass
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
+    round: Round | None = None  # the seed's round (or the demo's), whether created now or before
 
     def count(self, what: str, n: int = 1) -> None:
         if n:
@@ -50,31 +51,34 @@ def read_seed(path: Path = SEED_PATH) -> dict:
 def load_seed(path: Path = SEED_PATH) -> LoadReport:
     """Create the seed's strategy, departments, hierarchy and its published FY2017 round."""
     report = LoadReport()
-    if Round.objects.filter(fiscal_year=SEED_FISCAL_YEAR).exists():
-        return report
     document = document_from_seed(read_seed(path))
+    name = document.title.removesuffix(TITLE_SUFFIX).strip()
+    # Another strategy may have a round of FY2017 too: only the seed's own strategy's counts.
+    report.round = Round.objects.filter(strategy__name=name, fiscal_year=SEED_FISCAL_YEAR).first()
+    if report.round is not None:
+        return report
     first, last = SEED_STRATEGY_YEARS
-    _strategy, created = Strategy.objects.get_or_create(
-        name=document.title.removesuffix(TITLE_SUFFIX).strip(), defaults={"first_year": first, "last_year": last}
-    )
+    strategy, created = Strategy.objects.get_or_create(name=name, defaults={"first_year": first, "last_year": last})
     report.count("総合戦略", created)
-    upload = uploads.Upload(round=None, fiscal_year=SEED_FISCAL_YEAR, allow_new_departments=True, historical=True)
+    upload = uploads.Upload(round=None, fiscal_year=SEED_FISCAL_YEAR, strategy=strategy, allow_new_departments=True,
+                            historical=True)
     result = uploads.load_document(upload, document, by=None, dry_run=False, comment=SEED_COMMENT)
     if not result.applied:  # the committed seed is checked by its tests; this only guards a broken copy
         raise ValueError("初期データを読み込めませんでした: " + " / ".join(str(e) for e in result.errors))
     for item in result.created:
         report.count(item.split("「")[0])
     report.count("評価", result.round.entries.count())
+    report.round = result.round
     return report
 
 
 def create_demo_round(
     previous: Round, fiscal_year: int, heading: str, title: str, deadline: date
 ) -> tuple[Round, LoadReport]:
-    """Create and open the round after ``previous``, as the planning division would, unless it
-    exists already (then it is the users' and left alone)."""
+    """Create and open the round after ``previous`` (of its strategy), as the planning division
+    would, unless it exists already (then it is the users' and left alone)."""
     report = LoadReport()
-    existing = Round.objects.filter(fiscal_year=fiscal_year).first()
+    existing = Round.objects.filter(strategy_id=previous.strategy_id, fiscal_year=fiscal_year).first()
     if existing is not None:
         return existing, report
     round_ = create_round(

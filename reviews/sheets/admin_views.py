@@ -63,6 +63,12 @@ def upload_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
     return _render_upload(model_admin, request, round_, form, title=title)
 
 
+def _new_round_upload(form: NewRoundForm) -> sheet_uploads.Upload:
+    data = form.cleaned_data
+    return sheet_uploads.Upload(round=None, fiscal_year=data["fiscal_year"], strategy=data["strategy"],
+                                allow_new_departments=data["allow_new_departments"], historical=data["historical"])
+
+
 def new_round_view(model_admin, request: HttpRequest) -> HttpResponse:
     """Load a sheet as a new round (the hierarchy is matched or created from it): administrators
     only, since it may create goals, policies, projects and departments, or a published round."""
@@ -74,9 +80,7 @@ def new_round_view(model_admin, request: HttpRequest) -> HttpResponse:
         form = NewRoundForm(request.POST)
         form.fields["file"].required = False
         if form.is_valid():
-            upload = sheet_uploads.Upload(round=None, fiscal_year=form.cleaned_data["fiscal_year"],
-                                          allow_new_departments=form.cleaned_data["allow_new_departments"],
-                                          historical=form.cleaned_data["historical"])
+            upload = _new_round_upload(form)
             try:
                 result = sheet_uploads.confirm(upload, request.POST["token"], by=request.user)
             except ValueError as error:
@@ -86,9 +90,7 @@ def new_round_view(model_admin, request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{result.round} を作成しました。")
                 return redirect(reverse("admin:reviews_round_change", args=[result.round.pk]))
     elif request.method == "POST" and form.is_valid():
-        upload = sheet_uploads.Upload(round=None, fiscal_year=form.cleaned_data["fiscal_year"],
-                                      allow_new_departments=form.cleaned_data["allow_new_departments"],
-                                      historical=form.cleaned_data["historical"])
+        upload = _new_round_upload(form)
         result, token = sheet_uploads.preview(upload, form.cleaned_data["file"], by=request.user)
     context = {**model_admin.admin_site.each_context(request), "title": "入力表から評価回を作成", "form": form,
                "result": result, "token": token, "opts": model_admin.model._meta}

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from projects.models import Strategy
 from reviews.access import may_use_city_sheet, sheet_departments_for
 from reviews.rounds.forms import FiscalYearField
 
@@ -47,5 +48,9 @@ class NewRoundForm(forms.Form):
 
     file = forms.FileField(label="入力表ファイル（.xlsx）")
     fiscal_year = FiscalYearField(label="年度", help_text="例: 2019、R1、令和元年度")
+    strategy = forms.ModelChoiceField(
+        label="総合戦略", queryset=Strategy.objects.all(), required=False, empty_label="入力表の表題から",
+        help_text="選ぶと、入力表の表題がその総合戦略であることを確かめます（表題のない入力表はその総合戦略として読み込みます）。",
+    )
     allow_new_departments = forms.BooleanField(label="登録されていない担当課を作成する", required=False)
     historical = forms.BooleanField(label="過去の評価回として読み込む（公表済み・全件承認済み）", required=False)

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from projects.models import Department
+from projects.models import Department, Strategy
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
 from reviews.sheets.workbook.document import SheetDocument
@@ -32,18 +32,19 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 @dataclass
 class Upload:
-    """What was asked: which round (or which new fiscal year), as whose sheet."""
+    """What was asked: which round (or which new fiscal year, of which strategy), as whose sheet."""
 
     round: Round | None
     department: Department | None = None
     fiscal_year: int | None = None  # for loading a sheet as a new round
+    strategy: Strategy | None = None  # a new round's strategy when chosen; else the sheet's title says
     allow_new_departments: bool = False
     historical: bool = False
 
 
 def _context(upload: Upload, by) -> str:
     """What a preview was for: a token confirms exactly that, nothing else."""
-    target = f"round:{upload.round.pk}" if upload.round else f"new:{upload.fiscal_year}"
+    target = f"round:{upload.round.pk}" if upload.round else f"new:{upload.fiscal_year}:{getattr(upload.strategy, 'pk', '')}"
     department = upload.department.pk if upload.department else "city"
     return f"{target}|{department}|{getattr(by, 'pk', None)}"
 
@@ -95,7 +96,7 @@ def load_document(upload: Upload, document: SheetDocument, *, by, dry_run: bool,
     if upload.round is None:
         return import_new_round(document, fiscal_year=upload.fiscal_year, by=by, dry_run=dry_run,
                                 allow_new_departments=upload.allow_new_departments,
-                                historical=upload.historical, **options)
+                                historical=upload.historical, strategy=upload.strategy, **options)
     return import_update(document, upload.round, by=by, department=upload.department, dry_run=dry_run)
 
 

@@ -2,10 +2,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.fiscal_year import format_fiscal_year_with_western, parse_fiscal_year
-from projects.models import Department
+from projects.fiscal_year import parse_fiscal_year
+from projects.models import Department, Strategy
 from reviews.models import Round
+from reviews.rounds.year import StrategyNeeded, YearError, find_round, find_strategy
 from reviews.sheets.export import export_round
+
+ROUND_HELP = "年度（2017、FY2017、H29、平成29年度、R1、令和元年度 など）"
+STRATEGY_HELP = ("総合戦略のコード（senryaku-2015 など）か名称。その年度が複数の総合戦略の期間にあたるときに指定します"
+                 "（一つだけなら年度だけで評価回が決まります）。")
 
 
 def fiscal_year_option(value: str) -> int:
@@ -16,11 +21,29 @@ def fiscal_year_option(value: str) -> int:
         raise CommandError(str(error)) from None
 
 
-def get_round(fiscal_year: int) -> Round:
-    round_ = Round.objects.select_related("strategy").filter(fiscal_year=fiscal_year).first()
-    if round_ is None:
-        raise CommandError(f"{format_fiscal_year_with_western(fiscal_year)}の評価回はありません。")
-    return round_
+def command_error(error: YearError) -> CommandError:
+    """A year or strategy that names no single round, with how to say which."""
+    if isinstance(error, StrategyNeeded):
+        example = error.candidates[0].code if error.candidates else "senryaku-2015"
+        return CommandError(f"{error.message} --strategy にコードか名称を指定してください（例: --strategy {example}）。")
+    return CommandError(error.message)
+
+
+def get_strategy(text: str | None) -> Strategy | None:
+    if not text:
+        return None
+    try:
+        return find_strategy(text)
+    except YearError as error:
+        raise command_error(error) from None
+
+
+def get_round(fiscal_year: int, strategy: Strategy | None = None) -> Round:
+    """The round ``--round`` (and ``--strategy``) name (reviews.rounds.year.find_round)."""
+    try:
+        return find_round(fiscal_year, strategy)
+    except YearError as error:
+        raise command_error(error) from None
 
 
 def get_department(name: str | None) -> Department | None:
@@ -36,14 +59,14 @@ class Command(BaseCommand):
     help = "評価回を実施事業評価等入力表（.xlsx）として書き出します。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--round", required=True, type=fiscal_year_option,
-                            help="年度（2017、FY2017、H29、平成29年度、R1、令和元年度 など）")
+        parser.add_argument("--round", required=True, type=fiscal_year_option, help=ROUND_HELP)
+        parser.add_argument("--strategy", help=STRATEGY_HELP)
         parser.add_argument("--department", help="この担当課の事業だけを書き出します。")
         parser.add_argument("--with-memo", action="store_true", help="企画課の内部用メモを含めます（内部用）。")
         parser.add_argument("-o", "--output", required=True, help="書き出すファイル（.xlsx）")
 
     def handle(self, *args, **options):
-        round_ = get_round(options["round"])
+        round_ = get_round(options["round"], get_strategy(options["strategy"]))
         department = get_department(options["department"])
         path = Path(options["output"])
         if path.suffix.lower() != ".xlsx":

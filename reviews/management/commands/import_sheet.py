@@ -3,8 +3,15 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.management.commands.export_sheet import fiscal_year_option, get_department
-from reviews.models import Round
+from reviews.management.commands.export_sheet import (
+    ROUND_HELP,
+    STRATEGY_HELP,
+    command_error,
+    fiscal_year_option,
+    get_department,
+    get_strategy,
+)
+from reviews.rounds.year import YearError, round_to_import
 from reviews.sheets import uploads as sheet_uploads
 from reviews.sheets.loading import ImportResult
 
@@ -26,14 +33,14 @@ def describe(result: ImportResult) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "実施事業評価等入力表（.xlsx）を取り込みます。指定した年度の評価回がなければ評価回として読み込み、"
-        "あれば評価を更新します。エラーが一つでもあれば何も書き込みません。"
+        "実施事業評価等入力表（.xlsx）を取り込みます。指定した年度（と総合戦略）の評価回がなければ評価回として"
+        "読み込み（総合戦略は入力表の表題から）、あれば評価を更新します。エラーが一つでもあれば何も書き込みません。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="取り込むファイル（.xlsx）")
-        parser.add_argument("--round", required=True, type=fiscal_year_option,
-                            help="年度（2017、FY2017、H29、平成29年度、R1、令和元年度 など）")
+        parser.add_argument("--round", required=True, type=fiscal_year_option, help=ROUND_HELP)
+        parser.add_argument("--strategy", help=STRATEGY_HELP)
         parser.add_argument("--department", help="担当課の入力表として取り込みます（その課の行だけ変更できます）。")
         parser.add_argument("--dry-run", action="store_true", help="確認だけして、何も書き込みません。")
         parser.add_argument("--user", help="取り込んだ人として記録するログイン名")
@@ -52,11 +59,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"利用者「{options['user']}」は登録されていません。")
         department = get_department(options["department"])
-        round_ = Round.objects.filter(fiscal_year=options["round"]).first()
+        strategy = get_strategy(options["strategy"])
+        try:
+            round_ = round_to_import(options["round"], strategy)
+        except YearError as error:
+            raise command_error(error) from None
         if round_ is None and department is not None:
             raise CommandError("担当課の入力表は、既存の評価回の更新にだけ使えます。")
         upload = sheet_uploads.Upload(round=round_, department=department, fiscal_year=options["round"],
-                                      allow_new_departments=options["new_departments"],
+                                      strategy=strategy, allow_new_departments=options["new_departments"],
                                       historical=options["historical"])
         dry_run = options["dry_run"]
         # The same path as an upload on the screens: read, check, apply and record in one go.

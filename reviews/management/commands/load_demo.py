@@ -5,9 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from projects.fiscal_year import format_fiscal_year
-from reviews.demo.seed import SEED_FISCAL_YEAR, create_demo_round, load_seed
+from reviews.demo.seed import create_demo_round, load_seed
 from reviews.demo.users import DEMO_PASSWORD, create_demo_users
-from reviews.models import Round
 
 DEMO_FISCAL_YEAR = 2018
 DEMO_DEADLINE_DAYS = 30
@@ -28,7 +27,7 @@ class Command(BaseCommand):
                 "本当に読み込む場合は --force を付けてください。"
             )
         report = load_seed()
-        seed_round = Round.objects.get(fiscal_year=SEED_FISCAL_YEAR)
+        seed_round = report.round
         heading = f"{format_fiscal_year(DEMO_FISCAL_YEAR)}の実施内容"
         deadline = timezone.localdate() + timedelta(days=DEMO_DEADLINE_DAYS)
         demo_round, round_report = create_demo_round(

@@ -15,6 +15,7 @@ from projects.text import normalize_name, parent_name_of
 from reviews.facts import Facts
 from reviews.models import Entry, EntrySearch, Event, Round
 from reviews.rounds import record
+from reviews.rounds.year import describe_strategies, strategies_active_in
 from reviews.search.text import departments_key, entry_search_text
 from reviews.sheets.loading.result import (
     CATEGORY_BY_LABEL,
@@ -69,8 +70,10 @@ class NewRoundPlan:
 
 
 def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new_departments: bool = False,
-                     historical: bool = False, dry_run: bool = False, comment: str = IMPORT_COMMENT) -> ImportResult:
-    """Create the round ``fiscal_year`` from a sheet: goals, policies and projects are matched by
+                     historical: bool = False, dry_run: bool = False, comment: str = IMPORT_COMMENT,
+                     strategy: Strategy | None = None) -> ImportResult:
+    """Create the round ``fiscal_year`` of the strategy the sheet's title names (which must be
+    ``strategy`` when the caller chose one) from a sheet: goals, policies and projects are matched by
     number and name (NFKC, whitespace removed) or created, and each row becomes the round's entry
     with the sheet's letter and texts. Departments are created only in an empty installation or
     when ``allow_new_departments``. ``historical`` loads a past, published round (entries
@@ -78,7 +81,7 @@ def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new
     entry's first event says."""
     plan = plan_new_round(doc, fiscal_year=fiscal_year,
                           may_create_departments=allow_new_departments or not Department.objects.exists(),
-                          historical=historical)
+                          historical=historical, strategy=strategy)
     if plan.result.errors or dry_run:
         return plan.result
     with transaction.atomic():
@@ -89,15 +92,19 @@ def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new
 # The plan ----------------------------------------------------------------------------------------
 
 def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departments: bool,
-                   historical: bool) -> NewRoundPlan:
+                   historical: bool, strategy: Strategy | None = None) -> NewRoundPlan:
     """Match the sheet against the database and list what would be created; writes nothing."""
     result = ImportResult()
     plan = NewRoundPlan(doc=doc, fiscal_year=fiscal_year, historical=historical, result=result)
-    if Round.objects.filter(fiscal_year=fiscal_year).exists():
-        result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります。既存の評価回を更新する取込みを使ってください。"))
+    plan.strategy_name, plan.strategy, problem = _strategy_for(doc, fiscal_year, strategy)
+    if problem:
+        result.errors.append(sheet_error(doc, None, None, problem))
+        return plan
+    # Another strategy may have a round of this year (parallel plans): only this one's counts.
+    if plan.strategy is not None and Round.objects.filter(strategy=plan.strategy, fiscal_year=fiscal_year).exists():
+        result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります（{plan.strategy.name}）。既存の評価回を更新する取込みを使ってください。"))
         return plan
 
-    plan.strategy_name, plan.strategy = _strategy_for(doc)
     if plan.strategy is None:
         result.created.append(f"総合戦略「{plan.strategy_name}」")
     _plan_departments(plan, may_create_departments)
@@ -131,17 +138,33 @@ def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departmen
     return plan
 
 
-def _strategy_for(doc: SheetDocument) -> tuple[str, Strategy | None]:
-    """The strategy named in the sheet's title; a sheet without a title belongs to the strategy of
-    the latest round (people often delete the title rows)."""
+def _strategy_for(doc: SheetDocument, fiscal_year: int,
+                  chosen: Strategy | None) -> tuple[str, Strategy | None, str]:
+    """(name, strategy or None to create it, a problem or ""): the strategy named in the sheet's
+    title, which must be the ``chosen`` one when the caller chose. A sheet without a title (people
+    often delete the title rows) belongs to the chosen strategy, else to the only one active in
+    the year (reviews.rounds.year), else to the strategy of the latest round."""
     name = doc.title.removesuffix(TITLE_SUFFIX).strip()
     if name:
-        return name, _find_by_name(Strategy.objects.all(), "name", name)
+        named = _find_by_name(Strategy.objects.all(), "name", name)
+        if chosen is not None and named != chosen:
+            return name, named, (f"入力表の表題の総合戦略「{name}」は、指定した総合戦略「{chosen.name}」と違います。"
+                                 "入力表か、指定する総合戦略を確かめてください。")
+        return name, named, ""
+    if chosen is not None:
+        return chosen.name, chosen, ""
+    active = strategies_active_in(fiscal_year)
+    if len(active) == 1:
+        return active[0].name, active[0], ""
+    if len(active) > 1:
+        return "", None, (f"入力表に表題（総合戦略の名称）がなく、{format_fiscal_year_with_western(fiscal_year)}は "
+                          f"{len(active)} つの総合戦略の期間です: {describe_strategies(active)}。"
+                          "表題を入れるか、どの総合戦略の入力表かを指定してください。")
     latest = Round.objects.select_related("strategy").order_by("-fiscal_year").first()
     if latest is not None:
-        return latest.strategy.name, latest.strategy
+        return latest.strategy.name, latest.strategy, ""
     only = Strategy.objects.first()
-    return (only.name, only) if only else (DEFAULT_TITLE.removesuffix(TITLE_SUFFIX), None)
+    return (only.name, only, "") if only else (DEFAULT_TITLE.removesuffix(TITLE_SUFFIX), None, "")
 
 
 def _find_by_name(candidates, attribute: str, name: str):
