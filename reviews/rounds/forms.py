@@ -2,7 +2,8 @@
 
 from django import forms
 
-from projects.fiscal_year import parse_fiscal_year
+from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
+from projects.models import Strategy
 from projects.validators import validate_safe_text
 from reviews.models import Entry
 
@@ -35,6 +36,28 @@ class FiscalYearField(forms.CharField):
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class StrategyChoiceForm(forms.Form):
+    """Which strategy's next round to create, when several strategies are evaluated that year."""
+
+    strategy = forms.ModelChoiceField(label="どの総合戦略の評価回を作成しますか", queryset=None,
+                                      widget=forms.RadioSelect, empty_label=None)
+
+    def __init__(self, *args, following=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # following: reviews.rounds.life.NextRound for each strategy that may be chosen
+        described = {n.strategy.pk: n for n in following}
+        field = self.fields["strategy"]
+        field.queryset = Strategy.objects.filter(pk__in=described)
+        field.label_from_instance = lambda strategy: _describe_next(described[strategy.pk])
+
+
+def _describe_next(following) -> str:
+    year = format_fiscal_year(following.fiscal_year)
+    if following.previous is None:
+        return f"{following.strategy.name}（{year}。最初の評価回を、基本目標・基本施策・事業の体系から作成します）"
+    return f"{following.strategy.name}（{year}。{following.previous.title} をもとに作成します）"
 
 
 class RoundCreateForm(forms.Form):

@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
-from projects.models import Department, Project
+from projects.models import Department, Project, Strategy
 from projects.text import normalize_text, unsafe_character_message
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis import records as kpi_records
 from reviews.models import Answer, DeadlineExtension, Entry, Event, Opinion, Round, RoundEvent
 from reviews.rounds import record
+from reviews.rounds.year import is_active_in, latest_round
 
 PREPARING, OPEN, CLOSED, PUBLISHED = (s.value for s in Round.State)
 
@@ -249,29 +250,84 @@ def has_open_extension_for(round_: Round, department_ids: set[int], today: date 
 
 
 def round_defaults(previous: Round | None, fiscal_year: int) -> dict:
-    """Title, heading and legend for a new round, prefilled from the last one."""
+    """Title, heading and legend for a new round, prefilled from the last one (for a strategy's
+    first round, the latest round of any strategy)."""
     heading = f"{format_fiscal_year(fiscal_year)}の実施内容"
     legend = previous.legend.replace(previous.implementation_heading, heading) if previous else ""
     return {"title": f"{format_fiscal_year(fiscal_year)} 実施事業評価", "implementation_heading": heading,
             "legend": legend}
 
 
+@dataclass(frozen=True)
+class NextRound:
+    """Where a strategy's next round starts from: its latest round (None for its first round,
+    made from its hierarchy), the year it would evaluate, and the round its title, heading and
+    legend are prefilled from (for a first round, the latest round of any strategy)."""
+
+    strategy: Strategy
+    previous: Round | None
+    fiscal_year: int
+    model: Round | None
+
+    @property
+    def defaults(self) -> dict:
+        return round_defaults(self.model, self.fiscal_year)
+
+
+def next_round_of(strategy: Strategy) -> NextRound:
+    """The next round of ``strategy``: the year after its latest round; a first round follows
+    the latest round of any strategy, but not before the strategy's first year."""
+    previous = latest_round(strategy)
+    if previous is not None:
+        return NextRound(strategy, previous, previous.fiscal_year + 1, previous)
+    model = Round.objects.select_related("strategy").order_by("-fiscal_year", "-pk").first()
+    today = timezone.localdate()
+    years = [y for y in (model.fiscal_year + 1 if model else None, strategy.first_year) if y is not None]
+    year = max(years) if years else (today.year if today.month >= 4 else today.year - 1)
+    return NextRound(strategy, None, year, model)
+
+
+def strategies_to_continue() -> list[NextRound]:
+    """The strategies whose next round the planning division may create: those active in the
+    year it would evaluate (reviews.rounds.year); when none is, every strategy, so that nobody is
+    stuck (the year can be changed on the form)."""
+    following = [next_round_of(strategy) for strategy in Strategy.objects.all()]
+    active = [n for n in following if is_active_in(n.strategy, n.fiscal_year)]
+    return active or following
+
+
 @transaction.atomic
-def create_round(previous: Round, *, by, fiscal_year: int, title: str, implementation_heading: str, legend: str,
-                 deadline: date | None, retire: list[Project] | tuple = (), system: bool = False) -> Round:
-    """Create next year's round from the last: the same strategy, a draft entry for every active
-    project (last year's text is shown beside it, not copied into it). Projects in ``retire`` are
-    marked as ended and get no entry. The round starts in preparation."""
+def create_round(previous: Round | None, *, by, fiscal_year: int, title: str, implementation_heading: str,
+                 legend: str, deadline: date | None, retire: list[Project] | tuple = (),
+                 strategy: Strategy | None = None, system: bool = False) -> Round:
+    """Create next year's round of a strategy from its last round (``previous``, which must be the
+    strategy's latest), or the strategy's first round from its hierarchy (``previous`` None and
+    ``strategy`` given): a draft entry for every active project of the strategy (last year's text
+    is shown beside it, not copied into it). Another strategy's rounds play no part: two
+    strategies may each have a round of the same year. Projects in ``retire`` are marked as ended
+    and get no entry. The round starts in preparation. Reviewers only (PermissionDenied); RoundError
+    when the strategy has that year's round, or ``previous`` is not its latest round."""
     _check_manager(by, system)
-    if Round.objects.filter(fiscal_year=fiscal_year).exists():
-        raise RoundError(f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります。")
-    if fiscal_year <= previous.fiscal_year:
+    if previous is not None:
+        if strategy is not None and strategy.pk != previous.strategy_id:
+            raise RoundError(f"{previous.display_name} は {strategy.name} の評価回ではありません。")
+        strategy = previous.strategy
+    if strategy is None:
+        raise RoundError("どの総合戦略の評価回を作成するかを選んでください。")
+    latest = latest_round(strategy)
+    if Round.objects.filter(strategy=strategy, fiscal_year=fiscal_year).exists():
+        raise RoundError(f"{strategy.name}の{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります。")
+    if latest is not None and (previous is None or previous.pk != latest.pk):
+        # The next round follows the strategy's last one, never an older one or another strategy's.
+        raise RoundError(f"{strategy.name}の評価回は、最新の {latest.display_name} をもとに作成してください。")
+    if previous is not None and fiscal_year <= previous.fiscal_year:
         raise RoundError(f"新しい評価回の年度は {format_fiscal_year_with_western(previous.fiscal_year)} より後にしてください。")
-    round_ = Round.objects.create(strategy=previous.strategy, fiscal_year=fiscal_year, title=title,
+    round_ = Round.objects.create(strategy=strategy, fiscal_year=fiscal_year, title=title,
                                   implementation_heading=implementation_heading, legend=legend, deadline=deadline,
                                   state=PREPARING)
+    origin = f"{previous.display_name} をもとに" if previous is not None else f"{strategy.name}の体系（基本目標・基本施策・事業）から"
     RoundEvent.objects.create(round=round_, action=RoundEvent.Action.CREATE, to_state=PREPARING, actor=by,
-                              comment=f"{previous.title} をもとに作成しました。")
+                              comment=f"{origin}作成しました。")
     retired_ids = [p.pk for p in retire]
     Project.objects.filter(pk__in=retired_ids).update(active=False)
     add_missing_entries(round_, by=by)
@@ -289,7 +345,7 @@ def add_projects(round_: Round, *, by) -> int:
 
 
 def add_missing_entries(round_: Round, *, by) -> int:
-    """Give every active project of the strategy a draft entry in a round in preparation."""
+    """Give every active project of the round's strategy (never another's) a draft entry in a round in preparation."""
     existing = round_.entries.values("project_id")
     projects = Project.objects.filter(policy__goal__strategy=round_.strategy, active=True).exclude(pk__in=existing)
     created = 0

@@ -14,10 +14,10 @@ from projects.fiscal_year import format_fiscal_year
 from projects.models import Department, Project
 from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
-from reviews.models import Entry, Round
+from reviews.models import Entry, Round, several_strategies
 from reviews.rounds import life as rounds
 from reviews.rounds import progress as progress_of
-from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm
+from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm, StrategyChoiceForm
 
 # State changes that are hard to undo go through a confirmation page first.
 CONFIRMED_ACTIONS = {"close": "締め切って", "publish": "公表して"}
@@ -46,30 +46,38 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_create(request: HttpRequest) -> HttpResponse:
-    """Next year's round from the last one, prefilled and editable."""
+    """A strategy's next round from its last one (its first from its hierarchy), prefilled and
+    editable; first asks which strategy when several are evaluated that year."""
     _require_reviewer(request.user)
-    previous = Round.objects.order_by("-fiscal_year").first()
-    if previous is None:
-        messages.error(request, "もとにする評価回がありません。管理画面で入力表から評価回を作成してください。")
+    following = rounds.strategies_to_continue()
+    if not following:
+        messages.error(request, "総合戦略がありません。管理画面で入力表から評価回を作成してください。")
         return redirect("reviews:manage-rounds")
-    projects = Project.objects.filter(policy__goal__strategy=previous.strategy, active=True).select_related("policy__goal")
-    next_year = previous.fiscal_year + 1
+    chosen = request.POST.get("strategy") or request.GET.get("strategy")
+    chooser = StrategyChoiceForm({"strategy": chosen} if chosen else None, following=following)
+    if len(following) > 1 and not (chooser.is_bound and chooser.is_valid()):
+        return render(request, "reviews/rounds/round_create_choose.html", {"chooser": chooser})
+    strategy = chooser.cleaned_data["strategy"] if len(following) > 1 else following[0].strategy
+    start = next(n for n in following if n.strategy.pk == strategy.pk)
+    projects = Project.objects.filter(policy__goal__strategy=strategy, active=True).select_related("policy__goal")
     form = RoundCreateForm(request.POST or None, projects=projects,
-                           initial={"fiscal_year": format_fiscal_year(next_year), **rounds.round_defaults(previous, next_year)})
+                           initial={"fiscal_year": format_fiscal_year(start.fiscal_year), **start.defaults})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             round_ = rounds.create_round(
-                previous, by=request.user, fiscal_year=data["fiscal_year"], title=data["title"],
-                implementation_heading=data["implementation_heading"], legend=data["legend"],
+                start.previous, strategy=strategy, by=request.user, fiscal_year=data["fiscal_year"],
+                title=data["title"], implementation_heading=data["implementation_heading"], legend=data["legend"],
                 deadline=data["deadline"], retire=list(data["retire"]),
             )
         except rounds.RoundError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"{round_.title} を作成しました（評価 {round_.entries.count()} 件、準備中）。")
+            messages.success(request, f"{round_.display_name} を作成しました（評価 {round_.entries.count()} 件、準備中）。")
             return redirect("reviews:manage-round", pk=round_.pk)
-    return render(request, "reviews/rounds/round_create.html", {"form": form, "previous": previous})
+    return render(request, "reviews/rounds/round_create.html", {
+        "form": form, "start": start, "several_strategies": several_strategies(), "choosing": len(following) > 1,
+    })
 
 
 @login_required
