@@ -53,6 +53,7 @@ class ReadOnlyAdminMixin:
 class RoundAdmin(admin.ModelAdmin):
     list_display = ["__str__", "fiscal_year_display", "strategy", "state", "deadline"]
     list_filter = ["state", "strategy"]
+    list_select_related = ["strategy"]
     search_fields = ["title", "implementation_heading"]
     change_form_template = "admin/reviews/round/change_form_with_sheet.html"
     change_list_template = "admin/reviews/round/change_list_with_sheet.html"

@@ -56,7 +56,7 @@ def _send(user, submissions: list[Event], today: date, since: datetime, now: dat
     lines = [f"{timezone.localtime(since):%Y年%m月%d日 %H:%M} 以降に提出された評価が {len(submissions)} 件あります。", ""]
     for event in submissions:
         entry = event.entry
-        lines.append(f"・{entry.round.title}「{entry.project.name}」"
+        lines.append(f"・{entry.round.display_name}「{entry.project.name}」"
                      f"（{timezone.localtime(event.created_at):%Y年%m月%d日 %H:%M}） {entry_url(entry)}")
     lines += ["", "このメールが不要なときは、システムの「設定」で受け取らないようにできます。"]
     try:

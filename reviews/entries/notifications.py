@@ -58,7 +58,7 @@ def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> Non
         return
     text = ACTION_TEXT[action].format(project=entry.project.name)
     body = "\n".join(filter(None, [
-        f"{entry.round.title}「{entry.project.name}」", text + "。",
+        f"{entry.round.display_name}「{entry.project.name}」", text + "。",
         f"コメント: {comment}" if comment else "", f"確認はこちら: {entry_url(entry)}",
     ]))
     notify(project_members(entry.project), entry=entry, text=text, body=body, exclude=by)
@@ -67,7 +67,7 @@ def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> Non
 def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> None:
     """A reviewer's message goes to the department; a department's to the reviewers and colleagues."""
     text = ACTION_TEXT["message"].format(project=entry.project.name)
-    body = f"{entry.round.title}「{entry.project.name}」\n{body_text}\n\n確認はこちら: {entry_url(entry)}"
+    body = f"{entry.round.display_name}「{entry.project.name}」\n{body_text}\n\n確認はこちら: {entry_url(entry)}"
     if entry.round.state == Round.State.PREPARING:
         users = set(reviewers())  # departments do not see a round before it opens
     else:

@@ -226,7 +226,7 @@ def kpi_sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
     write_kpi_sheet(round_, sheet_actuals(kpi_actuals_visible_to(request.user), round_), buffer)
     buffer.seek(0)
     response = FileResponse(buffer, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, f"{round_.fiscal_year_label}_KPI進捗管理表.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{round_.file_label}_KPI進捗管理表.xlsx")
     return response
 
 

@@ -178,7 +178,7 @@ def _goal_kpi_sheet(wb: Workbook, packet: Packet) -> None:
 
 
 def packet_filename(packet: Packet) -> str:
-    return f"{packet.round.fiscal_year_label}_推進会議資料_{packet.label}.xlsx"
+    return f"{packet.round.file_label}_推進会議資料_{packet.label}.xlsx"
 
 
 def packet_response(packet: Packet) -> FileResponse:

@@ -162,7 +162,7 @@ def department_note(summary: Summary) -> str:
 
 def summary_filename(summary: Summary) -> str:
     suffix = "_暫定" if summary.provisional else ""
-    return f"{summary.round.fiscal_year_label}_実施状況の集計{suffix}.xlsx"
+    return f"{summary.round.file_label}_実施状況の集計{suffix}.xlsx"
 
 
 def summary_response(summary: Summary) -> FileResponse:

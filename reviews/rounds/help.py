@@ -37,7 +37,7 @@ def now_to_do(user) -> list[str]:
         entries = round_.entries
         waiting = entries.filter(state=Entry.State.SUBMITTED).count()
         left = entries.filter(state__in=Entry.UNFINISHED_STATES).count()
-        steps = [f"{round_.title}（{round_.get_state_display()}）: 審査待ちが {waiting} 件、未提出が {left} 件あります。"
+        steps = [f"{round_.display_name}（{round_.get_state_display()}）: 審査待ちが {waiting} 件、未提出が {left} 件あります。"
                  "「審査待ち」で古い提出から確認し、承認するか理由を書いて差し戻してください。"]
         if round_.state == Round.State.OPEN and round_.deadline:
             steps.append(f"提出期限は {round_.deadline:%Y年%m月%d日} です。遅れている課は「進み具合」で分かります。")
@@ -48,7 +48,7 @@ def now_to_do(user) -> list[str]:
     department_ids = {link.department_id for e in mine.prefetch_related("project__project_departments")
                       for link in e.project.project_departments.all()}
     deadline = deadline_for(round_, department_ids)
-    steps = [f"{round_.title}: 課の評価 {mine.count()} 件のうち、まだ提出していないものが {left} 件あります。"]
+    steps = [f"{round_.display_name}: 課の評価 {mine.count()} 件のうち、まだ提出していないものが {left} 件あります。"]
     if returned:
         steps.append(f"差し戻された評価が {returned} 件あります。評価の画面の一番上の理由を読んで直し、もう一度提出してください。")
     if deadline and round_.state == Round.State.OPEN:

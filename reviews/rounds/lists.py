@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from projects.access import sees_everything
 from projects.models import Department, Goal
 from reviews.access import answers_visible_to, entries_visible_to, kpi_reports_visible_to, rounds_visible_to
 from reviews.entries.workflow import RULES
@@ -16,8 +17,14 @@ SHEET_ORDER = ("project__policy__goal__number", "project__policy__order", "proje
 
 
 def current_round(user) -> Round | None:
-    """The round people are working on now: the latest open or closed one they can see."""
-    return rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year").first()
+    """The round people are working on now: the latest open or closed one they can see. When
+    several strategies are evaluated at once, a department's is the latest that holds its entries."""
+    active = rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year", "strategy_id")
+    if not sees_everything(user):
+        own = active.filter(pk__in=entries_visible_to(user).values("round_id")).first()
+        if own is not None:
+            return own
+    return active.first()
 
 
 def filter_choices(round_: Round, *, with_departments: bool) -> dict:

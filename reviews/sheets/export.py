@@ -110,7 +110,7 @@ def download_of(stamp: str, round_: Round) -> SheetDownload | None:
 
 
 def sheet_filename(round_: Round, department: Department | None = None, with_memo: bool = False) -> str:
-    parts = [round_.fiscal_year_label, "実施事業評価等入力表"]
+    parts = [round_.file_label, "実施事業評価等入力表"]
     if department is not None:
         parts.append(department.name)
     if with_memo:
