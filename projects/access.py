@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, P
 from django.db import models
 from django.db.models import QuerySet
 
+from projects.history import departments_in, predecessor_ids
 from projects.models import Department, Membership, Project
 
 UserLike = AbstractBaseUser | AnonymousUser
@@ -116,10 +117,26 @@ def department_ids_of(user: UserLike) -> set[int]:
     return cached
 
 
-def is_member_for(user: UserLike, project: Project) -> bool:
-    """Whether the user belongs to one of the project's departments (sub-units included)."""
+def reach_ids_of(user: UserLike) -> set[int]:
+    """The user's departments and every department whose work passed to them through merges and
+    splits: members of the successor see and finish what their predecessors wrote."""
+    cached = getattr(user, "_reach_ids", None)
+    if cached is None:
+        own = department_ids_of(user)
+        cached = own | predecessor_ids(own)
+        user._reach_ids = cached
+    return cached
+
+
+def is_member_for(user: UserLike, project: Project, year: int | None = None) -> bool:
+    """Whether the user works on the project: a member of one of its departments today (sub-units
+    included) or, for an entry of ``year``, of a department that ran it then or took over from one."""
     project_departments = {link.department_id for link in project.project_departments.all()}
-    return bool(project_departments & department_ids_of(user))
+    if project_departments & department_ids_of(user):
+        return True
+    if year is None:
+        return False
+    return bool({d.pk for d in departments_in(project, year)} & reach_ids_of(user))
 
 
 def with_sub_units(department: Department) -> list[Department]:
@@ -127,12 +144,11 @@ def with_sub_units(department: Department) -> list[Department]:
     return [department, *department.children.all()]
 
 
-def project_department_ids(project: Project) -> set[int]:
-    """The project's departments and their parents (uses a prefetch of `project_departments__department`)."""
-    links = project.project_departments.all()
-    return {link.department_id for link in links} | {
-        link.department.parent_id for link in links if link.department.parent_id
-    }
+def project_department_ids(project: Project, year: int | None = None) -> set[int]:
+    """The project's departments in ``year`` (None: today) and their parents (uses a prefetch of
+    `project_departments__department`, and of projects.history.PROJECT_HISTORY_PREFETCH for a year)."""
+    departments = departments_in(project, year)
+    return {d.pk for d in departments} | {d.parent_id for d in departments if d.parent_id}
 
 
 def members_of(department_ids: Iterable[int]) -> QuerySet:

@@ -32,6 +32,14 @@ class Department(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    first_year = models.PositiveSmallIntegerField(
+        "設置年度", null=True, blank=True, editable=False,
+        help_text="統合・分割で新しくできた部署の最初の年度（それより前からある部署は空欄）。",
+    )
+    last_year = models.PositiveSmallIntegerField(
+        "最終年度", null=True, blank=True, editable=False,
+        help_text="統合・分割でなくなった部署の最後の年度。空欄は現在の部署です。",
+    )
 
     class Meta:
         verbose_name = "部署（担当課）"
@@ -46,6 +54,10 @@ class Department(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
+
+    @property
+    def is_current(self) -> bool:
+        return self.last_year is None
 
 
 class Strategy(models.Model):
@@ -419,3 +431,175 @@ class RatingScale(models.Model):
             raise ValidationError({"thresholds": "境目は -1000 から 1000 までの数字（%）で入力してください。"})
         if values != sorted(values, reverse=True) or len(set(values)) != len(values):
             raise ValidationError({"thresholds": "境目は大きい順に、重ならないように入力してください。"})
+
+
+# The strategy's memory: what changed, from which fiscal year, and what things were called before.
+# A change is made only through reviews.changes (a guided action with a preview); these records
+# are added, never edited, so that the rounds of earlier years keep showing what they showed.
+
+class Change(models.Model):
+    """One reorganisation or change of a project, effective from a fiscal year: who, when, why."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT_RENAME = "department_rename", "部署の名称変更"
+        DEPARTMENT_MERGE = "department_merge", "部署の統合"
+        DEPARTMENT_SPLIT = "department_split", "部署の分割"
+        PROJECT_DEPARTMENTS = "project_departments", "事業の担当課の変更"
+        PROJECT_RENAME = "project_rename", "事業の名称変更"
+        PROJECT_MERGE = "project_merge", "事業の統合"
+        PROJECT_RETIRE = "project_retire", "事業の終了"
+        STRATEGY_CARRY = "strategy_carry", "次期総合戦略への引継ぎ"
+
+    kind = models.CharField("種類", max_length=30, choices=Kind.choices)
+    effective_year = models.PositiveSmallIntegerField("適用する年度", help_text="この年度の評価回から新しい内容で表示します。")
+    reason = models.TextField("理由", max_length=DESCRIPTION_MAX_LENGTH, validators=[validate_safe_text])
+    summary = models.TextField("内容", validators=[validate_safe_text])
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="実施者", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField("実施日時", auto_now_add=True)
+    departments = models.ManyToManyField(Department, verbose_name="関係する部署", related_name="changes", blank=True)
+    projects = models.ManyToManyField("Project", verbose_name="関係する事業", related_name="changes", blank=True)
+
+    class Meta:
+        verbose_name = "組織・事業の変更"
+        verbose_name_plural = "組織・事業の変更"
+        ordering = ["-made_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["department_rename", "department_merge", "department_split",
+                                      "project_departments", "project_rename", "project_merge", "project_retire",
+                                      "strategy_carry"]),
+                name="change_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（{self.effective_year}年度から）"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("組織・事業の変更の記録は変更できません。")
+        super().save(*args, **kwargs)
+
+
+class DepartmentFormerName(models.Model):
+    """A name a department had up to and including ``last_year``."""
+
+    department = models.ForeignKey(Department, verbose_name="部署", on_delete=models.CASCADE,
+                                   related_name="former_names")
+    name = models.CharField("以前の名称", max_length=100, validators=[validate_safe_text])
+    last_year = models.PositiveSmallIntegerField("この名称の最終年度")
+    change = models.ForeignKey(Change, verbose_name="変更", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "部署の以前の名称"
+        verbose_name_plural = "部署の以前の名称"
+        ordering = ["department", "last_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "last_year"], name="unique_department_name_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.last_year}年度まで）"
+
+
+class DepartmentSuccession(models.Model):
+    """A department that took over (part of) another's work: both of a merge's, each of a split's."""
+
+    predecessor = models.ForeignKey(Department, verbose_name="以前の部署", on_delete=models.PROTECT,
+                                    related_name="successor_links")
+    successor = models.ForeignKey(Department, verbose_name="引き継いだ部署", on_delete=models.PROTECT,
+                                  related_name="predecessor_links")
+    effective_year = models.PositiveSmallIntegerField("引継ぎの年度")
+    change = models.ForeignKey(Change, verbose_name="変更", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "部署の引継ぎ"
+        verbose_name_plural = "部署の引継ぎ"
+        ordering = ["effective_year", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unique_department_succession"),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")),
+                                   name="department_not_own_successor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
+
+
+class ProjectDepartmentPeriod(models.Model):
+    """One of a project's departments in the years before a change of its departments."""
+
+    project = models.ForeignKey("Project", verbose_name="事業", on_delete=models.CASCADE,
+                                related_name="department_periods")
+    department = models.ForeignKey(Department, verbose_name="担当課", on_delete=models.PROTECT,
+                                   related_name="project_periods")
+    position = models.PositiveSmallIntegerField("順番")
+    first_year = models.PositiveSmallIntegerField("最初の年度", null=True, blank=True,
+                                                  help_text="空欄は、記録のある最初からです。")
+    last_year = models.PositiveSmallIntegerField("最終年度")
+    change = models.ForeignKey(Change, verbose_name="変更", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "事業の以前の担当課"
+        verbose_name_plural = "事業の以前の担当課"
+        ordering = ["project", "last_year", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "department", "last_year"],
+                                    name="unique_former_department_per_period"),
+            models.UniqueConstraint(fields=["project", "position", "last_year"],
+                                    name="unique_former_position_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.department}（{self.last_year}年度まで）"
+
+
+class ProjectFormerName(models.Model):
+    """A name a project had up to and including ``last_year``."""
+
+    project = models.ForeignKey("Project", verbose_name="事業", on_delete=models.CASCADE,
+                                related_name="former_names")
+    name = models.CharField("以前の名称", max_length=200, validators=[validate_safe_text])
+    last_year = models.PositiveSmallIntegerField("この名称の最終年度")
+    change = models.ForeignKey(Change, verbose_name="変更", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "事業の以前の名称"
+        verbose_name_plural = "事業の以前の名称"
+        ordering = ["project", "last_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "last_year"], name="unique_project_name_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.last_year}年度まで）"
+
+
+class ProjectSuccession(models.Model):
+    """A project that goes on as another: merged into it, or carried into the next strategy period."""
+
+    class Kind(models.TextChoices):
+        MERGED = "merged", "統合"
+        CARRIED = "carried", "次期総合戦略へ継続"
+
+    predecessor = models.ForeignKey("Project", verbose_name="以前の事業", on_delete=models.PROTECT,
+                                    related_name="successor_links")
+    successor = models.ForeignKey("Project", verbose_name="引き継いだ事業", on_delete=models.PROTECT,
+                                  related_name="predecessor_links")
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    effective_year = models.PositiveSmallIntegerField("引継ぎの年度")
+    change = models.ForeignKey(Change, verbose_name="変更", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "事業の引継ぎ"
+        verbose_name_plural = "事業の引継ぎ"
+        ordering = ["effective_year", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="unique_project_succession"),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")), name="project_not_own_successor"),
+            models.CheckConstraint(condition=Q(kind__in=["merged", "carried"]), name="project_succession_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"

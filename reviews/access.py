@@ -6,10 +6,13 @@ Roles and memberships are decided in projects.access; what may be *done* to an e
 reviews.entries.workflow.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from projects.access import UserLike, departments_of, sees_everything
+from projects.access import UserLike, department_ids_of, departments_of, reach_ids_of, sees_everything
+from projects.history import PROJECT_HISTORY_PREFETCH, held_by, predecessor_ids, runs_today
 from projects.models import Department
 from reviews.models import Answer, Entry, KpiActual, Opinion, Round
 
@@ -25,11 +28,22 @@ def rounds_visible_to(user: UserLike) -> QuerySet[Round]:
 
 
 def entries_visible_to(user: UserLike) -> QuerySet[Entry]:
-    """Every entry the user may look at, in every state and round they can see."""
+    """Every entry the user may look at, in every state and round they can see: a department sees
+    every round of the projects it runs today, and the entries of each year it (or a department it
+    took over from) ran, so a clerk still sees what they wrote after a reorganisation."""
     entries = Entry.objects.filter(round__in=rounds_visible_to(user))
     if sees_everything(user):
         return entries
-    return entries.filter(project__departments__in=departments_of(user)).distinct()
+    own = department_ids_of(user)
+    return entries.filter(runs_today(own) | entries_of_departments(own))
+
+
+def entries_of_departments(department_ids: Iterable[int]) -> Q:
+    """The entries that are these departments' in their round's year: the projects they ran then,
+    or that departments they took over from (merged or split) ran then. A department's sheet,
+    list filter and progress row all mean this."""
+    ids = set(department_ids)
+    return held_by(ids | predecessor_ids(ids))
 
 
 def get_entry_for(user: UserLike, pk: int) -> Entry:
@@ -38,7 +52,7 @@ def get_entry_for(user: UserLike, pk: int) -> Entry:
     entry = (
         entries_visible_to(user)
         .select_related("round__strategy", "project__policy__goal", "text_author", "updated_by")
-        .prefetch_related("project__project_departments__department")
+        .prefetch_related(*PROJECT_HISTORY_PREFETCH)
         .filter(pk=pk)
         .first()
     )
@@ -88,7 +102,7 @@ def opinions_visible_to(user: UserLike) -> QuerySet[Opinion]:
         return opinions.none()
     if sees_everything(user):
         return opinions
-    return opinions.filter(departments__in=departments_of(user)).distinct()
+    return opinions.filter(departments__in=reach_ids_of(user)).distinct()
 
 
 def answers_visible_to(user: UserLike) -> QuerySet[Answer]:
@@ -99,7 +113,7 @@ def answers_visible_to(user: UserLike) -> QuerySet[Answer]:
         return answers.none()
     if sees_everything(user):
         return answers
-    return answers.filter(department__in=departments_of(user))
+    return answers.filter(department__in=reach_ids_of(user))
 
 
 def get_opinion_for(user: UserLike, pk: int) -> Opinion:
@@ -125,7 +139,7 @@ def kpi_reports_visible_to(user: UserLike) -> QuerySet[KpiActual]:
         return reports.none()
     if sees_everything(user):
         return reports
-    return reports.filter(department__in=departments_of(user))
+    return reports.filter(department__in=reach_ids_of(user))
 
 
 def get_kpi_report_for(user: UserLike, pk: int) -> KpiActual:

@@ -1,7 +1,9 @@
 """The facts of a project as a round shows them: its name, 事業内容, 継続/新規, departments, and
 where it stands in the strategy (goal, policy, their order).
 
-A round in preparation, open or closed follows the hierarchy as it is today. When a round is
+A round in preparation, open or closed follows the hierarchy as it stood in its fiscal year: names
+and departments as today, unless a change (reviews.changes) took effect after that year, in which
+case the names and departments it replaced (projects.history). When a round is
 published, each entry captures these facts as they stood (reviews.rounds.record), and every page,
 sheet and export of that round reads the captured ones from then on: editing a project, renaming
 a department or a goal in the admin never rewrites the published record.
@@ -13,7 +15,8 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import F, QuerySet
 
-from projects.models import Project, ProjectDepartment
+from projects.history import YearBook, department_names_in, project_name_in
+from projects.models import Project
 
 
 @dataclass(frozen=True)
@@ -53,14 +56,14 @@ class Facts:
         return cls(**{**data, "departments": tuple(data["departments"])})
 
 
-def live_facts(project) -> Facts:
-    """The facts of a project as the hierarchy holds them now (uses the usual prefetches:
-    `project__policy__goal` and `project__project_departments__department`)."""
+def live_facts(project, year: int | None = None) -> Facts:
+    """The facts of a project as the hierarchy holds them for ``year`` (None: today); uses the
+    prefetches `project__policy__goal` and projects.history.PROJECT_HISTORY_PREFETCH when given."""
     policy = project.policy
     goal = policy.goal
     return Facts(
-        project_name=project.name, description=project.description, category=project.category,
-        departments=tuple(d.name for d in project.ordered_departments()),
+        project_name=project_name_in(project, year), description=project.description, category=project.category,
+        departments=department_names_in(project, year),
         goal_number=goal.number, goal_title=goal.title, goal_project_label=goal.project_label,
         policy_title=policy.title, policy_order=policy.order, project_order=project.order,
     )
@@ -73,35 +76,32 @@ _LIVE_COLUMNS = {
     "_policy_title": F("project__policy__title"), "_policy_order": F("project__policy__order"),
     "_project_order": F("project__order"), "_goal_number": F("project__policy__goal__number"),
     "_goal_title": F("project__policy__goal__title"), "_project_label": F("project__policy__goal__project_label"),
+    "_year": F("round__fiscal_year"),
 }
 
 
 def facts_of_rows(entries: QuerySet, *columns: str, **expressions) -> list[tuple[Facts, dict]]:
     """Each entry of `entries` as (its facts, a plain row of `columns` and named `expressions` plus
-    project_id), in two queries whatever the number of entries.
+    project_id), in a fixed number of queries whatever the number of entries.
 
     Plain rows, not model instances: a big city's round has 5,000 entries, and five model objects
     per row (entry, project, policy, goal, departments) took about as long as writing the sheet.
     """
     rows = list(entries.values(*columns, "project_id", "published_facts", **_LIVE_COLUMNS, **expressions))
-    departments: dict[int, list[str]] = {}  # by project, the lead first
+    book = None
     if any(not row["published_facts"] for row in rows):
         # A subquery, not a list of thousands of ids (a big city's round has 5,000 projects).
-        links = (
-            ProjectDepartment.objects.filter(project_id__in=entries.order_by().values("project_id"))
-            .order_by("project_id", "position")
-            .values_list("project_id", "department__name")
-        )
-        for project_id, name in links:
-            departments.setdefault(project_id, []).append(name)
+        book = YearBook(entries.order_by().values("project_id"))
     result = []
     for row in rows:
         if row["published_facts"]:
             facts = Facts.from_json(row["published_facts"])
         else:
+            year = row["_year"]
             facts = Facts(
-                project_name=row["_name"], description=row["_description"], category=row["_category"],
-                departments=tuple(departments.get(row["project_id"], [])), goal_number=row["_goal_number"],
+                project_name=book.project_name(row["project_id"], row["_name"], year),
+                description=row["_description"], category=row["_category"],
+                departments=book.department_names(row["project_id"], year), goal_number=row["_goal_number"],
                 goal_title=row["_goal_title"], goal_project_label=row["_project_label"],
                 policy_title=row["_policy_title"], policy_order=row["_policy_order"],
                 project_order=row["_project_order"],

@@ -5,6 +5,8 @@ reviews.rounds.life (draft) or by loading a sheet (approved, for a past round). 
 changes only through reviews.rounds.life. Forms and the admin never assign either.
 """
 
+import threading
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +14,6 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
@@ -24,10 +25,25 @@ from reviews.fields import TEXT_MAX_LENGTH
 from reviews.search.text import departments_key, entry_search_text
 
 
+class _StrategyCount(threading.local):
+    several: bool | None = None
+
+
+_strategy_count = _StrategyCount()
+
+
 def several_strategies() -> bool:
     """Whether the installation has more than one strategy (periods or parallel plans): then a
-    round is named with its strategy wherever it is named (docs/domain.md, "A round's life")."""
-    return Strategy.objects.count() > 1
+    round is named with its strategy wherever it is named (docs/domain.md, "A round's life").
+    Counted once per request, as a page names many rounds; a strategy saved or deleted, or the
+    next request, counts again (reviews.rounds.year.connect)."""
+    if _strategy_count.several is None:
+        _strategy_count.several = Strategy.objects.count() > 1
+    return _strategy_count.several
+
+
+def forget_strategy_count(**_signal) -> None:
+    _strategy_count.several = None
 
 
 class Round(models.Model):
@@ -76,21 +92,17 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @cached_property
-    def _named_with_strategy(self) -> bool:
-        return several_strategies()
-
     @property
     def display_name(self) -> str:
         """The round as every screen, message and mail names it: its title, and its strategy's
         name when the installation has several strategies (two rounds may share a year)."""
-        return f"{self.title}（{self.strategy_name}）" if self._named_with_strategy else self.title
+        return f"{self.title}（{self.strategy_name}）" if several_strategies() else self.title
 
     @property
     def file_label(self) -> str:
         """How a downloaded file's name begins: the year, and the strategy's code when there are
         several strategies, so that two rounds of one year never download under one name."""
-        if self._named_with_strategy:
+        if several_strategies():
             return f"{self.fiscal_year_label}_{self.strategy.code}"
         return self.fiscal_year_label
 
@@ -214,13 +226,16 @@ class Entry(models.Model):
     def is_unfinished(self) -> bool:
         return self.state in self.UNFINISHED_STATES
 
-    def search_row(self, facts: Facts | None = None) -> "EntrySearch":
-        """The entry's search row from the facts this round shows (``facts`` when the caller has them)."""
+    def search_row(self, facts: Facts | None = None, names: set[str] | None = None) -> "EntrySearch":
+        """The entry's search row from the facts this round shows (``facts`` when the caller has them),
+        with the project's other names (``names``: all it has had), so that any of them finds it."""
         facts = facts or self.facts
+        if names is None:
+            names = {self.project.name, *(former.name for former in self.project.former_names.all())}
         return EntrySearch(
             entry_id=self.pk,
             text=entry_search_text(facts.project_name, facts.description, self.implementation, self.evaluation,
-                                   self.future_policy),
+                                   self.future_policy, other_names=sorted(names - {facts.project_name})),
             departments=departments_key(facts.departments), goal=facts.goal_number,
         )
 
@@ -229,7 +244,7 @@ class Entry(models.Model):
         """The project's facts as this round shows them: captured at publication, else live."""
         if self.published_facts:
             return Facts.from_json(self.published_facts)
-        return live_facts(self.project)
+        return live_facts(self.project, self.round.fiscal_year)
 
 
 class EntrySearch(models.Model):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from import_export import fields, resources
 
 from projects.fiscal_year import format_fiscal_year
+from projects.history import PROJECT_HISTORY_PREFETCH
 from projects.models import person_name
 from reviews import fields as entry_fields
 from reviews.models import Entry
@@ -36,7 +37,7 @@ class EntryExportResource(resources.ModelResource):
     def get_export_queryset(self, request=None):
         return Entry.objects.select_related(
             "round", "project__policy__goal", "updated_by"
-        ).prefetch_related("project__project_departments__department")
+        ).prefetch_related(*PROJECT_HISTORY_PREFETCH)
 
     def dehydrate_fiscal_year(self, entry: Entry) -> str:
         return format_fiscal_year(entry.round.fiscal_year)

@@ -30,13 +30,13 @@ class Item:
 
 
 def may_post(entry: Entry, user) -> bool:
-    return entry.round.state != Round.State.PUBLISHED and (is_reviewer(user) or is_member_for(user, entry.project))
+    return entry.round.state != Round.State.PUBLISHED and (is_reviewer(user) or is_member_for(user, entry.project, entry.round.fiscal_year))
 
 
 @transaction.atomic
 def post_message(entry: Entry, *, by, body: str) -> Message:
     """Add a message to the entry's conversation and tell the other side after the commit."""
-    if not (is_reviewer(by) or is_member_for(by, entry.project)):
+    if not (is_reviewer(by) or is_member_for(by, entry.project, entry.round.fiscal_year)):
         raise PermissionDenied("この評価のやりとりには、担当課の職員と企画課の審査担当者だけが書き込めます。")
     if entry.round.state == Round.State.PUBLISHED:
         raise ConversationError("公表済みの評価回にはメッセージを書き込めません。")

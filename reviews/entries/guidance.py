@@ -59,7 +59,7 @@ def role_for(entry: Entry, user) -> str:
     """The user's part in this entry: its department's staff, a reviewer, or someone who only looks."""
     if is_reviewer(user):
         return REVIEWER
-    if is_member_for(user, entry.project):
+    if is_member_for(user, entry.project, entry.round.fiscal_year):
         return STAFF
     return VIEWER
 

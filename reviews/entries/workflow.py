@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import Role, is_member_for, is_reviewer
+from projects.history import departments_in
 from reviews.entries import notifications
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
 from reviews.kpis import records as kpi_records
@@ -161,7 +162,7 @@ def check(action: str, entry: Entry, user) -> Rule:
     """Raise PermissionDenied if the user's role may not take ``action`` on ``entry``, or
     WorkflowError if the entry's or the round's state does not allow it; return the rule."""
     rule = RULES[action]
-    if rule.actor == Role.STAFF and not is_member_for(user, entry.project):
+    if rule.actor == Role.STAFF and not is_member_for(user, entry.project, entry.round.fiscal_year):
         raise PermissionDenied("この操作は、この事業の担当課の職員だけが行えます。")
     if rule.actor == Role.REVIEWER and not is_reviewer(user):
         raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")
@@ -448,7 +449,9 @@ def upload_refusal(entry: Entry, *, department_ids: set[int] | None, texts_chang
     if not accepts_uploads(entry.round):
         return "公表済みの評価回は変更できません。"
     if department_ids is not None:
-        if not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
+        held = {link.department_id for link in entry.project.project_departments.all()}
+        held |= {d.pk for d in departments_in(entry.project, entry.round.fiscal_year)}
+        if not department_ids & held:
             return "この課の事業ではありません。他の課の行は変更できません。"
         if entry.state not in RULES["save"].sources:
             return f"「{entry.get_state_display()}」の評価は変更できません。変更する場合は企画課に連絡してください。"

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from projects.access import department_ids_of, is_reviewer
+from projects.access import is_reviewer, reach_ids_of
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
 from reviews.fields import TEXT_MAX_LENGTH
@@ -31,7 +31,7 @@ class AmendmentError(Exception):
 
 def may_amend(actual: KpiActual, user) -> bool:
     """Once its round is published, the reporting department (or a reviewer) records the figure."""
-    return actual.round.is_published and (is_reviewer(user) or actual.department_id in department_ids_of(user))
+    return actual.round.is_published and (is_reviewer(user) or actual.department_id in reach_ids_of(user))
 
 
 class AmendmentForm(forms.Form):

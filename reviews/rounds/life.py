@@ -204,12 +204,12 @@ def deadline_for(round_: Round, department_ids: set[int]) -> date | None:
 
 def entry_deadline(entry: Entry) -> date | None:
     # An extension for any of the entry's departments or their parents applies.
-    return deadline_for(entry.round, project_department_ids(entry.project))
+    return deadline_for(entry.round, project_department_ids(entry.project, entry.round.fiscal_year))
 
 
 def has_open_extension(entry: Entry, today: date | None = None) -> bool:
     """Whether one of the entry's departments has an extension that has not run out yet."""
-    return has_open_extension_for(entry.round, project_department_ids(entry.project), today)
+    return has_open_extension_for(entry.round, project_department_ids(entry.project, entry.round.fiscal_year), today)
 
 
 def previous_round(round_: Round) -> Round | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 
 from projects.access import sees_everything
+from projects.history import PROJECT_HISTORY_PREFETCH
 from projects.models import Department, Goal
 from reviews.access import answers_visible_to, entries_visible_to, kpi_reports_visible_to, rounds_visible_to
 from reviews.entries.workflow import RULES
@@ -47,8 +48,8 @@ def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
     return (
         entries_visible_to(user)
         .filter(round=round_)
-        .select_related("project__policy__goal", "updated_by")
-        .prefetch_related("project__project_departments__department")
+        .select_related("round", "project__policy__goal", "updated_by")
+        .prefetch_related(*PROJECT_HISTORY_PREFETCH)
     )
 
 

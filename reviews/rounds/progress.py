@@ -4,6 +4,7 @@ reviews.results.summary's)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from projects.history import PROJECT_HISTORY_PREFETCH
 from projects.models import Department
 from reviews.models import Entry, Round
 from reviews.rounds.life import entry_deadline
@@ -31,7 +32,7 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
     entries = (
         Entry.objects.filter(round=round_)
         .select_related("round", "project__policy__goal")
-        .prefetch_related("project__project_departments__department", "round__extensions")
+        .prefetch_related(*PROJECT_HISTORY_PREFETCH, "round__extensions")
     )
     rows: dict[str, DepartmentProgress] = {}
     live_ids = {}

@@ -11,6 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from projects.access import department_members
+from projects.history import PROJECT_HISTORY_PREFETCH
 from projects.models import Department
 from reviews.entries.notifications import entry_url
 from reviews.mail import deliver, one_line
@@ -36,7 +37,7 @@ def send_reminders(today: date, days_before: int) -> list[Sent]:
         unfinished = (
             Entry.objects.filter(round=round_, state__in=Entry.UNFINISHED_STATES)
             .select_related("round", "project")
-            .prefetch_related("project__project_departments__department", "round__extensions")
+            .prefetch_related(*PROJECT_HISTORY_PREFETCH, "round__extensions")
         )
         due: dict[Department, list[Entry]] = defaultdict(list)
         late: dict[Department, list[Entry]] = defaultdict(list)

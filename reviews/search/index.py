@@ -5,10 +5,10 @@ the live hierarchy's, so renaming a project or a department, moving a project or
 goal refreshes those entries here (a published round's captured facts never change).
 """
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from projects.models import Department, Goal, Policy, Project, ProjectDepartment
+from projects.models import Department, Goal, Policy, Project, ProjectDepartment, ProjectFormerName
 from reviews.facts import facts_of_rows
 from reviews.models import Entry, EntrySearch, Round
 
@@ -21,12 +21,17 @@ def write_search_rows(rows: list[EntrySearch]) -> None:
 
 def refresh(entries: QuerySet[Entry]) -> int:
     """Recompute the search rows of ``entries`` in a few queries; returns how many."""
-    pairs = facts_of_rows(entries, "pk", "implementation", "evaluation", "future_policy")
+    pairs = facts_of_rows(entries, "pk", "implementation", "evaluation", "future_policy",
+                          current_name=F("project__name"))
+    names: dict[int, set[str]] = {}
+    for project_id, name in ProjectFormerName.objects.filter(
+            project_id__in=entries.order_by().values("project_id")).values_list("project_id", "name"):
+        names.setdefault(project_id, set()).add(name)
     rows = []
     for facts, row in pairs:
         entry = Entry(pk=row["pk"], implementation=row["implementation"], evaluation=row["evaluation"],
                       future_policy=row["future_policy"])
-        rows.append(entry.search_row(facts))
+        rows.append(entry.search_row(facts, names={row["current_name"], *names.get(row["project_id"], ())}))
     write_search_rows(rows)
     return len(rows)
 
@@ -37,6 +42,7 @@ def _live(entries: QuerySet[Entry]) -> QuerySet[Entry]:
 
 def _project_changed(sender, instance: Project, **kwargs) -> None:
     refresh(_live(Entry.objects.filter(project=instance)))
+
 
 
 def _link_changed(sender, instance: ProjectDepartment, **kwargs) -> None:

@@ -8,7 +8,9 @@ from django.http import FileResponse
 from django.utils.http import content_disposition_header
 
 from projects.access import with_sub_units
+from projects.history import department_name_in
 from projects.models import Department
+from reviews.access import entries_of_departments
 from reviews.facts import facts_of_rows
 from reviews.models import Entry, Round, SheetDownload
 from reviews.sheets.workbook.document import SheetDocument, SheetGoal, SheetPolicy, SheetProject
@@ -28,8 +30,9 @@ def round_entries(round_: Round, department: Department | None = None):
         "project__policy__goal__number", "project__policy__order", "project__order"
     )
     if department is not None:
-        # A department's sheet holds its sub-units' projects too (their members work on them).
-        entries = entries.filter(project__departments__in=with_sub_units(department)).distinct()
+        # A department's sheet holds its sub-units' projects too (their members work on them), and
+        # in a year before a reorganisation the projects it, or the departments it took over from, ran then.
+        entries = entries.filter(entries_of_departments(d.pk for d in with_sub_units(department)))
     return entries
 
 
@@ -37,7 +40,7 @@ def round_document(round_: Round, *, department: Department | None = None, with_
     """The round (or one department's part of it) as a SheetDocument, in the sheet's order.
     The memo is included only when ``with_memo`` (an internal export for the planning division).
     A published round is written from the facts it captured (reviews/facts.py), never the live
-    hierarchy; the department filter still follows the project's current departments."""
+    hierarchy. A department's part is the projects it ran in the round's year (reviews.access)."""
     pairs = facts_of_rows(round_entries(round_, department),
                           "pk", "version", "status", "implementation", "evaluation", "future_policy", "memo")
 
@@ -66,7 +69,7 @@ def round_document(round_: Round, *, department: Department | None = None, with_
                 entry_version=row["version"],
             )
         )
-    sheet_name = department.name if department else DEFAULT_SHEET_NAME
+    sheet_name = department_name_in(department, round_.fiscal_year) if department else DEFAULT_SHEET_NAME
     return SheetDocument(
         title=f"{round_.strategy_name}{TITLE_SUFFIX}",
         # The internal export must never pass for the committee's 資料1.

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from projects.access import with_sub_units
+from projects.history import PROJECT_HISTORY_PREFETCH, departments_in, predecessor_ids, project_name_in
 from projects.models import Department
 from projects.text import normalize_name, normalize_text
 from reviews.entries import workflow
@@ -59,14 +60,20 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
     # few policies and goals shared too: select_related copied them, the legend and all, per row.
     entries = list(
         Round.objects.get(pk=round_.pk).entries.select_related("project")
-        .prefetch_related("project__policy__goal", "project__project_departments__department")
+        .prefetch_related("project__policy__goal", *PROJECT_HISTORY_PREFETCH)
     )
+    year = round_.fiscal_year
     by_id = {e.pk: e for e in entries}
     by_key = {
-        (e.project.policy.goal.number, normalize_name(e.project.policy.title), normalize_name(e.project.name)): e
+        (e.project.policy.goal.number, normalize_name(e.project.policy.title),
+         normalize_name(project_name_in(e.project, year))): e
         for e in entries
     }
-    department_ids = {d.pk for d in with_sub_units(department)} if department else None
+    # A department's sheet of a year before a reorganisation holds what the departments it took over from ran.
+    department_ids = None
+    if department:
+        department_ids = {d.pk for d in with_sub_units(department)}
+        department_ids |= predecessor_ids(department_ids)
     download = download_of(doc.download_stamp, round_)
     downloaded_at = download.downloaded_at if download else None
     seen: dict[int, int | None] = {}
@@ -102,6 +109,11 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
     return result, updates
 
 
+def _department_ids_in(entry: Entry) -> set[int]:
+    """The departments the entry's project had in the round's year."""
+    return {d.pk for d in departments_in(entry.project, entry.round.fiscal_year)}
+
+
 def _wrong_sheet_message(department: Department | None, department_ids: set[int] | None,
                          matched: list[tuple[SheetProject, Entry]]) -> str | None:
     """For a department's upload: say whose sheet it is when hardly any row is the department's
@@ -109,12 +121,11 @@ def _wrong_sheet_message(department: Department | None, department_ids: set[int]
     if department is None or not matched:
         return None
     def is_ours(entry: Entry) -> bool:
-        return bool(department_ids & {link.department_id for link in entry.project.project_departments.all()})
+        return bool(department_ids & _department_ids_in(entry))
     ours = sum(1 for _, entry in matched if is_ours(entry))
     if ours and ours * 2 >= len(matched):
         return None
-    leads = {entry.project.ordered_departments()[0].name for _, entry in matched if not is_ours(entry)
-             and entry.project.ordered_departments()}
+    leads = {entry.facts.departments[0] for _, entry in matched if not is_ours(entry) and entry.facts.departments}
     whose = f"{next(iter(leads))}の入力表" if len(leads) == 1 else "市全体（複数の課）の入力表"
     return (f"この入力表は{whose}です。{department.name}の行が{'ありません' if not ours else '一部しかありません'}。"
             f"「ダウンロード」で{department.name}の入力表を選んでダウンロードし、それに記入して取り込んでください。")
@@ -147,10 +158,12 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
     if department_ids is None and normalize_text(row.memo) and normalize_text(entry.memo) != normalize_text(row.memo):
         memo = normalize_text(row.memo)
-    if department_ids is not None and not department_ids & {link.department_id for link in entry.project.project_departments.all()}:
+    if department_ids is not None and not department_ids & _department_ids_in(entry):
         result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None
-    result.warnings.extend(project_facts_warnings(doc, row, ProjectFacts.of(entry.project)))
+    facts = entry.facts
+    result.warnings.extend(project_facts_warnings(doc, row, ProjectFacts(
+        entry.project_id, facts.project_name, facts.description, facts.category, list(facts.departments))))
     if not changed and memo is None:
         return None
     if row.entry_version != entry.version:
