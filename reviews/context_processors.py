@@ -1,4 +1,4 @@
-from projects.access import is_reviewer
+from projects.access import is_administrator, is_reviewer
 from reviews.models import Notification
 from reviews.rounds.lists import current_round
 
@@ -13,6 +13,7 @@ def navigation(request) -> dict:
     return {
         "nav_round": current,
         "nav_is_reviewer": is_reviewer(user),
+        "nav_is_administrator": is_administrator(user),
         "nav_unread_count": unread.count(),
         "nav_unread": unread.order_by("-created_at")[:5],
     }

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reviews.changes import views as changes
 from reviews.entries import views as entries
 from reviews.kpis import views as kpis
 from reviews.results import committee_views as committee
@@ -63,4 +64,15 @@ urlpatterns = [
     path("manage/rounds/<int:pk>/extend/", manage.round_extend, name="manage-round-extend"),
     path("rounds/<int:pk>/progress/", manage.progress, name="progress"),
     path("rounds/<int:pk>/approve-selected/", manage.approve_selected, name="approve-selected"),
+    path("changes/", changes.home, name="changes"),
+    path("changes/<int:pk>/", changes.change_record, name="changes-record"),
+    path("changes/departments/<int:pk>/", changes.department_page, name="department"),
+    path("changes/department-rename/", changes.department_rename, name="changes-department-rename"),
+    path("changes/department-merge/", changes.department_merge, name="changes-department-merge"),
+    path("changes/department-split/", changes.department_split, name="changes-department-split"),
+    path("changes/project-departments/", changes.project_departments, name="changes-project-departments"),
+    path("changes/project-rename/", changes.project_rename, name="changes-project-rename"),
+    path("changes/project-merge/", changes.project_merge, name="changes-project-merge"),
+    path("changes/project-retire/", changes.project_retire, name="changes-project-retire"),
+    path("changes/strategy-carry/", changes.strategy_carry, name="changes-strategy-carry"),
 ]

@@ -3,11 +3,15 @@ and each admin list, add and change page, as a visitor, two clerks, a reviewer a
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from projects.models import Kpi, KpiTarget, Project, RatingScale
+from projects.models import Change, Department, Kpi, KpiTarget, Project, RatingScale
+from reviews.changes.departments import merge_departments
+from reviews.changes.projects import rename_project
 from reviews.models import Answer, Entry, KpiActual, Opinion, Round
 from reviews.rounds import life
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +54,13 @@ def committee_loop(open_round):
     Kpi.objects.create(strategy=open_round.strategy, level=Kpi.Level.GOAL, goal=project.policy.goal, name="事業所数",
                        unit="所", direction=Kpi.Direction.HIGHER, baseline_value=1, baseline_year=2014,
                        target_value=2, target_year=2019, department=project.departments.first())
+    # The strategy's memory: two departments merged from FY2019 and a project renamed, so that the
+    # history pages, change records and ended departments have something to show.
+    admin_user = get_user_model().objects.filter(is_superuser=True).first() or make_user("smoke_admin", admin=True)
+    merge_departments([Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")],
+                      new_name="産業保健部", year=2019, by=admin_user, reason="組織改正")
+    rename_project(Project.objects.get(name="企業等誘致事業"), name="企業誘致推進事業", year=2019, by=admin_user,
+                   reason="名称変更")
     return opinion
 
 
@@ -58,14 +69,19 @@ def urls_for(name: str, route: str) -> list[str]:
     an entry of each round, every opinion and answer."""
     if "<slug:strategy>/<fiscal_year:year>" in route:  # the public side: every round, published or not (404)
         return [reverse(name, args=[r.strategy.code, r.fiscal_year]) for r in Round.objects.all()]
-    if route.startswith("public/projects/"):
-        return [reverse(name, args=[e.project_id]) for e in Entry.objects.filter(project__name="企業等誘致事業")]
+    if route.startswith("public/projects/") or route.startswith("projects/"):
+        return [reverse(name, args=[e.project_id])
+                for e in Entry.objects.filter(project__name__in=["企業誘致推進事業", "企業等誘致事業"])]
     if route.startswith("kpi-reports/"):
         args = [[a.pk, "approve"] if "<str:action>" in route else [a.pk] for a in KpiActual.objects.filter(entry=None)]
         return [reverse(name, args=a) for a in args]
     if route.startswith("answers/"):
         args = [[a.pk, "approve"] if "<str:action>" in route else [a.pk] for a in Answer.objects.all()]
         return [reverse(name, args=a) for a in args]
+    if route.startswith("changes/departments/"):
+        return [reverse(name, args=[d.pk]) for d in Department.objects.filter(changes__isnull=False).distinct()]
+    if route.startswith("changes/<int:pk>"):
+        return [reverse(name, args=[c.pk]) for c in Change.objects.all()]
     if route.startswith("opinions/"):
         return [reverse(name, args=[o.pk]) for o in Opinion.objects.all()]
     if "<str:action>" in route:

@@ -10,7 +10,8 @@ from difflib import SequenceMatcher
 from django.db.models import QuerySet
 from django.http import Http404
 
-from projects.models import Project
+from projects.history import PROJECT_HISTORY_PREFETCH, project_lineage
+from projects.models import Project, ProjectSuccession
 from reviews.access import entries_visible_to
 from reviews.facts import Facts
 from reviews.fields import DEPARTMENT_TEXTS, FIELDS
@@ -70,20 +71,27 @@ def project_story(user, project_pk: int) -> tuple[Project, list[Chapter]]:
 
 
 def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[Chapter]]:
-    """The project's chapters among the ``visible`` entries (a user's, or the public's)."""
+    """The project's chapters among the ``visible`` entries (a user's, or the public's): its own
+    rounds and those of the projects it continues or that merged into it (its lineage,
+    projects.history), oldest first, so the story goes on across renames, merges and periods."""
     if not 0 < project_pk < 2**63:  # beyond any database's integer: no such project
         raise Http404("事業が見つかりません。")
+    project = Project.objects.filter(pk=project_pk).first()
+    lineage = project_lineage(project) if project else []
     entries = list(
-        visible.filter(project_id=project_pk)
-        .select_related("round", "project__policy__goal")
-        .prefetch_related("project__project_departments__department")
-        .order_by("round__fiscal_year")
+        visible.filter(project__in=lineage)
+        .select_related("round__strategy", "project__policy__goal")
+        .prefetch_related(*PROJECT_HISTORY_PREFETCH)
+        .order_by("round__fiscal_year", "round__strategy__first_year", "project_id")
     )
     if not entries:
         raise Http404("事業が見つかりません。")
     chapters: list[Chapter] = []
-    previous: Entry | None = None
+    last_of: dict[int, Entry] = {}  # each project's latest entry so far
+    predecessors = _predecessors(lineage)
     for entry in entries:
+        previous = last_of.get(entry.project_id) or _latest(
+            [last_of[p] for p in predecessors.get(entry.project_id, ()) if p in last_of])
         chapter = Chapter(entry, entry.facts, trend(previous.status if previous else "", entry.status))
         for name in DEPARTMENT_TEXTS:
             label = entry.round.implementation_heading if name == "implementation" else FIELDS[name].label
@@ -92,5 +100,17 @@ def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[C
             segments = difference(old, new) if old is not None else None
             chapter.texts.append(TextChange(label, new, segments, changed=old is not None and old != new))
         chapters.append(chapter)
-        previous = entry
-    return entries[0].project, chapters
+        last_of[entry.project_id] = entry
+    return project, chapters
+
+
+def _predecessors(lineage: list[Project]) -> dict[int, list[int]]:
+    links = ProjectSuccession.objects.filter(successor__in=lineage).values_list("successor_id", "predecessor_id")
+    result: dict[int, list[int]] = {}
+    for successor, predecessor in links:
+        result.setdefault(successor, []).append(predecessor)
+    return result
+
+
+def _latest(entries: list[Entry]) -> Entry | None:
+    return max(entries, key=lambda e: e.round.fiscal_year) if entries else None

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reviews.access import get_round_for, may_see_summary, rounds_visible_to
+from reviews.changes.history import project_history
 from reviews.results import packet as packets
 from reviews.results import workbook
 from reviews.results.charts import letter_chart
@@ -21,7 +22,7 @@ from reviews.sheets.workbook import layout
 def story(request: HttpRequest, pk: int) -> HttpResponse:
     project, chapters = project_story(request.user, pk)
     return render(request, "reviews/results/story.html", {
-        "project": project, "chapters": chapters, "latest": chapters[-1],
+        "project": project, "chapters": chapters, "latest": chapters[-1], "history": project_history(project),
     })
 
 
