@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from reviews.demo.seed import create_demo_round, load_seed, read_seed
-from reviews.models import Round
+from reviews.models import Round, forget_strategy_count
 from tests.factories import make_user
 
 
@@ -68,6 +68,13 @@ def reviewer2(db):
 @pytest.fixture
 def admin_user(db):
     return make_user("administrator", admin=True)
+
+
+@pytest.fixture(autouse=True)
+def strategies_counted_afresh():
+    # reviews.models.several_strategies keeps its count until a request or a saved strategy; a
+    # test's strategies vanish with its transaction, without a signal.
+    forget_strategy_count()
 
 
 @pytest.fixture(autouse=True)

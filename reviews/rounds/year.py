@@ -8,12 +8,14 @@ on the screens). Every caller — commands, screens, loading a sheet — resolve
 rule lives once (docs/domain.md, "A round's life").
 """
 
+from django.core.signals import request_started
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from projects.fiscal_year import format_fiscal_year_with_western
 from projects.models import Strategy
 from projects.text import normalize_name
-from reviews.models import Round
+from reviews.models import Round, forget_strategy_count
 
 
 class YearError(Exception):
@@ -107,3 +109,11 @@ def round_to_import(year: int, strategy: Strategy | None = None) -> Round | None
         return find_round(year, strategy)
     except RoundNotFound:
         return None
+
+
+def connect() -> None:
+    """Count the strategies afresh (several_strategies) on each request and whenever one is saved
+    or deleted; called once from the app's ready()."""
+    request_started.connect(forget_strategy_count, dispatch_uid="strategies-request")
+    post_save.connect(forget_strategy_count, sender=Strategy, dispatch_uid="strategies-saved")
+    post_delete.connect(forget_strategy_count, sender=Strategy, dispatch_uid="strategies-deleted")
