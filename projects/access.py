@@ -145,9 +145,10 @@ def with_sub_units(department: Department) -> list[Department]:
 
 
 def project_department_ids(project: Project, year: int | None = None) -> set[int]:
-    """The project's departments in ``year`` (None: today) and their parents (uses a prefetch of
-    `project_departments__department`, and of projects.history.PROJECT_HISTORY_PREFETCH for a year)."""
-    departments = departments_in(project, year)
+    """The departments that work on the project (today's, and for an entry of ``year`` those that
+    ran it then) and their parents (uses a prefetch of `project_departments__department`, and of
+    projects.history.PROJECT_HISTORY_PREFETCH for a year)."""
+    departments = {*project.ordered_departments(), *(departments_in(project, year) if year else ())}
     return {d.pk for d in departments} | {d.parent_id for d in departments if d.parent_id}
 
 

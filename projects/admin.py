@@ -16,6 +16,7 @@ from projects.access import is_administrator
 from projects.fiscal_year import format_fiscal_year_with_western
 from projects.formats import FLAT_FORMATS
 from projects.models import (
+    Change,
     Department,
     Goal,
     Kpi,
@@ -55,10 +56,26 @@ class AdministratorImportMixin(FlatSheetAdminMixin):
         return is_administrator(request.user)
 
 
+# Names and departments of what already exists change through 組織・事業の変更 (reviews.changes),
+# which keeps what they were for the rounds of earlier years; editing them here would rewrite them.
+HISTORY_NOTE = "名称・担当課の変更、統合・分割・終了は、画面上部の「組織・事業の変更」から行います（年度ごとの履歴が残ります）。"
+
+
 class ProjectDepartmentInline(admin.TabularInline):
+    """A new project's departments; an existing project's change through 組織・事業の変更."""
+
     model = ProjectDepartment
     extra = 1
     autocomplete_fields = ["department"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_delete_permission(request, obj)
 
 
 class StaffProfileInline(admin.StackedInline):
@@ -86,10 +103,18 @@ class UserMembershipInline(admin.StackedInline):
 @admin.register(Department)
 class DepartmentAdmin(AdministratorImportMixin, ImportExportModelAdmin):
     resource_classes = [DepartmentResource]
-    list_display = ["name", "parent"]
-    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["name", "parent", "first_year", "last_year"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter), ("last_year", admin.EmptyFieldListFilter)]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name", "first_year", "last_year"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": ["name", "parent", "first_year", "last_year"], "description": HISTORY_NOTE})]
 
 
 @admin.register(Strategy)
@@ -129,6 +154,15 @@ class ProjectAdmin(AdministratorImportMixin, ImportExportModelAdmin):
     search_fields = ["name", "description", "departments__name"]
     list_select_related = ["policy"]
     inlines = [ProjectDepartmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name"] if obj else []
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [(None, {**fieldsets[0][1], "description": HISTORY_NOTE})]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("project_departments__department")
@@ -261,3 +295,22 @@ class StaffUserAdmin(UserAdmin):
         context = {**self.admin_site.each_context(request), "title": "初期パスワード", "opts": self.opts,
                    "issued": issued}
         return TemplateResponse(request, "admin/auth/user/initial_passwords.html", context)
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """The record of every guided change: read only (changes are made in 組織・事業の変更)."""
+
+    list_display = ["made_at", "kind", "effective_year", "made_by"]
+    list_filter = ["kind", "effective_year"]
+    search_fields = ["summary", "reason"]
+    list_select_related = ["made_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -136,6 +136,20 @@ def predecessor_ids(department_ids: Iterable[int]) -> set[int]:
     return found
 
 
+def current_successors(department_id: int) -> list[Department]:
+    """The department itself while it exists, else the current departments that took over its
+    work (through one merge or split or several)."""
+    department = Department.objects.filter(pk=department_id).first()
+    if department is None or department.is_current:
+        return [department] if department else []
+    result: list[Department] = []
+    for link in DepartmentSuccession.objects.filter(predecessor_id=department_id).select_related("successor"):
+        for found in current_successors(link.successor_id):
+            if found.pk not in {d.pk for d in result}:
+                result.append(found)
+    return result
+
+
 def held_by(department_ids: Iterable[int]) -> Q:
     """Entries of the projects these departments ran in the entry's year: today's links for years
     no change covers, else the period that covered it. For a filter on Entry (``round__fiscal_year``)."""

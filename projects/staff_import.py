@@ -116,6 +116,10 @@ def parse(data: bytes) -> StaffImport:
             problems.append(f"役割「{role_text}」は「担当課職員」「審査担当」「管理者」のどれかにしてください")
         if department and normalize_name(department) not in departments:
             problems.append(f"部署「{department}」は登録されていません（綴りを確認するか、先に部署を登録してください）")
+        elif department and not departments[normalize_name(department)].is_current:
+            ended = departments[normalize_name(department)]
+            problems.append(f"部署「{ended.name}」は{ended.last_year}年度までの部署です（統合・分割でなくなりました）。"
+                            "今の部署名で入力してください")
         elif department:
             department = departments[normalize_name(department)].name
         if not department and role == Role.STAFF:

@@ -42,7 +42,7 @@ class OpinionForm(forms.Form):
                                   required=False, empty_label="選んでください")
     text = _text("委員会意見", required=True)
     departments = DepartmentChoiceField(
-        label="回答する課", queryset=Department.objects.order_by("name"), required=False,
+        label="回答する課", queryset=Department.objects.filter(last_year__isnull=True).order_by("name"), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="事業への意見で選ばなかったときは、その事業の担当課が回答します。基本施策・基本目標への意見では必ず選んでください。",
     )
@@ -74,7 +74,7 @@ class OpinionForm(forms.Form):
 
 class OpinionEditForm(forms.Form):
     text = _text("委員会意見", required=True)
-    departments = DepartmentChoiceField(label="回答する課", queryset=Department.objects.order_by("name"),
+    departments = DepartmentChoiceField(label="回答する課", queryset=Department.objects.filter(last_year__isnull=True).order_by("name"),
                                         required=False, widget=forms.CheckboxSelectMultiple)
 
     def clean_text(self) -> str:

@@ -3,7 +3,7 @@
 from django import forms
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
-from projects.models import Strategy
+from projects.models import Department, Strategy
 from projects.validators import validate_safe_text
 from reviews.models import Entry
 
@@ -17,7 +17,7 @@ class EntryFilterForm(forms.Form):
 
     def __init__(self, *args, departments=(), goals=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "すべて"), *[(d.pk, d.name) for d in departments]]
+        self.fields["department"].choices = [("", "すべて"), *departments]  # (id, name as the round names it)
         self.fields["goal"].choices = [("", "すべて"), *goals]  # (goal id, its band text)
 
 
@@ -87,6 +87,10 @@ class ExtensionForm(forms.Form):
     department = forms.ModelChoiceField(label="担当課", queryset=None)
     deadline = forms.DateField(label="延長後の提出期限", widget=DateInput)
 
-    def __init__(self, *args, departments=None, **kwargs):
+    def __init__(self, *args, departments=(), **kwargs):
+        # departments: (id, name as the round names it), from reviews.rounds.lists.round_departments
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments
+        names = dict(departments)
+        field = self.fields["department"]
+        field.queryset = Department.objects.filter(pk__in=names)
+        field.label_from_instance = lambda department: names.get(department.pk, department.name)

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
+from projects.history import current_successors, runs_today
 from projects.models import Department, Project, Strategy
 from projects.text import normalize_text, unsafe_character_message
+from reviews.access import entries_of_departments
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis import records as kpi_records
 from reviews.models import Answer, DeadlineExtension, Entry, Event, Opinion, Round, RoundEvent
@@ -183,7 +185,7 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     if not may_extend_deadline(locked):
         raise RoundError("期限の延長は、受付中か締切済の評価回でだけできます。")
     reach = [d.pk for d in with_sub_units(department)]
-    if not locked.entries.filter(project__departments__in=reach).exists():
+    if not locked.entries.filter(runs_today(reach) | entries_of_departments(reach)).exists():
         raise RoundError(f"{department.name} には、この評価回の評価がありません（課の事業にも、その係・センターの事業にもありません）。延長する担当課を選び直してください。")
     if locked.deadline and deadline <= locked.deadline:
         raise RoundError(f"延長後の期限は、評価回の提出期限（{locked.deadline:%Y年%m月%d日}）より後の日にしてください。")
@@ -236,8 +238,12 @@ def create_answers(round_: Round) -> int:
         return 0
     pairs = Opinion.departments.through.objects.filter(opinion__round=previous).values_list(
         "opinion_id", "department_id", "department__name")
+    # An opinion addressed to a department that has since been merged or split is answered by the
+    # departments that took over from it.
+    pairs = [(o, d.pk, d.name) for o, department_id, name in pairs
+             for d in current_successors(department_id)]
     existing = set(Answer.objects.filter(opinion__round=previous).values_list("opinion_id", "department_id"))
-    missing = [(o, d, name) for o, d, name in pairs if (o, d) not in existing]
+    missing = list(dict.fromkeys((o, d, name) for o, d, name in pairs if (o, d) not in existing))
     for opinion_id, department_id, name in missing:  # one by one, so that each has its first history record
         Answer.objects.create(opinion_id=opinion_id, department_id=department_id, department_name=name,
                               round=round_)

@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Q, QuerySet
 
 from projects.access import sees_everything
-from projects.history import PROJECT_HISTORY_PREFETCH
-from projects.models import Department, Goal
-from reviews.access import answers_visible_to, entries_visible_to, kpi_reports_visible_to, rounds_visible_to
+from projects.history import PROJECT_HISTORY_PREFETCH, YearBook
+from projects.models import Goal
+from reviews.access import (
+    answers_visible_to,
+    entries_of_departments,
+    entries_visible_to,
+    kpi_reports_visible_to,
+    rounds_visible_to,
+)
 from reviews.entries.workflow import RULES
 from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
@@ -30,7 +36,7 @@ def current_round(user) -> Round | None:
 
 def filter_choices(round_: Round, *, with_departments: bool) -> dict:
     """The departments (reviewers only) and goals a round's lists can be filtered by."""
-    departments = Department.objects.filter(project_links__project__entries__round=round_).distinct()
+    departments = round_departments(round_)
     goals = Goal.objects.filter(strategy=round_.strategy).order_by("number")
     # A published round names its goals as it published them.
     published = {} if round_.state != Round.State.PUBLISHED else {
@@ -41,6 +47,15 @@ def filter_choices(round_: Round, *, with_departments: bool) -> dict:
         goals = [goal for goal in goals if goal.number in published]
     return {"departments": departments if with_departments else (),
             "goals": [(goal.pk, published.get(goal.number, goal.band_text)) for goal in goals]}
+
+
+def round_departments(round_: Round) -> list[tuple[int, str]]:
+    """(id, name) of each department that ran the round's projects in its year, named as that
+    year names it, in name order: the lists' filter and the extensions choose among them."""
+    book = YearBook(round_.entries.order_by().values("project_id"))
+    ids = {d for project_id in round_.entries.values_list("project_id", flat=True)
+           for d in book.department_ids(project_id, round_.fiscal_year)}
+    return sorted(((pk, book.department_name(pk, round_.fiscal_year)) for pk in ids), key=lambda pair: pair[1])
 
 
 def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
@@ -58,7 +73,8 @@ def apply_filters(entries: QuerySet[Entry], data: dict) -> QuerySet[Entry]:
     if data.get("state"):
         entries = entries.filter(state=data["state"])
     if data.get("department"):
-        entries = entries.filter(project__departments=data["department"])
+        # The department's entries as the round's year knew them (reviews.access).
+        entries = entries.filter(entries_of_departments({data["department"]}))
     if data.get("goal"):
         entries = entries.filter(project__policy__goal=data["goal"])
     return entries

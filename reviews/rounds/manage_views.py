@@ -16,6 +16,7 @@ from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
 from reviews.models import Entry, Round, several_strategies
 from reviews.rounds import life as rounds
+from reviews.rounds import lists
 from reviews.rounds import progress as progress_of
 from reviews.rounds.forms import DeadlineForm, ExtensionForm, RoundCreateForm, StrategyChoiceForm
 
@@ -84,7 +85,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
-    departments = Department.objects.filter(project_links__project__entries__round=round_).distinct()
+    departments = lists.round_departments(round_)
     return render(request, "reviews/rounds/round_manage.html", {
         "round": round_,
         "actions": rounds.available_round_actions(round_),
@@ -156,7 +157,8 @@ def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
-    form = ExtensionForm(request.POST, departments=Department.objects.all())
+    # Any department: extend_deadline itself says plainly when one has no entries in the round.
+    form = ExtensionForm(request.POST, departments=Department.objects.values_list("pk", "name"))
     if not form.is_valid():
         messages.error(request, "担当課と延長後の提出期限を選んでください。")
         return redirect("reviews:manage-round", pk=round_.pk)

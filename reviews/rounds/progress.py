@@ -4,8 +4,7 @@ reviews.results.summary's)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from projects.history import PROJECT_HISTORY_PREFETCH
-from projects.models import Department
+from projects.history import PROJECT_HISTORY_PREFETCH, departments_in
 from reviews.models import Entry, Round
 from reviews.rounds.life import entry_deadline
 
@@ -35,15 +34,13 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
         .prefetch_related(*PROJECT_HISTORY_PREFETCH, "round__extensions")
     )
     rows: dict[str, DepartmentProgress] = {}
-    live_ids = {}
-    if round_.state == Round.State.PUBLISHED:
-        live_ids = dict(Department.objects.values_list("name", "pk"))
     for entry in entries:
         deadline = entry_deadline(entry)
-        # A published round counts by the departments it published (renamed ones keep their old
-        # name there); the others by the departments the projects have now.
-        departments = ([(live_ids.get(name), name) for name in entry.facts.departments] if live_ids
-                       else [(d.pk, d.name) for d in entry.project.ordered_departments()])
+        # By the departments of the round's year, named as the round shows them (a published round
+        # as it published them; the others as the dated history names them).
+        names = entry.facts.departments
+        ids = [d.pk for d in departments_in(entry.project, round_.fiscal_year)]
+        departments = list(zip(ids, names, strict=True)) if len(ids) == len(names) else [(None, n) for n in names]
         for department_id, name in departments:
             row = rows.setdefault(name, DepartmentProgress(department_id, name, deadline=deadline))
             row.total += 1
