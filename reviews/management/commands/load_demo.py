@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from projects.fiscal_year import format_fiscal_year
+from reviews.demo.changes import NEW_NAME, OLD_NAME, YEAR, record_demo_changes
 from reviews.demo.seed import create_demo_round, load_seed
 from reviews.demo.users import DEMO_PASSWORD, create_demo_users
 
@@ -49,8 +50,12 @@ class Command(BaseCommand):
             f"受付中の評価回: {demo_round} （提出期限 {demo_round.deadline:%Y年%m月%d日}）"
         )
 
+        users = create_demo_users()
+        if record_demo_changes():
+            self.stdout.write(f"事業名の変更を記録しました: {OLD_NAME} → {NEW_NAME}（{format_fiscal_year(YEAR)}から）")
+
         self.stdout.write("")
         self.stdout.write("デモ用のログイン（ユーザー名 / パスワード / 役割）:")
-        for demo, was_created in create_demo_users():
+        for demo, was_created in users:
             note = "" if was_created else "（作成済み: パスワードを変えていればそちら）"
             self.stdout.write(f"  {demo.username:<10} / {DEMO_PASSWORD}{note} / {demo.role}")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from projects.access import departments_of, is_administrator, is_reviewer
 from projects.models import Project
+from reviews.demo.changes import NEW_NAME, OLD_NAME
 from reviews.demo.users import DEMO_PASSWORD
 from reviews.models import Entry, Event, Round
 
@@ -103,3 +104,12 @@ def test_load_demo_refuses_to_run_with_debug_off(settings):
     assert Round.objects.count() == 0
     load_demo("--force")
     assert Round.objects.count() == 2
+
+
+def test_the_demo_shows_a_renamed_project_under_its_old_name_in_fy2017_and_its_new_one_in_fy2018():
+    output = load_demo()
+    assert "事業名の変更を記録しました" in output
+    fy2017 = Entry.objects.get(round__fiscal_year=2017, project__name=NEW_NAME)
+    fy2018 = Entry.objects.get(round__fiscal_year=2018, project__name=NEW_NAME)
+    assert fy2017.facts.project_name == OLD_NAME and fy2018.facts.project_name == NEW_NAME
+    assert "事業名の変更を記録しました" not in load_demo()  # once only
