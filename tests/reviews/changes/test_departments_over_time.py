@@ -174,3 +174,29 @@ def test_a_project_moved_from_fy2019_stays_with_its_old_department_in_earlier_ro
     assert Entry.objects.filter(pk=entry_2019.pk).filter(entries_of_departments({koho.pk})).exists()
     assert project.name in {row.name for goal in round_document(fy2018, department=shoko).goals
                             for policy in goal.policies for row in policy.projects}
+
+
+def test_a_department_renamed_and_merged_still_reads_back_its_sheet_of_the_year_before(three_rounds, admin_user,
+                                                                                      staff_a):
+    """After an April reorganisation the FY2018 round is finished under the new department: its
+    FY2018 sheet (old names) goes out and comes back with a text filled in, without a warning."""
+    from reviews.sheets.loading import import_update
+    from reviews.sheets.workbook.reader import read_sheet
+
+    _, fy2018, _ = three_rounds
+    shoko, hoken = Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")
+    changes.merge_departments([shoko, hoken], new_name="産業保健部", year=2019, by=admin_user, reason="統合")
+    merged = Department.objects.get(name="産業保健部")
+    stream = io.BytesIO()
+    export_round(fy2018, stream, department=merged)
+    book = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))
+    sheet = book.active
+    row = next(r for r in sheet.iter_rows() if r[7].value and "地域保健課" in str(r[7].value))
+    row[4].value = "令和元年度の組織改正後に記入した。"
+    edited = io.BytesIO()
+    book.save(edited)
+    doc = read_sheet(edited.getvalue()).document
+    staff_a = type(staff_a).objects.get(pk=staff_a.pk)
+    result = import_update(doc, fy2018, by=staff_a, department=merged)
+    assert result.errors == [] and result.warnings == [] and result.applied
+    assert Entry.objects.filter(round=fy2018, implementation="令和元年度の組織改正後に記入した。").count() == 1
