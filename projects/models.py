@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from projects.fiscal_year import format_fiscal_year_with_western
 from projects.validators import validate_safe_text
 
 DESCRIPTION_MAX_LENGTH = 1000
@@ -474,12 +475,17 @@ class Change(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}（{self.effective_year}年度から）"
+        return f"{self.get_kind_display()}（{self.effective_year_label}から）"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("組織・事業の変更の記録は変更できません。")
         super().save(*args, **kwargs)
+
+    @property
+    def effective_year_label(self) -> str:
+        """令和元年度（2019年度）"""
+        return format_fiscal_year_with_western(self.effective_year)
 
 
 class DepartmentFormerName(models.Model):
@@ -525,6 +531,10 @@ class DepartmentSuccession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor}"
+
+    @property
+    def effective_year_label(self) -> str:
+        return format_fiscal_year_with_western(self.effective_year)
 
 
 class ProjectDepartmentPeriod(models.Model):

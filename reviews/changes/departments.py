@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from projects.models import Change, Department, DepartmentSuccession, Kpi, Membership, Project
+from projects.models import Change, Department, DepartmentSuccession, Kpi, Membership, Project, person_name
 from reviews.changes.common import (
     ChangeError,
     Outcome,
@@ -204,12 +204,12 @@ def split_department(source: Department, parts: list[SplitPart], *, projects: di
         for item in items:
             index = chosen.get(key(item))
             if index is None or not 0 <= index < len(parts):
-                name = item.user.username if what == "職員" else item.name
+                name = person_name(item.user) if what == "職員" else item.name
                 raise ChangeError(f"{what}「{name}」を引き継ぐ部署を選んでください。")
     lines = [f"「{source.name}」を {years_label(year)}から {'、'.join(p.label for p in parts)} に分割します。"]
     for index, part in enumerate(parts):
         taken = [p.name for p in own_projects if projects[p.pk] == index]
-        people = [m.user.username for m in own_members if members[m.user_id] == index]
+        people = [person_name(m.user) for m in own_members if members[m.user_id] == index]
         units = [c.name for c in own_children if children[c.pk] == index]
         lines.append(f"{part.label}: 事業 {len(taken)} 件" + (f"（{'、'.join(taken)}）" if taken else "")
                      + f"、職員 {len(people)} 人" + (f"（{'、'.join(people)}）" if people else "")

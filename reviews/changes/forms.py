@@ -94,11 +94,17 @@ class DepartmentSplitForm(ChangeForm):
 
 
 class SplitAssignmentForm(forms.Form):
-    """Which part takes each project, member and sub-unit of the department being split."""
+    """Which part takes each project, member and sub-unit of the department being split. Each
+    choice is the part's name (so reordering the parts' lines keeps what was chosen); a row left
+    blank goes to the part chosen under まとめて選ぶ, if any."""
+
+    default = forms.ChoiceField(label="まとめて選ぶ（下で選ばなかったものの引継ぎ先）", required=False)
 
     def __init__(self, *args, source: Department, parts, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "選んでください")] + [(str(i), part.name) for i, part in enumerate(parts)]
+        self.parts = list(parts)
+        choices = [("", "選んでください")] + [(part.name, part.name) for part in self.parts]
+        self.fields["default"].choices = [("", "選ばない")] + choices[1:]
         self.groups = {"projects": [], "members": [], "children": []}
         for project in Project.objects.filter(project_departments__department=source).distinct().order_by("pk"):
             self._add("projects", f"project_{project.pk}", f"事業「{project.name}」", choices)
@@ -110,14 +116,31 @@ class SplitAssignmentForm(forms.Form):
             self._add("children", f"child_{child.pk}", f"係・センター「{child.name}」", choices)
 
     def _add(self, group: str, name: str, label: str, choices) -> None:
-        self.fields[name] = forms.TypedChoiceField(
-            label=label, choices=choices, coerce=int,
-            error_messages={"required": "引き継ぐ部署を選んでください。", "invalid_choice": "引き継ぐ部署を選び直してください。"})
+        self.fields[name] = forms.ChoiceField(
+            label=label, choices=choices, required=False,
+            error_messages={"invalid_choice": "引き継ぐ部署を選び直してください。"})
         self.groups[group].append(name)
 
+    def group_fields(self) -> list[tuple[str, list]]:
+        titles = {"projects": "事業", "members": "職員", "children": "係・センター"}
+        return [(titles[group], [self[name] for name in names]) for group, names in self.groups.items() if names]
+
+    def clean(self):
+        data = super().clean()
+        default = data.get("default")
+        for names in self.groups.values():
+            for name in names:
+                if not data.get(name):
+                    if default:
+                        data[name] = default
+                    elif name not in self.errors:
+                        self.add_error(name, "引き継ぐ部署を選んでください（または「まとめて選ぶ」で選んでください）。")
+        return data
+
     def assignments(self, prefix: str) -> dict[int, int]:
-        return {int(name.removeprefix(prefix)): value for name, value in self.cleaned_data.items()
-                if name.startswith(prefix)}
+        index = {part.name: i for i, part in enumerate(self.parts)}
+        return {int(name.removeprefix(prefix)): index[value] for name, value in self.cleaned_data.items()
+                if name.startswith(prefix) and value in index}
 
 
 class ProjectDepartmentsForm(ChangeForm):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from projects.fiscal_year import format_fiscal_year_with_western
 from projects.history import project_lineage
 from projects.models import Change, Department, DepartmentSuccession, Project, ProjectSuccession
 
@@ -23,14 +24,22 @@ class DepartmentHistory:
     changes: list[Change]
 
 
+def _year(year: int) -> str:
+    return format_fiscal_year_with_western(year)
+
+
+def _span(start: int | None, last: int) -> str:
+    return f"{_year(start)}〜{_year(last)}" if start else f"{_year(last)}まで"
+
+
 def _periods(former, current: str) -> list[Period]:
     """Former names (each up to its last year) followed by the current one."""
     rows = sorted(former, key=lambda f: f.last_year)
     periods, start = [], None
     for row in rows:
-        periods.append(Period(f"{start}〜{row.last_year}年度" if start else f"{row.last_year}年度まで", row.name))
+        periods.append(Period(_span(start, row.last_year), row.name))
         start = row.last_year + 1
-    periods.append(Period(f"{start}年度から" if start else "当初から", current))
+    periods.append(Period(f"{_year(start)}から" if start else "当初から", current))
     return periods
 
 
@@ -82,16 +91,16 @@ def project_history(project: Project) -> ProjectHistory:
         start = None
         for last in sorted(by_last):
             names = "、".join(p.department.name for p in sorted(by_last[last], key=lambda p: p.position))
-            departments.append(Period(f"{start}〜{last}年度" if start else f"{last}年度まで", names))
+            departments.append(Period(_span(start, last), names))
             start = last + 1
-        departments.append(Period(f"{start}年度から" if start else "当初から",
+        departments.append(Period(f"{_year(start)}から" if start else "当初から",
                                   "、".join(d.name for d in item.ordered_departments())))
         relations = []
         for link in links:
             if link.predecessor_id == item.pk:
-                relations.append(f"{link.effective_year}年度から「{link.successor.name}」に{link.get_kind_display()}")
+                relations.append(f"{_year(link.effective_year)}から「{link.successor.name}」に{link.get_kind_display()}")
             if link.successor_id == item.pk:
-                relations.append(f"{link.effective_year}年度に「{link.predecessor.name}」を{link.get_kind_display()}で引き継ぎ")
+                relations.append(f"{_year(link.effective_year)}に「{link.predecessor.name}」を{link.get_kind_display()}で引き継ぎ")
         if not item.active and not any(link.predecessor_id == item.pk for link in links):
             relations.append("終了した事業です")
         items.append(LineageItem(item, item.policy.goal.strategy.name, _periods(item.former_names.all(), item.name),

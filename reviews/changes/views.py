@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from projects.access import department_ids_of, is_administrator, sees_everything
+from projects.fiscal_year import format_fiscal_year_with_western
 from projects.models import Change, Department, Strategy
 from reviews.changes import carry, departments, projects
 from reviews.changes.common import ChangeError
@@ -60,7 +61,7 @@ def _confirming(request: HttpRequest) -> bool:
 
 
 def _done(request: HttpRequest, outcome) -> HttpResponse:
-    messages.success(request, f"{outcome.change.get_kind_display()}を行いました（{outcome.change.effective_year}年度から）。")
+    messages.success(request, f"{outcome.change.get_kind_display()}を行いました（{outcome.change.effective_year_label}から）。")
     return redirect("reviews:changes-record", pk=outcome.change.pk)
 
 
@@ -118,6 +119,7 @@ def department_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("部署が見つかりません。")
     return render(request, "reviews/changes/department.html", {
         "department": department, "history": department_history(department),
+        "last_year_label": format_fiscal_year_with_western(department.last_year) if department.last_year else "",
         "administrator": is_administrator(request.user),
     })
 

@@ -97,8 +97,10 @@ def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[C
             label = entry.round.implementation_heading if name == "implementation" else FIELDS[name].label
             new = getattr(entry, name)
             old = getattr(previous, name) if previous else None
-            segments = difference(old, new) if old is not None else None
-            chapter.texts.append(TextChange(label, new, segments, changed=old is not None and old != new))
+            # Nothing written yet (a new draft) is not a deletion of last year's text.
+            compared = old is not None and bool(new)
+            segments = difference(old, new) if compared else None
+            chapter.texts.append(TextChange(label, new, segments, changed=compared and old != new))
         chapters.append(chapter)
         last_of[entry.project_id] = entry
     return project, chapters

@@ -81,9 +81,11 @@ def test_a_split_asks_who_takes_each_project_and_member(client, open_round, admi
     body = step2.content.decode()
     projects = list(Project.objects.filter(project_departments__department=shoko))
     assert all(f'name="project_{p.pk}"' in body for p in projects) and f'name="member_{staff_a.pk}"' in body
-    choices = {f"project_{p.pk}": "1" for p in projects} | {f"member_{staff_a.pk}": "0"}
+    choices = {f"project_{p.pk}": "観光課" for p in projects} | {f"member_{staff_a.pk}": "産業振興課"}
     missing = client.post(url, {**base, "step": "assign", **{k: v for k, v in list(choices.items())[1:]}})
     assert "引き継ぐ部署を選んでください" in missing.content.decode()
+    # The parts' lines reordered after choosing: each choice names its part, so nothing moves.
+    base["parts"] = "観光課\n産業振興課"
     preview = client.post(url, {**base, "step": "assign", **choices})
     assert "「観光課」（新設）: 事業" in preview.content.decode()
     client.post(url, {**base, "step": "assign", **choices, "confirm": "yes", "previewed": previewed(preview)})
@@ -125,3 +127,17 @@ def test_a_department_page_shows_its_names_and_whom_it_took_over_from(client, op
     assert "商工観光課" in page and "地域保健課" in page and "部署の統合" in page
     other = Department.objects.get(name="広報課")
     assert client.get(reverse("reviews:department", args=[other.pk])).status_code == 404
+
+
+def test_a_split_gives_what_was_not_chosen_to_the_part_chosen_for_everything(client, open_round, admin_user, staff_a):
+    client.force_login(admin_user)
+    url = reverse("reviews:changes-department-split")
+    shoko = Department.objects.get(name="商工観光課")
+    project = Project.objects.filter(project_departments__department=shoko).order_by("pk").first()
+    data = {"department": shoko.pk, "parts": "産業振興課\n観光課", "year": "2019", "reason": "分割", "step": "assign",
+            "default": "産業振興課", f"project_{project.pk}": "観光課"}
+    preview = client.post(url, data)
+    assert "職員 1 人（staff_a）" in preview.content.decode()
+    client.post(url, {**data, "confirm": "yes", "previewed": previewed(preview)})
+    assert list(Project.objects.filter(project_departments__department__name="観光課")) == [project]
+    assert Membership.objects.filter(user=staff_a, department__name="産業振興課").exists()

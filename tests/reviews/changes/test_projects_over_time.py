@@ -51,7 +51,7 @@ def test_a_project_renamed_and_moved_keeps_one_page_with_all_its_rounds(client, 
     assert chapters[1].facts.project_name == JUNIOR and chapters[1].facts.departments == ("商工観光課",)
     assert chapters[2].facts.departments == ("広報課",)
     body = page.content.decode()
-    assert "事業の変遷" in body and "2017年度まで" in body and "事業の名称変更" in body and "事業の担当課の変更" in body
+    assert "事業の変遷" in body and "平成29年度（2017年度）まで" in body and "事業の名称変更" in body and "事業の担当課の変更" in body
 
 
 def test_search_finds_a_renamed_project_by_any_of_its_names(fy2019, open_round, admin_user):
