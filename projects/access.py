@@ -130,13 +130,16 @@ def reach_ids_of(user: UserLike) -> set[int]:
 
 def is_member_for(user: UserLike, project: Project, year: int | None = None) -> bool:
     """Whether the user works on the project: a member of one of its departments today (sub-units
-    included) or, for an entry of ``year``, of a department that ran it then or took over from one."""
+    included) or, for an entry of ``year``, of a department that ran it then and still exists (a
+    project moved away in April is finished by the department that ran it). Departments that took
+    over from an ended one see its entries (reach_ids_of) but write only those of projects they
+    now run: a split's part never edits what another part took."""
     project_departments = {link.department_id for link in project.project_departments.all()}
     if project_departments & department_ids_of(user):
         return True
     if year is None:
         return False
-    return bool({d.pk for d in departments_in(project, year)} & reach_ids_of(user))
+    return bool({d.pk for d in departments_in(project, year)} & department_ids_of(user))
 
 
 def with_sub_units(department: Department) -> list[Department]:
@@ -162,9 +165,10 @@ def department_members(department: Department) -> QuerySet:
     return members_of([department.pk] + ([department.parent_id] if department.parent_id else []))
 
 
-def project_members(project: Project) -> QuerySet:
-    """Everyone who works on the project: members of its departments and of their parents."""
-    return members_of(project_department_ids(project))
+def project_members(project: Project, year: int | None = None) -> QuerySet:
+    """Everyone who works on the project: members of its departments and of their parents (for an
+    entry of ``year``, those of the departments that ran it then too)."""
+    return members_of(project_department_ids(project, year))
 
 
 def reviewers() -> QuerySet:

@@ -64,6 +64,11 @@ def department_names_in(project: Project, year: int | None) -> tuple[str, ...]:
     return tuple(department_name_in(d, year) for d in departments_in(project, year))
 
 
+def names_in(year: int | None) -> dict[int, str]:
+    """Every department's name in ``year``, by id (two queries)."""
+    return {d.pk: department_name_in(d, year) for d in Department.objects.prefetch_related("former_names")}
+
+
 def history_until(project: Project) -> int | None:
     """The last year covered by the project's former departments (None: it never changed)."""
     return max((p.last_year for p in project.department_periods.all()), default=None)

@@ -157,6 +157,10 @@ class Project(models.Model):
     category = models.CharField("継続/新規", max_length=20, choices=Category.choices)
     order = models.PositiveSmallIntegerField("表示順")
     active = models.BooleanField("実施中", default=True, help_text="終了した事業は次の評価回に含めません。")
+    last_year = models.PositiveSmallIntegerField(
+        "最後に評価する年度", null=True, blank=True, editable=False,
+        help_text="終了・統合・次期への引継ぎで終わる事業が評価される最後の年度（その年度までの評価回には含めます）。",
+    )
     departments = models.ManyToManyField(
         Department, through="ProjectDepartment", verbose_name="担当課", related_name="projects"
     )
@@ -175,6 +179,11 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def evaluated_in(cls, year: int) -> Q:
+        """Projects a round of ``year`` holds: active ones, and ended ones whose last year is not before it."""
+        return Q(active=True, last_year__isnull=True) | Q(last_year__gte=year)
 
     def ordered_departments(self) -> list[Department]:
         """The departments with the lead first (uses a prefetch of `project_departments` if any)."""

@@ -83,6 +83,8 @@ def parse_hierarchy(text: str) -> list[PlannedGoal]:
     if not goals or not any(g.policies for g in goals):
         raise ChangeError("基本目標（番号で始まる行）と、その下に基本施策（字下げした行）を入力してください。")
     for goal in goals:
+        if len(goal.title) > 200 or len(goal.project_label) > 100:
+            raise ChangeError(f"基本目標 {goal.number}: 名称は200文字以内、プロジェクト名は100文字以内にしてください。")
         for text_ in (goal.title, goal.project_label):
             try:
                 validate_safe_text(text_)
@@ -140,6 +142,10 @@ def carry_strategy(old: Strategy, new: NewStrategy, goals: list[PlannedGoal], ma
         raise ChangeError("終了年度は開始年度と同じか後にしてください。")
     if old.first_year and year <= old.first_year:
         raise ChangeError(f"新しい総合戦略の開始年度は、「{old.name}」の開始年度（{old.first_year}年度）より後にしてください。")
+    later = Round.objects.filter(strategy=old, fiscal_year__gte=year).order_by("fiscal_year").first()
+    if later is not None:
+        raise ChangeError(f"「{old.name}」には {later.fiscal_year_label}の評価回（{later.get_state_display()}）があります。"
+                          f"新しい総合戦略の開始年度は {later.fiscal_year + 1}年度以降にしてください。")
     policies = {p.key: (g, p) for g in goals for p in g.policies}
     projects = list(old_projects(old))
     for project in projects:
@@ -161,6 +167,9 @@ def carry_strategy(old: Strategy, new: NewStrategy, goals: list[PlannedGoal], ma
             lines.append(f"{goal.number} ／ {policy.title}: {'、'.join(taken)}")
     if ended:
         lines.append(f"事業 {len(ended)} 件は「{old.name}」の期間で終了します: {'、'.join(p.name for p in ended)}")
+    lines.append(f"「{old.name}」の事業は {year - 1}年度の評価回まで評価します（まだ作っていない評価回にも含めます）。")
+    if old.last_year is None or old.last_year >= year:
+        lines.append(f"「{old.name}」の終了年度を {year - 1}年度にします。")
     lines.append(f"「{old.name}」の評価回（{Round.objects.filter(strategy=old).count()} 回）とその事業・評価は変わりません。"
                  "引き継いだ事業の評価の経過は、前の期間から続けて表示します。")
     if dry_run:
@@ -187,7 +196,8 @@ def carry_strategy(old: Strategy, new: NewStrategy, goals: list[PlannedGoal], ma
             ProjectSuccession.objects.create(predecessor=project, successor=successor,
                                              kind=ProjectSuccession.Kind.CARRIED, effective_year=year, change=change)
             change.projects.add(successor)
-        Project.objects.filter(pk__in=[p.pk for p in projects]).update(active=False)
+        # They are still evaluated in the old strategy's rounds up to the year before.
+        Project.objects.filter(pk__in=[p.pk for p in projects]).update(active=False, last_year=year - 1)
         if old.last_year is None or old.last_year >= year:
             Strategy.objects.filter(pk=old.pk).update(last_year=year - 1)
     return Outcome(lines, change)

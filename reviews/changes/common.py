@@ -86,6 +86,8 @@ def check_department_name(name: str, *, other_than: Department | None = None) ->
     key = normalize_name(name)
     for existing in Department.objects.exclude(pk=other_than.pk if other_than else None):
         if normalize_name(existing.name) == key:
+            if not existing.is_current:
+                raise ChangeError(f"「{existing.name}」は {years_label(existing.last_year)}までの部署の名称です。別の名称にしてください。")
             raise ChangeError(f"「{existing.name}」という部署がすでにあります。別の名称にするか、その部署を選んでください。")
     return name
 

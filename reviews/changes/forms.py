@@ -100,13 +100,13 @@ class SplitAssignmentForm(forms.Form):
 
     default = forms.ChoiceField(label="まとめて選ぶ（下で選ばなかったものの引継ぎ先）", required=False)
 
-    def __init__(self, *args, source: Department, parts, **kwargs):
+    def __init__(self, *args, source: Department, parts, projects, **kwargs):
         super().__init__(*args, **kwargs)
         self.parts = list(parts)
         choices = [("", "選んでください")] + [(part.name, part.name) for part in self.parts]
         self.fields["default"].choices = [("", "選ばない")] + choices[1:]
         self.groups = {"projects": [], "members": [], "children": []}
-        for project in Project.objects.filter(project_departments__department=source).distinct().order_by("pk"):
+        for project in projects:
             self._add("projects", f"project_{project.pk}", f"事業「{project.name}」", choices)
         for membership in source.memberships.select_related("user").order_by("user__username"):
             user = membership.user

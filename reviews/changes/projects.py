@@ -4,6 +4,7 @@ another ends and records its successor, so that the story follows it (projects.h
 
 from django.db import transaction
 
+from projects.history import project_name_in
 from projects.models import Change, Project, ProjectFormerName, ProjectSuccession
 from projects.text import normalize_name
 from reviews.changes.common import (
@@ -43,7 +44,7 @@ def rename_project(project: Project, *, name: str, year: int, by, reason: str, d
     check_names_free(ProjectFormerName, "project", project, year, f"事業「{project.name}」")
     entries = Entry.objects.filter(project=project)
     lines = [f"事業「{project.name}」の名称を {years_label(year)}から「{name}」に変えます。",
-             f"{year - 1}年度までの評価回では「{project.name}」と表示します。事業のページと評価の経過は一つのままで、"
+             f"{year - 1}年度までの評価回では「{project_name_in(project, year - 1)}」と表示します。事業のページと評価の経過は一つのままで、"
              "検索ではどちらの名称でも見つかります。",
              *rounds_effect(year, entries)]
     if dry_run:
@@ -76,7 +77,7 @@ def merge_project(project: Project, *, into: Project, year: int, by, reason: str
                         projects=[project, into])
         ProjectSuccession.objects.create(predecessor=project, successor=into, kind=ProjectSuccession.Kind.MERGED,
                                          effective_year=year, change=change)
-        Project.objects.filter(pk=project.pk).update(active=False)
+        Project.objects.filter(pk=project.pk).update(active=False, last_year=year - 1)
     return Outcome(lines, change)
 
 
@@ -92,5 +93,5 @@ def retire_project(project: Project, *, year: int, by, reason: str, dry_run: boo
         return Outcome(lines)
     with transaction.atomic():
         change = record(Change.Kind.PROJECT_RETIRE, year=year, by=by, reason=reason, lines=lines, projects=[project])
-        Project.objects.filter(pk=project.pk).update(active=False)
+        Project.objects.filter(pk=project.pk).update(active=False, last_year=year - 1)
     return Outcome(lines, change)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from projects.access import department_ids_of, is_administrator, sees_everything
+from projects.access import is_administrator, reach_ids_of, sees_everything
 from projects.fiscal_year import format_fiscal_year_with_western
 from projects.models import Change, Department, Strategy
 from reviews.changes import carry, departments, projects
@@ -31,7 +31,7 @@ from reviews.changes.forms import (
 from reviews.changes.history import department_history
 
 # The actions, in the order the home page lists them: url name, title, what it does.
-ACTIONS = (
+CHANGE_ACTIONS = (
     ("changes-department-rename", "部署の名称変更", "部署の名前を、ある年度から変えます。"),
     ("changes-department-merge", "部署の統合", "2つ以上の部署を、既存の部署か新しい部署にまとめます。"),
     ("changes-department-split", "部署の分割", "1つの部署を2つ以上に分け、事業・職員・係をどこが引き継ぐか選びます。"),
@@ -41,7 +41,7 @@ ACTIONS = (
     ("changes-project-retire", "事業の終了", "事業を、ある年度から評価に含めないようにします。"),
     ("changes-strategy-carry", "次期総合戦略への引継ぎ", "新しい総合戦略の基本目標・基本施策を作り、事業を引き継ぐか終了します。"),
 )
-TITLES = {name: title for name, title, _ in ACTIONS}
+TITLES = {name: title for name, title, _ in CHANGE_ACTIONS}
 
 
 def _require_administrator(user) -> None:
@@ -91,7 +91,7 @@ def _simple(request: HttpRequest, url_name: str, form_class, run) -> HttpRespons
 def home(request: HttpRequest) -> HttpResponse:
     _require_administrator(request.user)
     return render(request, "reviews/changes/home.html", {
-        "actions": ACTIONS,
+        "actions": CHANGE_ACTIONS,
         "current": Department.objects.filter(last_year__isnull=True).order_by("name"),
         "ended": Department.objects.filter(last_year__isnull=False).order_by("-last_year", "name"),
         "changes": Change.objects.select_related("made_by")[:50],
@@ -115,7 +115,8 @@ def department_page(request: HttpRequest, pk: int) -> HttpResponse:
     """A department's history: its names, whom it took over from and who took over from it, and
     the changes it was part of. Reviewers, administrators and its own members see it."""
     department = Department.objects.filter(pk=pk).first() if 0 < pk < 2**63 else None
-    if department is None or not (sees_everything(request.user) or department.pk in department_ids_of(request.user)):
+    # Its own members, and those of the departments that took over from it (they follow its links).
+    if department is None or not (sees_everything(request.user) or department.pk in reach_ids_of(request.user)):
         raise Http404("部署が見つかりません。")
     return render(request, "reviews/changes/department.html", {
         "department": department, "history": department_history(department),
@@ -173,21 +174,26 @@ def department_split(request: HttpRequest) -> HttpResponse:
         source = form.cleaned_data["department"]
         try:
             parts = departments.split_parts(source, form.part_names())
-            assigning = request.POST.get("step") == "assign"
-            assignment = SplitAssignmentForm(request.POST if assigning else None, source=source, parts=parts)
-            if assigning and assignment.is_valid():
-                def run(dry_run: bool):
-                    return departments.split_department(
-                        source, parts, projects=assignment.assignments("project_"),
-                        members=assignment.assignments("member_"), children=assignment.assignments("child_"),
-                        year=form.cleaned_data["year"], by=request.user, reason=form.cleaned_data["reason"],
-                        dry_run=dry_run)
+        except ChangeError as error:
+            form.add_error(None, error.message)
+            parts = None
+        assigning = request.POST.get("step") == "assign"
+        if parts is not None:
+            assignment = SplitAssignmentForm(request.POST if assigning else None, source=source, parts=parts,
+                                             projects=departments.projects_to_assign(source, form.cleaned_data["year"]))
+        if assignment is not None and assigning and assignment.is_valid():
+            def run(dry_run: bool):
+                return departments.split_department(
+                    source, parts, projects=assignment.assignments("project_"),
+                    members=assignment.assignments("member_"), children=assignment.assignments("child_"),
+                    year=form.cleaned_data["year"], by=request.user, reason=form.cleaned_data["reason"],
+                    dry_run=dry_run)
+            try:  # a refusal here keeps every choice made below
                 if _confirming(request):
                     return _done(request, run(False))
                 preview = run(True)
-        except ChangeError as error:
-            form.add_error(None, error.message)
-            assignment = None
+            except ChangeError as error:
+                form.add_error(None, error.message)
     return _page(request, url_name, form, preview, assignment=assignment, step="assign")
 
 
@@ -206,22 +212,26 @@ def strategy_carry(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             goals = carry.parse_hierarchy(data["hierarchy"])
-            old_projects = list(carry.old_projects(data["old"]))
-            assigning = request.POST.get("step") == "assign"
+        except ChangeError as error:
+            form.add_error("hierarchy", error.message)
+            goals = None
+        assigning = request.POST.get("step") == "assign"
+        if goals is not None:
             defaults = {f"project_{pk}": (key or "end") for pk, key in carry.default_mapping(data["old"], goals).items()}
             mapping = CarryMappingForm(request.POST if assigning else None, initial=defaults,
-                                       projects=old_projects, choices=carry.policy_choices(goals))
-            if assigning and mapping.is_valid():
-                new = carry.NewStrategy(data["name"], data["code"], data["year"], data["last_year"])
-                def run(dry_run: bool):
-                    return carry.carry_strategy(data["old"], new, goals, mapping.mapping(), by=request.user,
-                                                reason=data["reason"], dry_run=dry_run)
+                                       projects=list(carry.old_projects(data["old"])),
+                                       choices=carry.policy_choices(goals))
+        if mapping is not None and assigning and mapping.is_valid():
+            new = carry.NewStrategy(data["name"], data["code"], data["year"], data["last_year"])
+            def run(dry_run: bool):
+                return carry.carry_strategy(data["old"], new, goals, mapping.mapping(), by=request.user,
+                                            reason=data["reason"], dry_run=dry_run)
+            try:  # a refusal here keeps every project's choice
                 if _confirming(request):
                     return _done(request, run(False))
                 preview = run(True)
-        except ChangeError as error:
-            form.add_error(None, error.message)
-            mapping = None
+            except ChangeError as error:
+                form.add_error(None, error.message)
     return _page(request, url_name, form, preview, assignment=mapping, step="assign")
 
 

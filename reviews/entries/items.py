@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
-from projects.access import Role, is_reviewer, reach_ids_of
+from projects.access import Role, department_ids_of, is_reviewer
 from reviews.entries.workflow import (
     RETURNED,
     RULES,
@@ -57,7 +57,7 @@ class ItemRules:
         if action not in ACTIONS:
             raise ValueError(f"unknown action: {action}")
         rule = RULES[action]
-        if rule.actor == Role.STAFF and item.department_id not in reach_ids_of(user):
+        if rule.actor == Role.STAFF and item.department_id not in department_ids_of(user):
             raise PermissionDenied("この操作は、担当する課の職員だけが行えます。")
         if rule.actor == Role.REVIEWER and not is_reviewer(user):
             raise PermissionDenied("この操作は、企画課の審査担当者だけが行えます。")

@@ -61,7 +61,7 @@ def entry_transition(entry: Entry, action: str, *, by, comment: str = "") -> Non
         f"{entry.round.display_name}「{entry.project.name}」", text + "。",
         f"コメント: {comment}" if comment else "", f"確認はこちら: {entry_url(entry)}",
     ]))
-    notify(project_members(entry.project), entry=entry, text=text, body=body, exclude=by)
+    notify(project_members(entry.project, entry.round.fiscal_year), entry=entry, text=text, body=body, exclude=by)
 
 
 def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> None:
@@ -71,5 +71,5 @@ def entry_message(entry: Entry, *, by, body_text: str, from_reviewer: bool) -> N
     if entry.round.state == Round.State.PREPARING:
         users = set(reviewers())  # departments do not see a round before it opens
     else:
-        users = set(project_members(entry.project)) | (set() if from_reviewer else set(reviewers()))
+        users = set(project_members(entry.project, entry.round.fiscal_year)) | (set() if from_reviewer else set(reviewers()))
     notify(users, entry=entry, text=text, body=body, exclude=by)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from projects.access import Role, is_member_for, is_reviewer
 from projects.history import departments_in
+from projects.models import ProjectSuccession
 from reviews.entries import notifications
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
 from reviews.kpis import records as kpi_records
@@ -233,14 +234,15 @@ def available_actions(entry: Entry, user) -> list[Rule]:
 
 
 def previous_entry(entry: Entry) -> Entry | None:
-    """The same project's entry in the latest earlier round departments can see: last year's text."""
-    return (
-        Entry.objects.filter(project_id=entry.project_id, round__fiscal_year__lt=entry.round.fiscal_year)
-        .exclude(round__state=Round.State.PREPARING)
-        .select_related("round")
-        .order_by("-round__fiscal_year")
-        .first()
-    )
+    """The same project's entry in the latest earlier round departments can see: last year's text;
+    for a project's first round in a new strategy period, that of the project it carries on."""
+    earlier = (Entry.objects.filter(round__fiscal_year__lt=entry.round.fiscal_year)
+               .exclude(round__state=Round.State.PREPARING).select_related("round").order_by("-round__fiscal_year"))
+    own = earlier.filter(project_id=entry.project_id).first()
+    if own is not None:
+        return own
+    carried = ProjectSuccession.objects.filter(successor_id=entry.project_id, kind=ProjectSuccession.Kind.CARRIED)
+    return earlier.filter(project_id__in=carried.values("predecessor_id")).first()
 
 
 def submission_errors(entry: Entry) -> dict[str, str]:

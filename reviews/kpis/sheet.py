@@ -19,6 +19,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from projects.history import names_in
 from projects.text import normalize_text, unsafe_character_message
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
@@ -87,12 +88,13 @@ def write_kpi_sheet(round_: Round, actuals, stream) -> None:
     ws = sheet.ws
     statuses = DataValidation(type="list", formula1='"' + ",".join(STATUS_BY_LABEL) + '"', allow_blank=True)
     ws.add_data_validation(statuses)
+    department_names = names_in(round_.fiscal_year)
     for actual in actuals:
         kpi = actual.kpi
         sheet.values([
             kpi.get_level_display().split("（")[0], _owner(actual), kpi.name, kpi.unit,
             f"{_number_text(kpi.baseline_value)}（{kpi.baseline_year}）", f"{_number_text(kpi.target_value)}（{kpi.target_year}）",
-            actual.department.name, actual.get_status_display() if actual.status else "",
+            department_names[actual.department_id], actual.get_status_display() if actual.status else "",
             _number_text(actual.value), _number_text(actual.numerator), _number_text(actual.denominator),
             actual.note, actual.comment, f"{actual.pk}:{actual.version}",
         ])

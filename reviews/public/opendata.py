@@ -17,6 +17,7 @@ from django.conf import settings
 
 from projects.fiscal_year import format_fiscal_year
 from projects.formats import csv_cell
+from projects.history import names_in
 from projects.models import Kpi
 from projects.text import strip_unsafe
 from reviews.facts import facts_of_rows
@@ -180,6 +181,7 @@ def kpi_records(round_: Round) -> list[dict]:
         policy_titles.setdefault(row["project__policy_id"], facts.policy_title)
         goal_texts.setdefault(row["project__policy__goal_id"], facts.goal_band_text)
     kpis = Kpi.objects.filter(actuals__round=round_).order_by("level", "order", "pk")
+    department_names = names_in(round_.fiscal_year)
     result = []
     for trend in trends(kpis, published_rounds(), up_to=round_.fiscal_year):
         point = next((p for p in trend.points if p.year == round_.fiscal_year), None)
@@ -216,7 +218,8 @@ def kpi_records(round_: Round) -> list[dict]:
             if progress.actual is not None else None,
             # The same rounding as every page (percent_text): 66.65 → 66.7.
             "achievement": percent_text(progress.achievement).rstrip("%") if progress.achievement is not None else None,
-            "rating": point.rating, "department": actual.department.name,
+            # Named as the round's year named it: a later rename never rewrites published data.
+            "rating": point.rating, "department": department_names[actual.department_id],
         })
     return result
 

@@ -16,7 +16,7 @@ from reviews.kpis.achievement import FORMULA
 from reviews.kpis.trend import goal_kpis, trend_chart, trends
 from reviews.public import opendata, pages
 from reviews.results.charts import letter_chart
-from reviews.results.story import story_of
+from reviews.results.story import latest_chapter, story_of
 from reviews.results.summary import round_summary
 from reviews.search.query import SearchForm
 from reviews.search.views import run
@@ -64,10 +64,10 @@ def opinions(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 @require_safe
 def project(request: HttpRequest, pk: int) -> HttpResponse:
-    _project, chapters = story_of(pages.published_entries(), pk)
+    project_, chapters = story_of(pages.published_entries(), pk)
     kpi_trends = trends(Kpi.objects.filter(project_id=pk).order_by("order", "pk"), pages.published_rounds())
     return _page("project.html", {
-        "chapters": chapters, "latest": chapters[-1],
+        "chapters": chapters, "latest": latest_chapter(project_, chapters), "project": project_,
         "kpis": [(t, trend_chart(t, f"kpi-chart-{t.kpi.pk}")) for t in kpi_trends if t.points],
         "formula": FORMULA,
     })

@@ -90,8 +90,11 @@ def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[C
     last_of: dict[int, Entry] = {}  # each project's latest entry so far
     predecessors = _predecessors(lineage)
     for entry in entries:
+        # Compared with the project's own previous round, else with what it continues (a merged
+        # or carried project's latest entry of an earlier year, never one beside it in the same year).
         previous = last_of.get(entry.project_id) or _latest(
-            [last_of[p] for p in predecessors.get(entry.project_id, ()) if p in last_of])
+            [last_of[p] for p in predecessors.get(entry.project_id, ())
+             if p in last_of and last_of[p].round.fiscal_year < entry.round.fiscal_year])
         chapter = Chapter(entry, entry.facts, trend(previous.status if previous else "", entry.status))
         for name in DEPARTMENT_TEXTS:
             label = entry.round.implementation_heading if name == "implementation" else FIELDS[name].label
@@ -104,6 +107,12 @@ def story_of(visible: QuerySet[Entry], project_pk: int) -> tuple[Project, list[C
         chapters.append(chapter)
         last_of[entry.project_id] = entry
     return project, chapters
+
+
+def latest_chapter(project: Project, chapters: list[Chapter]) -> Chapter:
+    """What heads the project's page: its own latest chapter, not that of a project merged into it."""
+    own = [chapter for chapter in chapters if chapter.entry.project_id == project.pk]
+    return (own or chapters)[-1]
 
 
 def _predecessors(lineage: list[Project]) -> dict[int, list[int]]:

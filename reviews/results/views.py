@@ -13,7 +13,7 @@ from reviews.changes.history import project_history
 from reviews.results import packet as packets
 from reviews.results import workbook
 from reviews.results.charts import letter_chart
-from reviews.results.story import project_story
+from reviews.results.story import latest_chapter, project_story
 from reviews.results.summary import round_summary
 from reviews.sheets.workbook import layout
 
@@ -22,7 +22,8 @@ from reviews.sheets.workbook import layout
 def story(request: HttpRequest, pk: int) -> HttpResponse:
     project, chapters = project_story(request.user, pk)
     return render(request, "reviews/results/story.html", {
-        "project": project, "chapters": chapters, "latest": chapters[-1], "history": project_history(project),
+        "project": project, "chapters": chapters, "latest": latest_chapter(project, chapters),
+        "history": project_history(project),
     })
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from projects.access import is_reviewer, project_department_ids, with_sub_units
 from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
 from projects.history import current_successors, runs_today
-from projects.models import Department, Project, Strategy
+from projects.models import Department, Project, ProjectDepartment, Strategy
 from projects.text import normalize_text, unsafe_character_message
 from reviews.access import entries_of_departments
 from reviews.fields import TEXT_MAX_LENGTH
@@ -237,11 +237,19 @@ def create_answers(round_: Round) -> int:
     if previous is None:
         return 0
     pairs = Opinion.departments.through.objects.filter(opinion__round=previous).values_list(
-        "opinion_id", "department_id", "department__name")
+        "opinion_id", "department_id", "opinion__project_id")
     # An opinion addressed to a department that has since been merged or split is answered by the
-    # departments that took over from it.
-    pairs = [(o, d.pk, d.name) for o, department_id, name in pairs
-             for d in current_successors(department_id)]
+    # departments that took over from it: for an opinion on a project, the one that runs it now.
+    runs: dict[int, set[int]] = {}
+    for project_id, department_id in ProjectDepartment.objects.filter(
+            project__opinions__round=previous).values_list("project_id", "department_id"):
+        runs.setdefault(project_id, set()).add(department_id)
+    answered = []
+    for opinion_id, department_id, project_id in pairs:
+        successors = current_successors(department_id)
+        running = [d for d in successors if d.pk in runs.get(project_id, set())]
+        answered += [(opinion_id, d.pk, d.name) for d in (running or successors)]
+    pairs = answered
     existing = set(Answer.objects.filter(opinion__round=previous).values_list("opinion_id", "department_id"))
     missing = list(dict.fromkeys((o, d, name) for o, d, name in pairs if (o, d) not in existing))
     for opinion_id, department_id, name in missing:  # one by one, so that each has its first history record
@@ -353,7 +361,9 @@ def add_projects(round_: Round, *, by) -> int:
 def add_missing_entries(round_: Round, *, by) -> int:
     """Give every active project of the round's strategy (never another's) a draft entry in a round in preparation."""
     existing = round_.entries.values("project_id")
-    projects = Project.objects.filter(policy__goal__strategy=round_.strategy, active=True).exclude(pk__in=existing)
+    # A project ended from a later year (retired, merged, carried on) is still evaluated in this one.
+    projects = (Project.objects.filter(Project.evaluated_in(round_.fiscal_year), policy__goal__strategy=round_.strategy)
+                .exclude(pk__in=existing))
     created = 0
     for project in projects:
         entry = Entry.objects.create(round=round_, project=project)

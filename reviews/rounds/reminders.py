@@ -11,7 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from projects.access import department_members
-from projects.history import PROJECT_HISTORY_PREFETCH
+from projects.history import PROJECT_HISTORY_PREFETCH, current_successors, departments_in
 from projects.models import Department
 from reviews.entries.notifications import entry_url
 from reviews.mail import deliver, one_line
@@ -26,6 +26,17 @@ class Sent:
     late: bool
     recipients: int
     entries: int
+
+
+def _departments_to_remind(entry: Entry) -> list[Department]:
+    """The departments whose sheet holds the entry: those that ran it in the round's year (the ones
+    that took over, where such a department has since been merged or split)."""
+    result: list[Department] = []
+    for department in departments_in(entry.project, entry.round.fiscal_year):
+        for current in [department] if department.is_current else current_successors(department.pk):
+            if current not in result:
+                result.append(current)
+    return result
 
 
 def send_reminders(today: date, days_before: int) -> list[Sent]:
@@ -44,7 +55,7 @@ def send_reminders(today: date, days_before: int) -> list[Sent]:
         for entry in unfinished:
             deadline = entry_deadline(entry)
             days_left = (deadline - today).days
-            for department in entry.project.ordered_departments():
+            for department in _departments_to_remind(entry):
                 if days_left < 0:
                     late[department].append(entry)
                 elif days_left == days_before:

@@ -115,7 +115,7 @@ def download_of(stamp: str, round_: Round) -> SheetDownload | None:
 def sheet_filename(round_: Round, department: Department | None = None, with_memo: bool = False) -> str:
     parts = [round_.file_label, "実施事業評価等入力表"]
     if department is not None:
-        parts.append(department.name)
+        parts.append(department_name_in(department, round_.fiscal_year))  # as the sheet inside names it
     if with_memo:
         parts.append("内部資料（メモ付き）")
     return "_".join(parts) + ".xlsx"

@@ -69,11 +69,12 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
          normalize_name(project_name_in(e.project, year))): e
         for e in entries
     }
-    # A department's sheet of a year before a reorganisation holds what the departments it took over from ran.
-    department_ids = None
+    # A department's sheet of a year before a reorganisation holds what the departments it took over
+    # from ran (sheet_ids: its rows); what it may change is decided with its own departments.
+    department_ids = sheet_ids = None
     if department:
         department_ids = {d.pk for d in with_sub_units(department)}
-        department_ids |= predecessor_ids(department_ids)
+        sheet_ids = department_ids | predecessor_ids(department_ids)
     download = download_of(doc.download_stamp, round_)
     downloaded_at = download.downloaded_at if download else None
     seen: dict[int, int | None] = {}
@@ -97,13 +98,13 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
                     continue
                 seen[entry.pk] = row.row
                 matched.append((row, entry))
-    wrong_sheet = _wrong_sheet_message(department, department_ids, matched)
+    wrong_sheet = _wrong_sheet_message(department, sheet_ids, matched)
     if wrong_sheet:
         # Another department's sheet, or the whole city's: one clear message, not an error per row.
         result.errors = [sheet_error(doc, None, None, wrong_sheet)]
         return result, []
     for row, entry in matched:
-        update = _plan_row(doc, row, entry, department_ids, result, downloaded_at)
+        update = _plan_row(doc, row, entry, department_ids, sheet_ids, result, downloaded_at)
         if update is not None:
             updates.append(update)
     return result, updates
@@ -150,7 +151,7 @@ def _changed_on_screen_since(entry: Entry, row: SheetProject, downloaded_at, fie
 
 
 def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
-              result: ImportResult, downloaded_at) -> _RowUpdate | None:
+              sheet_ids: set[int] | None, result: ImportResult, downloaded_at) -> _RowUpdate | None:
     texts = {"status": row.status, **{name: normalize_text(getattr(row, name)) for name in DEPARTMENT_TEXTS}}
     changed = {name: value for name, value in texts.items() if normalize_text(getattr(entry, name)) != value}
     memo = None
@@ -158,7 +159,7 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
     if department_ids is None and normalize_text(row.memo) and normalize_text(entry.memo) != normalize_text(row.memo):
         memo = normalize_text(row.memo)
-    if department_ids is not None and not department_ids & _department_ids_in(entry):
+    if sheet_ids is not None and not sheet_ids & _department_ids_in(entry):
         result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None
     facts = entry.facts
