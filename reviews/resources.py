@@ -12,6 +12,7 @@ from reviews.models import Entry
 
 
 class EntryExportResource(resources.ModelResource):
+    strategy = fields.Field(column_name="総合戦略")
     fiscal_year = fields.Field(column_name="年度")
     goal = fields.Field(column_name="基本目標")
     policy = fields.Field(column_name="基本施策")
@@ -31,13 +32,17 @@ class EntryExportResource(resources.ModelResource):
         model = Entry
         fields = (
             "fiscal_year", "goal", "policy", "project", "category", "status", "implementation",
-            "evaluation", "future_policy", "departments", "state", "memo", "updated_by", "updated_at",
+            "evaluation", "future_policy", "departments", "state", "memo", "updated_by", "updated_at", "strategy",
         )
 
     def get_export_queryset(self, request=None):
         return Entry.objects.select_related(
-            "round", "project__policy__goal", "updated_by"
+            "round__strategy", "project__policy__goal", "updated_by"
         ).prefetch_related(*PROJECT_HISTORY_PREFETCH)
+
+    def dehydrate_strategy(self, entry: Entry) -> str:
+        # Two plans may each have a round of the year: the strategy tells their rows apart.
+        return entry.round.strategy_name
 
     def dehydrate_fiscal_year(self, entry: Entry) -> str:
         return format_fiscal_year(entry.round.fiscal_year)

@@ -17,7 +17,7 @@ from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
 from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
-from reviews.models import Entry
+from reviews.models import Entry, several_strategies
 from reviews.search.text import Piece, excerpt, terms_of
 
 RESULT_LIMIT = 100
@@ -106,10 +106,13 @@ def search(entries: QuerySet[Entry], *, q: str = "", goal: int | None = None, de
                .values_list("pk", flat=True)[:limit])
     order = {pk: i for i, pk in enumerate(ids)}
     pairs = facts_of_rows(Entry.objects.filter(pk__in=ids), "pk", "status", "implementation", "evaluation",
-                          "future_policy", round_title=F("round__title"), fiscal_year=F("round__fiscal_year"))
+                          "future_policy", round_title=F("round__title"), fiscal_year=F("round__fiscal_year"),
+                          strategy_name=F("round__strategy__name"))
     hits = []
     for facts, row in sorted(pairs, key=lambda pair: order[pair[1]["pk"]]):
-        hit = Hit(row["pk"], row["project_id"], row["round_title"], row["fiscal_year"], row["status"], facts,
+        # Two plans may each have a round of the year: name the plan too, as every screen does.
+        title = f"{row['round_title']}（{row['strategy_name']}）" if several_strategies() else row["round_title"]
+        hit = Hit(row["pk"], row["project_id"], title, row["fiscal_year"], row["status"], facts,
                   excerpt(facts.project_name, terms, around=200) or [Piece(facts.project_name, False)])
         for label, text in (("事業内容", facts.description), (IMPLEMENTATION.label, row["implementation"]),
                             (EVALUATION.short_label, row["evaluation"]), (FUTURE_POLICY.short_label, row["future_policy"])):
