@@ -3,9 +3,11 @@
 
     python3 scripts/dev.py serve   # venv, dependencies, SQLite, demo data, development server
     python3 scripts/dev.py test    # venv, dependencies, browser packages when possible, pytest
+    python3 scripts/dev.py lock    # resolve pyproject.toml afresh and rewrite constraints.txt
 
-The virtual environment lives in .venv; dependencies come from pyproject.toml and are
-reinstalled only when that file changes.
+The virtual environment lives in .venv; it holds the project installed editable
+(`pip install -e .[dev,server]`) with the versions pinned in constraints.txt, and is
+reinstalled only when pyproject.toml or constraints.txt changes.
 """
 
 import hashlib
@@ -18,13 +20,14 @@ from pathlib import Path
 if sys.version_info < (3, 11):  # noqa: UP036 - said plainly before anything else fails
     sys.exit("Python 3.11 以降が必要です。python3.11 scripts/dev.py … で実行してください。")
 
+import tempfile  # noqa: E402
 import tomllib  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / ".pyproject-sha256"
+CONSTRAINTS = ROOT / "constraints.txt"
+STAMP = VENV / ".dependencies-sha256"
+EXTRAS = "dev,server"
 BROWSER_PACKAGES = ("chromium", "fonts-noto-cjk")
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
@@ -34,20 +37,50 @@ def run(*args: str | Path, env: dict | None = None) -> None:
     subprocess.run([str(a) for a in args], cwd=ROOT, check=True, env=env)
 
 
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / ("python.exe" if os.name == "nt" else "python")
+
+
+PYTHON = venv_python(VENV)
+
+
 def ensure_venv() -> None:
     if not PYTHON.exists():
         print("仮想環境 .venv を作成しています…", flush=True)
         run(sys.executable, "-m", "venv", VENV)
-    pyproject = (ROOT / "pyproject.toml").read_bytes()
-    digest = hashlib.sha256(pyproject).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
-    project = tomllib.loads(pyproject.decode())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
-    print("依存パッケージをインストールしています…", flush=True)
+    print("依存パッケージをインストールしています（constraints.txt の版）…", flush=True)
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(PYTHON, "-m", "pip", "install", "--quiet", *requirements)
+    # setuptools warns that a folder named like a package may shadow it: here they are the package.
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore::UserWarning"}
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--constraint", CONSTRAINTS, "--editable", f".[{EXTRAS}]",
+        env=quiet)
     STAMP.write_text(digest)
+
+
+def lock() -> None:
+    """Resolve pyproject.toml's ranges afresh in a throwaway venv and pin what was installed."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"])
+    for extra in EXTRAS.split(","):
+        requirements += project["optional-dependencies"][extra]
+    with tempfile.TemporaryDirectory() as folder:
+        print("新しい仮想環境で依存関係を解決しています…", flush=True)
+        python = venv_python(Path(folder))
+        run(sys.executable, "-m", "venv", folder)
+        run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(python, "-m", "pip", "install", "--quiet", *requirements)
+        frozen = subprocess.run([str(python), "-m", "pip", "freeze"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout
+    header = (
+        "# The exact versions every install uses: python3 scripts/dev.py (serve, test) and the README's\n"
+        "# deployment steps (pip install -c constraints.txt -e .[server]). pyproject.toml keeps the ranges.\n"
+        "# Regenerate with `python3 scripts/dev.py lock`, run the tests, and commit both files.\n"
+    )
+    CONSTRAINTS.write_text(header + frozen, encoding="utf-8")
+    print(f"{CONSTRAINTS.name} を書き換えました。python3 scripts/dev.py test で確かめてください。", flush=True)
 
 
 def missing_browser_packages() -> list[str]:
@@ -94,6 +127,8 @@ def main() -> None:
         serve()
     elif command == "test":
         sys.exit(test(sys.argv[2:]))
+    elif command == "lock":
+        lock()
     else:
         sys.exit(__doc__)
 
