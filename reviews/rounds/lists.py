@@ -4,7 +4,11 @@ reviewers' queue. Views render what these return; the filters and the order are 
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, IntegerField, Max, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.http import QueryDict
 
 from projects.access import sees_everything
 from projects.history import PROJECT_HISTORY_PREFETCH, YearBook
@@ -21,6 +25,43 @@ from reviews.facts import Facts
 from reviews.models import Entry, Event, Round
 
 SHEET_ORDER = ("project__policy__goal__number", "project__policy__order", "project__order")
+
+# Rows a list page shows: a big city's round has thousands of entries.
+PAGE_SIZE = 50
+
+
+def in_sheet_order(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """The entries in the sheet's order, decided in the database so that a page can be cut from
+    it: a published entry by the goal, policy and project order it captured, the others by the
+    hierarchy's."""
+    def key(name: str, live: str):
+        return Coalesce(Cast(KT(f"published_facts__{name}"), IntegerField()), F(live), output_field=IntegerField())
+    return entries.annotate(
+        _goal_order=key("goal_number", "project__policy__goal__number"),
+        _policy_order=key("policy_order", "project__policy__order"),
+        _project_order=key("project_order", "project__order"),
+    ).order_by("_goal_order", "_policy_order", "_project_order", "pk")
+
+
+@dataclass
+class ListPage:
+    """One page of a list, with the query string of every other page (filters kept)."""
+
+    page: Page
+    query: str  # the filters, without the page number: "state=draft&goal=3&"
+
+    @property
+    def is_paginated(self) -> bool:
+        return self.page.paginator.num_pages > 1
+
+
+def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE) -> ListPage:
+    """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish the first)."""
+    page = Paginator(items, per_page).get_page(params.get("page"))
+    page.object_list = list(page.object_list)  # one query; rows may be marked before rendering
+    kept = params.copy()
+    kept.pop("page", None)
+    return ListPage(page, kept.urlencode() + "&" if kept else "")
 
 
 def current_round(user) -> Round | None:
@@ -93,38 +134,55 @@ def state_counts(entries: QuerySet[Entry]) -> dict[str, int]:
 class GoalHeading:
     number: int
     band_text: str
+    continued: bool = False  # the page starts inside this goal
 
 
 @dataclass(frozen=True)
 class PolicyHeading:
     title: str
+    continued: bool = False
 
 
-def group_by_goal_and_policy(entries) -> list:
+def group_by_goal_and_policy(entries, before: Entry | None = None) -> list:
     """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order, from the facts each entry's
-    round shows (captured for a published round, live otherwise)."""
+    round shows (captured for a published round, live otherwise). ``before`` is the entry just
+    before a page: a goal or policy it shares with the page's first rows is headed （続き）."""
     groups: OrderedDict = OrderedDict()
+    previous = before.facts if before is not None else None
     for entry in sorted(entries, key=lambda e: (e.facts.sheet_order, e.pk)):
         facts = entry.facts
-        goal = GoalHeading(facts.goal_number, facts.goal_band_text)
-        policy = (facts.policy_order, PolicyHeading(facts.policy_title))
+        goal_continues = bool(previous and not groups and previous.goal_number == facts.goal_number)
+        goal = GoalHeading(facts.goal_number, facts.goal_band_text, goal_continues)
+        policy_continues = bool(previous and not groups.get(goal) and goal_continues
+                                and previous.policy_order == facts.policy_order)
+        policy = (facts.policy_order, PolicyHeading(facts.policy_title, policy_continues))
         groups.setdefault(goal, OrderedDict()).setdefault(policy, []).append(entry)
     return [(goal, [(policy, rows) for (_, policy), rows in policies.items()]) for goal, policies in groups.items()]
 
 
-def queue_entries(user, round_: Round, data: dict) -> list[Entry]:
+def entry_before(page: Page) -> Entry | None:
+    """The entry just before a page of a sheet-ordered list (None on the first page)."""
+    if page.number == 1:
+        return None
+    return page.paginator.object_list[page.start_index() - 2]
+
+
+def queue_entries(user, round_: Round, data: dict) -> QuerySet[Entry]:
     """The reviewers' queue: submitted entries (or those in the state filtered on), the oldest
-    submission first. Each entry says whether it may be ticked for bulk approval."""
+    submission first."""
     entries = entries_for_lists(user, round_).annotate(
         submitted_at=Max("events__created_at", filter=Q(events__action=Event.Action.SUBMIT))
     )
     if not data.get("state"):
         entries = entries.filter(state=Entry.State.SUBMITTED)
-    entries = list(apply_filters(entries, data).order_by("submitted_at", "pk"))
+    return apply_filters(entries, data).order_by("submitted_at", "pk")
+
+
+def offer_selection(entries) -> None:
+    """Mark each entry of a queue page that may be ticked for bulk approval (each is still
+    checked in full when approved; this only decides whether to offer it)."""
     for entry in entries:
-        # Each is still checked in full when approved; this only decides whether to offer it.
         entry.may_select = entry.state in RULES["approve"].sources
-    return entries
 
 
 def answer_counts(user, round_: Round) -> dict[str, int]:

@@ -45,9 +45,11 @@ def round_entries(request: HttpRequest, pk: int) -> HttpResponse:
     entries = lists.entries_for_lists(request.user, round_)
     form = _filter_form(request, round_, reviewer=sees_everything(request.user))
     today = timezone.localdate()
+    listing = lists.paginate(lists.in_sheet_order(lists.apply_filters(entries, _filters(form))), request.GET)
     return render(request, "reviews/rounds/round_entries.html", {
         "round": round_,
-        "groups": lists.group_by_goal_and_policy(lists.apply_filters(entries, _filters(form))),
+        "listing": listing,
+        "groups": lists.group_by_goal_and_policy(listing.page.object_list, before=lists.entry_before(listing.page)),
         "counts": lists.state_counts(entries),
         "form": form,
         "rounds": rounds_visible_to(request.user),
@@ -65,8 +67,10 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("審査待ちの一覧は企画課の審査担当者だけが開けます。")
     round_ = get_round_for(request.user, pk)
     form = _filter_form(request, round_, reviewer=True)
+    listing = lists.paginate(lists.queue_entries(request.user, round_, _filters(form)), request.GET)
+    lists.offer_selection(listing.page.object_list)
     return render(request, "reviews/rounds/queue.html", {
-        "round": round_, "entries": lists.queue_entries(request.user, round_, _filters(form)), "form": form,
+        "round": round_, "entries": listing.page.object_list, "listing": listing, "form": form,
         "rounds": rounds_visible_to(request.user), "answers": lists.answer_counts(request.user, round_),
         "kpi_reports": lists.kpi_report_counts(request.user, round_),
     })

@@ -1,0 +1,71 @@
+"""Long lists come a page at a time (50 rows), keeping the filters in the page links and the
+sheet's grouping on each page; every entry is reachable."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from reviews.models import Entry, Round
+from reviews.rounds.lists import PAGE_SIZE
+from tests.factories import FILLED
+
+
+def pages_of(client, url: str, context_key: str) -> list:
+    first = client.get(url)
+    pages = [first]
+    count = first.context["listing"].page.paginator.num_pages
+    separator = "&" if "?" in url else "?"
+    for number in range(2, count + 1):
+        pages.append(client.get(f"{url}{separator}page={number}"))
+    return pages
+
+
+def test_a_rounds_list_comes_in_pages_and_every_entry_is_on_one_of_them(client, open_round, reviewer):
+    client.force_login(reviewer)
+    pages = pages_of(client, reverse("reviews:round", args=[open_round.pk]), "groups")
+    assert len(pages) == 2
+    seen = [entry.pk for page in pages for _, policies in page.context["groups"] for _, rows in policies
+            for entry in rows]
+    assert len(seen) == len(set(seen)) == open_round.entries.count() == 68
+    assert len([1 for _, policies in pages[0].context["groups"] for _, rows in policies for _ in rows]) == PAGE_SIZE
+    # Page 2 starts inside a goal: its heading repeats with （続き）.
+    body = pages[1].content.decode()
+    assert "（続き）</h2>" in body and "全68件のうち 51〜68件目" in body
+    assert 'rel="prev"' in body and 'aria-current="page">2<' in body
+
+
+def test_the_order_across_pages_is_the_sheets_for_a_published_round_too(client, seed, reviewer):
+    client.force_login(reviewer)
+    fy2017 = Round.objects.get(fiscal_year=2017)
+    pages = pages_of(client, reverse("reviews:round", args=[fy2017.pk]), "groups")
+    order = [entry.facts.sheet_order for page in pages for _, policies in page.context["groups"]
+             for _, rows in policies for entry in rows]
+    assert order == sorted(order) and len(order) == 68
+
+
+def test_page_links_keep_the_filters(client, open_round, reviewer):
+    client.force_login(reviewer)
+    goal = open_round.strategy.goals.get(number=3)
+    url = reverse("reviews:round", args=[open_round.pk]) + f"?goal={goal.pk}&state=draft"
+    first = client.get(url)
+    links = re.findall(r'href="\?([^"]*page=\d+)"', first.content.decode())
+    assert all(f"goal={goal.pk}" in link and "state=draft" in link for link in links)
+
+
+def test_the_queue_comes_in_pages_oldest_first(client, open_round, staff_a, reviewer):
+    # The list is what is tested here, not submitting (which has its own tests).
+    Entry.objects.filter(round=open_round).update(state=Entry.State.SUBMITTED, **FILLED)
+    client.force_login(reviewer)
+    pages = pages_of(client, reverse("reviews:queue", args=[open_round.pk]), "entries")
+    seen = [e.pk for page in pages for e in page.context["entries"]]
+    assert len(seen) == len(set(seen)) == 68 and len(pages) == 2
+    assert all(e.may_select for e in pages[1].context["entries"])
+    assert "全68件のうち51〜68件目" in pages[1].content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "999"])
+def test_a_page_number_out_of_range_or_not_a_number_still_opens_a_page(client, open_round, reviewer, page):
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round", args=[open_round.pk]) + f"?page={page}")
+    assert response.status_code == 200 and response.context["listing"].page.object_list
