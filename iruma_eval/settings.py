@@ -142,8 +142,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where uploaded files wait and are kept (reviews.sheets.storage): sheets previewed and not yet
+# confirmed, kept sheets, and the admin's flat imports between their two steps. "database" (the
+# default) keeps them in the database, so app servers share nothing but it; "files" keeps them under
+# MEDIA_ROOT, which every app server must then share.
+UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "").strip().lower() or "database"
+UPLOAD_STORAGE_BACKENDS = {
+    "database": "reviews.sheets.storage.DatabaseStorage",
+    "files": "django.core.files.storage.FileSystemStorage",
+}
+if UPLOAD_STORAGE not in UPLOAD_STORAGE_BACKENDS:
+    raise ImproperlyConfigured(f"UPLOAD_STORAGE must be database or files, not {UPLOAD_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": UPLOAD_STORAGE_BACKENDS[UPLOAD_STORAGE]},
     "staticfiles": {
         # The manifest needs collectstatic, which development and tests do not run.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -238,6 +249,9 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Only administrators (superusers) may import flat spreadsheets through the admin; see
 # projects.admin.AdministratorImportMixin, which decides this in one place.
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The flat import's file waits between its two steps in the default storage (UPLOAD_STORAGE), not
+# in one server's /tmp, so that the confirmation may reach another app server.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "reviews.sheets.storage.FlatImportStorage"
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from django.http import Http404
 from projects.access import UserLike, department_ids_of, departments_of, reach_ids_of, sees_everything
 from projects.history import PROJECT_HISTORY_PREFETCH, held_by, predecessor_ids, runs_today
 from projects.models import Department
-from reviews.models import Answer, Entry, KpiActual, Opinion, Round
+from reviews.models import Answer, Entry, KpiActual, Opinion, Round, SheetUpload
 
 
 def rounds_visible_to(user: UserLike) -> QuerySet[Round]:
@@ -86,6 +86,24 @@ def may_use_sheet(user: UserLike, department: Department | None) -> bool:
     if department is None:
         return may_use_city_sheet(user)
     return sheet_departments_for(user).filter(pk=department.pk).exists()
+
+
+def sheet_uploads_visible_to(user: UserLike) -> QuerySet[SheetUpload]:
+    """The kept sheets a user may list and download: a department's uploads to its members (with
+    sub-units, as its sheet), in the rounds they see; the whole city's and every department's to
+    reviewers and administrators."""
+    uploads = SheetUpload.objects.filter(round__in=rounds_visible_to(user)).select_related(
+        "round__strategy", "department", "uploaded_by")
+    if may_use_city_sheet(user):
+        return uploads
+    return uploads.filter(department__in=sheet_departments_for(user))
+
+
+def get_sheet_upload_for(user: UserLike, pk: int) -> SheetUpload:
+    upload = sheet_uploads_visible_to(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
+    if upload is None:
+        raise Http404("取り込んだ入力表が見つかりません。")
+    return upload
 
 
 def may_see_summary(user: UserLike, round_: Round) -> bool:

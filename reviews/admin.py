@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -103,10 +104,21 @@ class RoundAdmin(admin.ModelAdmin):
 
 @admin.register(SheetUpload)
 class SheetUploadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["uploaded_at", "original_name", "round", "kind", "department", "uploaded_by"]
+    list_display = ["uploaded_at", "original_name", "round", "kind", "department", "uploaded_by", "file_link"]
     list_filter = ["round", "kind", "department"]
     search_fields = ["original_name"]
     list_select_related = ["round", "department", "uploaded_by"]
+    # The file is no URL under MEDIA_URL (nothing serves it, and it may live in the database): it is
+    # downloaded through the screens' view, which checks who asks.
+    exclude = ["file"]
+    readonly_fields = ["file_link"]
+
+    @admin.display(description="ファイル")
+    def file_link(self, upload: SheetUpload) -> str:
+        if not upload.file:
+            return "—"
+        return format_html('<a href="{}" download>{}</a>', reverse("reviews:sheet-upload-file", args=[upload.pk]),
+                           "ダウンロード")
 
 
 class EventInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -356,6 +356,26 @@ class SheetUpload(models.Model):
         return f"{self.original_name}（{self.round}）"
 
 
+class StoredFile(models.Model):
+    """A file kept in the database (reviews.sheets.storage.DatabaseStorage, the default storage
+    unless UPLOAD_STORAGE is "files"): kept sheets, previews waiting for confirmation and the
+    admin's flat imports between their two steps. Every app server reads the same rows, so none
+    needs a disk of its own or a shared folder."""
+
+    name = models.CharField("名前", max_length=255, unique=True)
+    content = models.BinaryField("内容")
+    size = models.PositiveBigIntegerField("大きさ（バイト）")
+    created_at = models.DateTimeField("作成日時", default=timezone.now)
+    modified_at = models.DateTimeField("更新日時", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "保存ファイル"
+        verbose_name_plural = "保存ファイル"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RoundEvent(AppendOnly):
     """One step in a round's life (opened, closed, published, deadline set or extended): append-only."""
 

@@ -55,6 +55,7 @@ urlpatterns = [
     path("rounds/<int:pk>/sheet/download/", sheets.sheet_download, name="round-sheet-download"),
     path("rounds/<int:pk>/sheet/upload/", sheets.sheet_upload, name="round-sheet-upload"),
     path("rounds/<int:pk>/sheet/confirm/", sheets.sheet_confirm, name="round-sheet-confirm"),
+    path("sheet-uploads/<int:pk>/file/", sheets.upload_file, name="sheet-upload-file"),
     path("manage/rounds/", manage.round_list, name="manage-rounds"),
     path("manage/rounds/new/", manage.round_create, name="manage-round-create"),
     path("manage/rounds/<int:pk>/", manage.round_manage, name="manage-round"),

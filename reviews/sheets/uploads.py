@@ -3,8 +3,8 @@
 The department and planning-division screens, the admin, `manage.py import_sheet` and the seed
 loader all come through here, so every sheet is checked, previewed and recorded the same way.
 On the screens, between preview and confirmation, the file waits in Django's default storage
-(MEDIA_ROOT, on this server's disk: a second app server needs that folder shared), named by a
-signed token.
+(the database unless settings.UPLOAD_STORAGE says "files": reviews.sheets.storage), named by a
+token signed with SECRET_KEY: any app server with the same key and storage confirms it.
 """
 
 import uuid
@@ -16,11 +16,11 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from projects.models import Department, Strategy
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
+from reviews.sheets.storage import delete_stale
 from reviews.sheets.workbook.document import SheetDocument
 from reviews.sheets.workbook.reader import Limits, SheetError, read_sheet
 
@@ -72,15 +72,7 @@ def staged(token: str, context: str) -> tuple[str, str]:
 
 def purge_stale() -> None:
     """Previews nobody confirmed are deleted once their token has expired (they may hold memos)."""
-    try:
-        _folders, files = default_storage.listdir(PENDING_DIR)
-    except FileNotFoundError:
-        return
-    cutoff = timezone.now() - timedelta(seconds=TOKEN_MAX_AGE)
-    for file_name in files:
-        path = f"{PENDING_DIR}/{file_name}"
-        if default_storage.get_modified_time(path) < cutoff:
-            default_storage.delete(path)
+    delete_stale(default_storage, PENDING_DIR, timedelta(seconds=TOKEN_MAX_AGE))
 
 
 def sheet_limits() -> Limits:

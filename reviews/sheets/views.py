@@ -1,19 +1,28 @@
 """Sheets from the screens: download a department's or the city's 入力表 and upload it back
 with a preview, for the people who still prefer to write in Excel."""
 
+import re
+import unicodedata
+from io import BytesIO
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from reviews.access import get_round_for, may_use_city_sheet, may_use_sheet, sheet_departments_for
+from reviews.access import get_round_for, get_sheet_upload_for, may_use_sheet, sheet_uploads_visible_to
 from reviews.entries import workflow
-from reviews.models import SheetUpload
 from reviews.sheets import uploads as sheet_uploads
-from reviews.sheets.export import sheet_download_response
+from reviews.sheets.export import XLSX_TYPE, sheet_download_response
 from reviews.sheets.forms import DownloadForm, SheetChoiceForm, UploadForm
+
+# What a file name may not carry into a browser's download or a Windows folder.
+_PATH_CHARACTERS = re.compile(r'[\\/:*?"<>|]')
+_DOWNLOAD_NAME_LENGTH = 120
 
 
 def _page(request, round_, *, upload_form=None, result=None, token=None, department=None, status=200):
@@ -23,11 +32,38 @@ def _page(request, round_, *, upload_form=None, result=None, token=None, departm
         "upload_form": upload_form or UploadForm(user=request.user, prefix="upload"),
         "result": result, "token": token, "chosen_department": department,
         "accepts_uploads": workflow.accepts_uploads(round_),
-        "uploads": SheetUpload.objects.filter(round=round_).select_related("uploaded_by", "department")[:20]
-        if may_use_city_sheet(request.user) else
-        SheetUpload.objects.filter(round=round_, department__in=sheet_departments_for(request.user))
-        .select_related("uploaded_by", "department")[:20],
+        "uploads": sheet_uploads_visible_to(request.user).filter(round=round_)[:20],
     }, status=status)
+
+
+def download_name(original: str) -> str:
+    """A kept sheet's file name as offered for download: no control or invisible formatting
+    characters (a right-to-left override could show "xlsx.exe" as something else), no path or
+    characters Windows refuses, not too long, ending in .xlsx (the file always is one)."""
+    name = "".join(ch for ch in original
+                   if unicodedata.category(ch)[0] != "C" and unicodedata.category(ch) not in ("Zl", "Zp"))
+    name = _PATH_CHARACTERS.sub("_", name).strip(" .")
+    stem = name[:-5] if name.lower().endswith(".xlsx") else name
+    stem = stem[:_DOWNLOAD_NAME_LENGTH].strip(" .") or "入力表"
+    return f"{stem}.xlsx"
+
+
+@login_required
+@never_cache
+def upload_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A kept sheet, as it was uploaded: for whoever may see that sheet (reviews.access), 404 for
+    anyone else (another department cannot even tell it exists). The admin links here too."""
+    upload = get_sheet_upload_for(request.user, pk)
+    if not upload.file:
+        raise Http404("ファイルが保存されていません。")
+    try:
+        with upload.file.open("rb") as stream:
+            content = stream.read()
+    except FileNotFoundError:
+        raise Http404("ファイルが見つかりません。") from None
+    response = FileResponse(BytesIO(content), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, download_name(upload.original_name))
+    return response
 
 
 @login_required
