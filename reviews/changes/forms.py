@@ -3,16 +3,12 @@
 
 from django import forms
 
+from projects.forms import DepartmentField, DepartmentsField
 from projects.models import Department, Project, Strategy
 from projects.validators import validate_safe_text
 from reviews.rounds.forms import FiscalYearField
 
 REQUIRED = {"required": "入力してください。"}
-
-
-class _DepartmentChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Department) -> str:
-        return obj.name
 
 
 class _ProjectChoice(forms.ModelChoiceField):
@@ -53,37 +49,29 @@ class ChangeForm(forms.Form):
 
 
 class DepartmentRenameForm(ChangeForm):
-    department = _DepartmentChoice(label="名称を変える部署", queryset=current_departments(), empty_label="選んでください",
-                                   error_messages=REQUIRED)
+    department = DepartmentField(label="名称を変える部署", queryset=current_departments(), error_messages=REQUIRED)
     name = forms.CharField(label="新しい名称", max_length=100, validators=[validate_safe_text], error_messages=REQUIRED)
     field_order = ["department", "name", "year", "reason"]
 
 
 class DepartmentMergeForm(ChangeForm):
-    departments = forms.ModelMultipleChoiceField(
-        label="統合する部署", queryset=current_departments(), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "統合する部署を選んでください。"})
-    into = _DepartmentChoice(label="統合先（既存の部署）", queryset=current_departments(), required=False,
-                             empty_label="新しい部署を作る",
-                             help_text="統合する部署の一つ（ほかの部署を吸収する）か、別の既存の部署を選びます。"
-                                       "新しい部署にするときは「新しい部署を作る」のまま、下に名称を入力します。")
+    departments = DepartmentsField(label="統合する部署", queryset=current_departments(),
+                                   error_messages={"required": "統合する部署を入力してください。"})
+    into = DepartmentField(label="統合先（既存の部署）", queryset=current_departments(), required=False,
+                           help_text="統合する部署の一つ（ほかの部署を吸収する）か、別の既存の部署の名称。"
+                                     "新しい部署にするときは空欄のまま、下に新しい名称を入力します。")
     new_name = forms.CharField(label="新しい部署の名称", max_length=100, required=False, validators=[validate_safe_text])
     field_order = ["departments", "into", "new_name", "year", "reason"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["departments"].label_from_instance = lambda d: d.name
 
     def clean(self):
         data = super().clean()
         if not data.get("into") and not (data.get("new_name") or "").strip() and "departments" in data:
-            self.add_error("new_name", "統合先を選ぶか、新しい部署の名称を入力してください。")
+            self.add_error("new_name", "統合先を入力するか、新しい部署の名称を入力してください。")
         return data
 
 
 class DepartmentSplitForm(ChangeForm):
-    department = _DepartmentChoice(label="分割する部署", queryset=current_departments(), empty_label="選んでください",
-                                   error_messages=REQUIRED)
+    department = DepartmentField(label="分割する部署", queryset=current_departments(), error_messages=REQUIRED)
     parts = forms.CharField(label="分割後の部署", widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_safe_text],
                             error_messages=REQUIRED,
                             help_text="1行に1つずつ、2つ以上。既存の部署の名称を書くと、その部署が引き継ぎます。")
@@ -145,12 +133,11 @@ class SplitAssignmentForm(forms.Form):
 
 class ProjectDepartmentsForm(ChangeForm):
     project = _ProjectChoice(label="事業", queryset=active_projects(), empty_label="選んでください", error_messages=REQUIRED)
-    lead = _DepartmentChoice(label="新しい主管課", queryset=current_departments(), empty_label="選んでください",
-                             error_messages=REQUIRED)
-    second = _DepartmentChoice(label="新しい担当課（2番目）", queryset=current_departments(), required=False,
-                               empty_label="なし")
-    third = _DepartmentChoice(label="新しい担当課（3番目）", queryset=current_departments(), required=False,
-                              empty_label="なし")
+    lead = DepartmentField(label="新しい主管課", queryset=current_departments(), error_messages=REQUIRED)
+    second = DepartmentField(label="新しい担当課（2番目）", queryset=current_departments(), required=False,
+                             help_text="なければ空欄。")
+    third = DepartmentField(label="新しい担当課（3番目）", queryset=current_departments(), required=False,
+                            help_text="なければ空欄。")
     field_order = ["project", "lead", "second", "third", "year", "reason"]
 
 

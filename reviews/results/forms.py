@@ -3,6 +3,7 @@ reviews.results.answers decide what is allowed."""
 
 from django import forms
 
+from projects.forms import DepartmentsField
 from projects.models import Department, Goal, Policy, Project
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
@@ -21,11 +22,6 @@ def _text(label: str, required: bool) -> LimitedTextField:
     )
 
 
-class DepartmentChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Department) -> str:
-        return obj.name
-
-
 class OpinionForm(forms.Form):
     """A new opinion: its subject (one project, policy or goal of the round), its text, and the
     departments that answer it."""
@@ -41,10 +37,10 @@ class OpinionForm(forms.Form):
     goal = forms.ModelChoiceField(label="基本目標（対象が「基本目標」のとき）", queryset=Goal.objects.none(),
                                   required=False, empty_label="選んでください")
     text = _text("委員会意見", required=True)
-    departments = DepartmentChoiceField(
-        label="回答する課", queryset=Department.objects.filter(last_year__isnull=True).order_by("name"), required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="事業への意見で選ばなかったときは、その事業の担当課が回答します。基本施策・基本目標への意見では必ず選んでください。",
+    departments = DepartmentsField(
+        label="回答する課", queryset=Department.objects.filter(last_year__isnull=True), required=False,
+        help_text="部署名を1行に1つ（または「、」で区切って）入力します。事業への意見で空欄のときは、その事業の担当課が回答します。"
+                  "基本施策・基本目標への意見では必ず入力してください。",
     )
 
     def __init__(self, *args, round_: Round, **kwargs):
@@ -74,8 +70,8 @@ class OpinionForm(forms.Form):
 
 class OpinionEditForm(forms.Form):
     text = _text("委員会意見", required=True)
-    departments = DepartmentChoiceField(label="回答する課", queryset=Department.objects.filter(last_year__isnull=True).order_by("name"),
-                                        required=False, widget=forms.CheckboxSelectMultiple)
+    departments = DepartmentsField(label="回答する課", queryset=Department.objects.filter(last_year__isnull=True),
+                                   required=False)
 
     def clean_text(self) -> str:
         return normalize_text(self.cleaned_data["text"]).strip()

@@ -3,7 +3,8 @@
 from django import forms
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
-from projects.models import Department, Strategy
+from projects.forms import DepartmentField
+from projects.models import Strategy
 from projects.validators import validate_safe_text
 from reviews.models import Entry
 
@@ -12,12 +13,13 @@ class EntryFilterForm(forms.Form):
     """Filters on the list pages; every field optional."""
 
     state = forms.ChoiceField(label="状態", required=False, choices=[("", "すべて"), *Entry.State.choices])
-    department = forms.TypedChoiceField(label="担当課", required=False, coerce=int, empty_value=None)
+    department = DepartmentField(label="担当課", required=False, choices=())
     goal = forms.TypedChoiceField(label="基本目標", required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, departments=(), goals=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "すべて"), *departments]  # (id, name as the round names it)
+        # (id, name as the round names it): typed, not a select (a big city has ~1,000 departments).
+        self.fields["department"].choices = list(departments)
         self.fields["goal"].choices = [("", "すべて"), *goals]  # (goal id, its band text)
 
 
@@ -84,13 +86,10 @@ class DeadlineForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    department = forms.ModelChoiceField(label="担当課", queryset=None)
+    department = DepartmentField(label="担当課", choices=())
     deadline = forms.DateField(label="延長後の提出期限", widget=DateInput)
 
     def __init__(self, *args, departments=(), **kwargs):
         # departments: (id, name as the round names it), from reviews.rounds.lists.round_departments
         super().__init__(*args, **kwargs)
-        names = dict(departments)
-        field = self.fields["department"]
-        field.queryset = Department.objects.filter(pk__in=names)
-        field.label_from_instance = lambda department: names.get(department.pk, department.name)
+        self.fields["department"].choices = list(departments)

@@ -115,7 +115,7 @@ def apply_filters(entries: QuerySet[Entry], data: dict) -> QuerySet[Entry]:
         entries = entries.filter(state=data["state"])
     if data.get("department"):
         # The department's entries as the round's year knew them (reviews.access).
-        entries = entries.filter(entries_of_departments({data["department"]}))
+        entries = entries.filter(entries_of_departments({data["department"].pk}))
     if data.get("goal"):
         entries = entries.filter(project__policy__goal=data["goal"])
     return entries

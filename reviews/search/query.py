@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import F, QuerySet
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
+from projects.forms import match_name
 from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
@@ -28,7 +29,8 @@ class SearchForm(forms.Form):
                         help_text="事業名・事業内容・実施内容・評価・今後の方針から探します。空白で区切ると、すべてを含むものを探します。",
                         error_messages={"max_length": "探す言葉は200文字以内で入力してください。"})
     goal = forms.TypedChoiceField(label="基本目標", required=False, coerce=int, empty_value=None)
-    department = forms.ChoiceField(label="担当課", required=False)
+    department = forms.CharField(label="担当課", required=False, max_length=100,
+                                 help_text="部署名（の一部でも、一つに決まれば構いません）。")
     status = forms.ChoiceField(label="実施状況", required=False,
                                choices=[("", "すべて"), *[(s, s) for s in Entry.Status.values]])
     year = forms.CharField(label="年度", required=False, max_length=20,
@@ -43,9 +45,14 @@ class SearchForm(forms.Form):
         self.fields["goal"].choices = [("", "すべて"), *[(n, f"基本目標{n}") for n in numbers]]
         keys = entries.values_list("search__departments", flat=True).distinct()
         names = sorted({name for key in keys for name in key.strip("|").split("|") if name})
-        self.fields["department"].choices = [("", "すべて"), *[(n, n) for n in names]]
-        for name in ("goal", "department", "status"):
+        # Typed and matched among these (a big city has ~1,000 departments: no select of them all).
+        self.department_names = names
+        for name in ("goal", "status"):
             self.fields[name].error_messages["invalid_choice"] = "一覧から選んでください。"
+
+    def clean_department(self) -> str:
+        text = self.cleaned_data["department"].strip()
+        return match_name(text, [(n, n) for n in self.department_names]) if text else ""
 
     def clean_year(self) -> int | None:
         text = self.cleaned_data["year"].strip()

@@ -1,0 +1,112 @@
+"""Choosing a department by typing its name: a big city has nearly a thousand departments, too
+many for a select (or a page of checkboxes). The name is matched on the server the way the sheet
+matches names (NFKC, spaces ignored, projects.text.normalize_name): an exact name, or a part of a
+name that fits one department only. It needs no script, and the error says what was found."""
+
+import re
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from projects.models import Department
+from projects.text import normalize_name
+
+MAX_LISTED = 8  # candidates named in an error before "ほか"
+_SEPARATORS = re.compile(r"[\n、，,;；]+")
+
+
+def match_name(text: str, names: Iterable[tuple[object, str]]) -> object:
+    """The key of the one name ``text`` means, from (key, name) pairs; ValidationError otherwise."""
+    wanted = normalize_name(text)
+    pairs = list(names)
+    exact = [key for key, name in pairs if normalize_name(name) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    partial = [(key, name) for key, name in pairs if wanted and wanted in normalize_name(name)]
+    if len(partial) == 1:
+        return partial[0][0]
+    if not partial:
+        raise ValidationError(f"「{text}」という部署は見つかりません。部署名（の一部）を確かめて入力してください。")
+    listed = "、".join(name for _, name in partial[:MAX_LISTED]) + (" ほか" if len(partial) > MAX_LISTED else "")
+    raise ValidationError(f"「{text}」に当たる部署が{len(partial)}件あります（{listed}）。どれか一つの名称を入力してください。")
+
+
+class DepartmentField(forms.Field):
+    """One department, typed by name. ``choices`` are (id, name as shown) pairs, or a queryset of
+    departments; the cleaned value is the Department (an id, as older links carry, is accepted too)."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, choices=None, queryset=None, **kwargs):
+        kwargs.setdefault("help_text", "部署名を入力します（一部でも、一つに決まれば構いません）。")
+        super().__init__(**kwargs)
+        self.choices, self.queryset = choices, queryset
+
+    def pairs(self) -> list[tuple[int, str]]:
+        if self.choices is not None:
+            return list(self.choices)
+        return list((self.queryset if self.queryset is not None else Department.objects.all()).values_list("pk", "name"))
+
+    def prepare_value(self, value):
+        if isinstance(value, Department):
+            return value.name
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return dict(self.pairs()).get(int(value), value)
+        return value
+
+    def to_python(self, value) -> Department | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        pairs = self.pairs()
+        if value.isdigit() and int(value) in dict(pairs):
+            key = int(value)
+        else:
+            key = match_name(value, pairs)
+        return Department.objects.get(pk=key)
+
+
+class LinesTextarea(forms.Textarea):
+    """A textarea that also takes a value posted several times (older forms posted one id per checkbox)."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+            return "\n".join(values) if values else None
+        return data.get(name)
+
+
+class DepartmentsField(DepartmentField):
+    """Several departments, one per line (or separated by 、 or a comma)."""
+
+    widget = LinesTextarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "部署名を1行に1つ（または「、」で区切って）入力します。")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return "\n".join(d.name if isinstance(d, Department) else str(d) for d in value)
+
+    def to_python(self, value) -> list[Department]:
+        if isinstance(value, (list, tuple)):
+            value = "\n".join(str(v) for v in value)
+        parts = [part.strip() for part in _SEPARATORS.split(value or "") if part.strip()]
+        pairs = self.pairs()
+        keys, errors = [], []
+        for part in parts:
+            try:
+                keys.append(int(part) if part.isdigit() and int(part) in dict(pairs) else match_name(part, pairs))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        found = {d.pk: d for d in Department.objects.filter(pk__in=keys)}
+        return [found[key] for key in dict.fromkeys(keys)]
+
+    def validate(self, value) -> None:
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
