@@ -2,6 +2,7 @@
 
 from django import forms
 
+from projects.forms import DepartmentField
 from projects.models import Strategy
 from reviews.access import may_use_city_sheet, sheet_departments_for
 from reviews.rounds.forms import FiscalYearField
@@ -16,13 +17,16 @@ class SheetChoiceForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        if may_use_city_sheet(user):
+            # Every department's sheet: typed, not a select of nearly a thousand departments.
+            self.fields["department"] = DepartmentField(
+                label="どの入力表か", required=False,
+                help_text=f"空欄なら{CITY_SHEET_LABEL}の入力表です。担当課の入力表は部署名（の一部）を入力します。")
+            return
         field = self.fields["department"]
         field.queryset = sheet_departments_for(user).order_by("name")
-        if may_use_city_sheet(user):
-            field.empty_label = CITY_SHEET_LABEL
-        else:
-            field.required = True
-            field.empty_label = None
+        field.required = True
+        field.empty_label = None
 
 
 class DownloadForm(SheetChoiceForm):
@@ -39,7 +43,7 @@ class UploadForm(SheetChoiceForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["department"].help_text = "担当課の入力表なら、その課の行だけが変更できます。"
+        self.fields["department"].help_text += "担当課の入力表なら、その課の行だけが変更できます。"
 
 
 class NewRoundForm(forms.Form):
