@@ -132,15 +132,12 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
 class EntryAdmin(ReadOnlyAdminMixin, FlatSheetAdminMixin, ExportMixin, SimpleHistoryAdmin):
     resource_classes = [EntryExportResource]
     list_display = ["project", "round", "status", "state", "updated_by", "updated_at"]
-    list_filter = [
-        "round",
-        "state",
-        "status",
-        ("project__policy__goal", admin.RelatedOnlyFieldListFilter),
-        ("project__departments", admin.RelatedOnlyFieldListFilter),
-    ]
-    search_fields = ["project__name", "implementation", "evaluation", "future_policy"]
+    # Filters that list their own choices (rounds, goals), never ones found by scanning every entry
+    # of every round (a big city has 50,000); a department is found by typing it in the search.
+    list_filter = ["round", "state", "status", "project__policy__goal"]
+    search_fields = ["project__name", "project__departments__name", "implementation", "evaluation", "future_policy"]
     list_select_related = ["round", "project", "updated_by"]
+    show_full_result_count = False  # no second COUNT(*) of every entry on each page
     inlines = [EventInline]
 
 
