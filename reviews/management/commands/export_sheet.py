@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.fiscal_year import parse_fiscal_year
-from projects.models import Department, Strategy
+from projects.models import Department, DepartmentFormerName, Strategy
 from reviews.models import Round
 from reviews.rounds.year import StrategyNeeded, YearError, find_round, find_strategy
 from reviews.sheets.export import export_round
@@ -51,6 +51,11 @@ def get_department(name: str | None) -> Department | None:
         return None
     department = Department.objects.filter(name=name.strip()).first()
     if department is None:
+        # A name it had before a rename still names it (the sheets of those years print it).
+        former = DepartmentFormerName.objects.filter(name=name.strip()).select_related("department")
+        departments = {f.department for f in former}
+        if len(departments) == 1:
+            return departments.pop()
         raise CommandError(f"担当課「{name}」は登録されていません。")
     return department
 

@@ -87,3 +87,13 @@ def test_a_user_without_rights_never_sees_the_menu(client, seed, reviewer):
     assert "組織・事業の変更" not in client.get(reverse("reviews:help")).content.decode()
 
 
+
+
+def test_the_command_exports_a_departments_sheet_by_the_name_it_had(open_round, admin_user, tmp_path):
+    from django.core.management import call_command
+
+    rename_department(Department.objects.get(name="商工観光課"), name="産業振興課", year=2019, by=admin_user, reason="r")
+    out = tmp_path / "sheet.xlsx"
+    call_command("export_sheet", "--round", "2018", "--department", "商工観光課", "-o", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.title == "商工観光課"
