@@ -7,6 +7,7 @@ one transaction, exactly what the plan lists.
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Max
 from simple_history.utils import bulk_create_with_history
 
 from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
@@ -17,6 +18,7 @@ from reviews.models import Entry, EntrySearch, Event, Round
 from reviews.rounds import record
 from reviews.rounds.year import describe_strategies, strategies_active_in
 from reviews.search.text import departments_key, entry_search_text
+from reviews.sheets.loading.bulk import insert_rows, paused_collector
 from reviews.sheets.loading.result import (
     CATEGORY_BY_LABEL,
     ImportResult,
@@ -84,7 +86,7 @@ def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new
                           historical=historical, strategy=strategy)
     if plan.result.errors or dry_run:
         return plan.result
-    with transaction.atomic():
+    with transaction.atomic(), paused_collector():
         apply_new_round(plan, by=by, comment=comment)
     return plan.result
 
@@ -129,7 +131,7 @@ def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departmen
             for sheet_project in sheet_policy.projects:
                 if historical and not sheet_project.status:
                     result.errors.append(sheet_error(doc, sheet_project.row, "name_code", f"事業「{sheet_project.name}」の実施状況（A〜D）が空欄です。過去の評価回として読み込むには全行に必要です。"))
-                project = projects.get(normalize_name(sheet_project.name))
+                project = projects.get(normalize_name(sheet_project.name)) if projects else None
                 if project is None:
                     result.created.append(f"事業「{sheet_project.name}」")
                 else:
@@ -201,11 +203,12 @@ def _plan_departments(plan: NewRoundPlan, may_create: bool) -> None:
         plan.new_departments.append((name, parent))
         result.created.append(f"部署「{name}」")
 
+    keys: dict[str, str] = {}  # a big sheet names a few hundred departments thousands of times
     for project in doc.projects():
         if not project.departments:
             result.errors.append(sheet_error(doc, project.row, "departments", f"事業「{project.name}」の担当課が空欄です。担当課を入力してください。"))
         for name in project.departments:
-            key = normalize_name(name)
+            key = keys.get(name) or keys.setdefault(name, normalize_name(name))
             if key in known or key in planned:
                 continue
             if not may_create:
@@ -218,13 +221,20 @@ def _plan_departments(plan: NewRoundPlan, may_create: bool) -> None:
 # Applying it -------------------------------------------------------------------------------------
 
 def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) -> Round:
-    """Create what the plan lists, inside the caller's transaction; returns the new round."""
+    """Create what the plan lists, inside the caller's transaction; returns the new round.
+
+    A few statements a table, whatever the sheet's size: a first load creates thousands of
+    projects, and an INSERT a row (with its post_save handlers) took most of its time.
+    Departments, goals and policies go in with bulk_create; projects, their departments, and the
+    entries' search rows and events as plain rows (reviews.sheets.loading.bulk); the entries with
+    bulk_create_with_history, so that each has its history. No post_save is sent: the search
+    index's handlers (reviews.search.index) refresh the search rows of entries that already exist,
+    and what is created here has none but the new round's entries, whose rows are written here
+    from the sheet. The one strategy a sheet may create is saved as usual."""
     doc, result = plan.doc, plan.result
     strategy = plan.strategy or Strategy.objects.create(name=plan.strategy_name)
     departments = dict(plan.departments)
-    for name, parent in plan.new_departments:
-        departments[normalize_name(name)] = Department.objects.create(
-            name=name, parent=departments.get(normalize_name(parent)) if parent else None)
+    _create_departments(plan.new_departments, departments)
 
     state = Entry.State.APPROVED if plan.historical else Entry.State.DRAFT
     round_ = Round.objects.create(
@@ -232,24 +242,59 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
         implementation_heading=doc.implementation_heading, legend="\n\n".join(doc.legend_paragraphs),
         state=Round.State.PUBLISHED if plan.historical else Round.State.PREPARING,
     )
+
+    # The hierarchy, level by level in sheet order: new goals, then new policies (numbered after
+    # their goal's last), then new projects (after their policy's last) with their departments.
+    new_goals = {id(goal_plan): Goal(strategy=strategy, number=goal_plan.sheet.number, title=goal_plan.sheet.title,
+                                     project_label=goal_plan.sheet.project_label)
+                 for goal_plan in plan.goals if goal_plan.goal is None}
+    Goal.objects.bulk_create(new_goals.values())
+    goals = {id(goal_plan): goal_plan.goal or new_goals[id(goal_plan)] for goal_plan in plan.goals}
+
+    next_policy_order = _next_order(Policy, "goal_id", [g.goal.pk for g in plan.goals if g.goal is not None])
+    new_policies: dict[int, Policy] = {}
+    for goal_plan in plan.goals:
+        goal = goals[id(goal_plan)]
+        for policy_plan in goal_plan.policies:
+            if policy_plan.policy is None:
+                order = next_policy_order.get(goal.pk, 1)
+                next_policy_order[goal.pk] = order + 1
+                new_policies[id(policy_plan)] = Policy(goal=goal, title=policy_plan.sheet.title, order=order)
+    Policy.objects.bulk_create(new_policies.values())
+
+    known_policies = [p.policy.pk for g in plan.goals for p in g.policies if p.policy is not None]
+    next_project_order = _next_order(Project, "policy_id", known_policies)
+    new_projects: list[tuple[_ProjectRow, int, int]] = []  # (row, policy id, order)
+    for goal_plan in plan.goals:
+        for policy_plan in goal_plan.policies:
+            policy = policy_plan.policy or new_policies[id(policy_plan)]
+            for row in policy_plan.rows:
+                if row.project_id is None:
+                    order = next_project_order.get(policy.pk, 1)
+                    next_project_order[policy.pk] = order + 1
+                    new_projects.append((row, policy.pk, order))
+    # Thousands of projects: plain rows, then their ids by (policy, order), which is unique.
+    insert_rows(Project, ("policy_id", "name", "description", "category", "order"),
+                ((policy_id, row.sheet.name, row.sheet.description,
+                  CATEGORY_BY_LABEL.get(row.sheet.category, Project.Category.CONTINUING.value), order)
+                 for row, policy_id, order in new_projects))
+    project_ids = _project_ids({policy_id for _row, policy_id, _order in new_projects})
+    created_project_ids = {id(row): project_ids[policy_id, order] for row, policy_id, order in new_projects}
+    named = {name for row, _policy_id, _order in new_projects for name in row.sheet.departments}
+    department_ids = {name: departments[normalize_name(name)].pk for name in named}
+    insert_rows(ProjectDepartment, ("project_id", "department_id", "position"),
+                ((created_project_ids[id(row)], department_ids[name], position)
+                 for row, _policy_id, _order in new_projects
+                 for position, name in enumerate(row.sheet.departments, start=1)))
+
+    by_id = by.pk if by is not None else None
     entries: list[Entry] = []
     searched: list[tuple[str, str, int]] = []  # each entry's search row, in the same order
     for goal_plan in plan.goals:
         sheet_goal = goal_plan.sheet
-        goal = goal_plan.goal or Goal.objects.create(strategy=strategy, number=sheet_goal.number,
-                                                     title=sheet_goal.title, project_label=sheet_goal.project_label)
-        next_policy_order = max(goal.policies.values_list("order", flat=True), default=0) + 1
         for policy_position, policy_plan in enumerate(goal_plan.policies, start=1):
-            policy = policy_plan.policy
-            if policy is None:
-                policy = Policy.objects.create(goal=goal, title=policy_plan.sheet.title, order=next_policy_order)
-                next_policy_order += 1
-            next_project_order = max(policy.projects.values_list("order", flat=True), default=0) + 1
             for project_position, row in enumerate(policy_plan.rows, start=1):
-                project_id = row.project_id
-                if project_id is None:
-                    project_id = _create_project(policy, row.sheet, departments, next_project_order).pk
-                    next_project_order += 1
+                project_id = row.project_id if row.project_id is not None else created_project_ids[id(row)]
                 sheet = row.sheet
                 # A past round is published as its sheet printed it, even where today's hierarchy differs.
                 printed = Facts(
@@ -260,9 +305,10 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
                     policy_title=policy_plan.sheet.title, policy_order=policy_position, project_order=project_position,
                 ) if plan.historical else None
                 entry = Entry(
-                    round=round_, project_id=project_id, status=sheet.status, implementation=sheet.implementation,
-                    evaluation=sheet.evaluation, future_policy=sheet.future_policy, memo=sheet.memo, state=state,
-                    text_author=by, updated_by=by, published_facts=record.printed_facts(printed),
+                    round_id=round_.pk, project_id=project_id, status=sheet.status,
+                    implementation=sheet.implementation, evaluation=sheet.evaluation,
+                    future_policy=sheet.future_policy, memo=sheet.memo, state=state,
+                    text_author_id=by_id, updated_by_id=by_id, published_facts=record.printed_facts(printed),
                 )
                 # bulk_create skips Entry.save: the search rows are written below, from the sheet.
                 searched.append((entry_search_text(sheet.name, sheet.description, sheet.implementation,
@@ -273,14 +319,12 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
         # Three inserts per row (entry, its history, its event) were most of a big import's time.
         # bulk_create_with_history still records each entry's creation in its history, as the
         # uploader's (also from a command, where there is no request to take the user from).
-        entries = bulk_create_with_history(entries, Entry, default_user=by)
-        EntrySearch.objects.bulk_create(
-            (EntrySearch(entry_id=entry.pk, text=text, departments=departments, goal=goal)
-             for entry, (text, departments, goal) in zip(entries, searched, strict=True)), batch_size=500)
-        Event.objects.bulk_create(
-            Event(entry=entry, action=Event.Action.IMPORT, from_state="", to_state=state, actor=by, comment=comment)
-            for entry in entries
-        )
+        entries = bulk_create_with_history(entries, Entry, default_user=by, batch_size=BATCH_SIZE)
+        # The search rows and the events need no model instance each (reviews.sheets.loading.bulk).
+        insert_rows(EntrySearch, ("entry_id", "text", "departments", "goal"),
+                    ((entry.pk, *search) for entry, search in zip(entries, searched, strict=True)))
+        insert_rows(Event, ("entry_id", "action", "from_state", "to_state", "actor_id", "comment"),
+                    ((entry.pk, Event.Action.IMPORT.value, "", state.value, by_id, comment) for entry in entries))
     if plan.historical:
         record.capture_strategy_name(round_, plan.strategy_name)
     result.round = round_
@@ -288,13 +332,37 @@ def apply_new_round(plan: NewRoundPlan, *, by, comment: str = IMPORT_COMMENT) ->
     return round_
 
 
-def _create_project(policy: Policy, sheet: SheetProject, departments: dict[str, Department], order: int) -> Project:
-    project = Project.objects.create(
-        policy=policy, name=sheet.name, description=sheet.description,
-        category=CATEGORY_BY_LABEL.get(sheet.category, Project.Category.CONTINUING), order=order,
-    )
-    ProjectDepartment.objects.bulk_create(
-        ProjectDepartment(project=project, department=departments[normalize_name(name)], position=position)
-        for position, name in enumerate(sheet.departments, start=1)
-    )
-    return project
+# Rows per INSERT where the database sets no lower limit (SQLite's own, 999 parameters, applies).
+BATCH_SIZE = 500
+
+
+def _create_departments(new: list[tuple[str, str | None]], departments: dict[str, Department]) -> None:
+    """Create the planned departments in bulk, each parent before its sub-units, adding them to
+    ``departments`` by name key: one INSERT per level (a sub-unit's parent is a top-level name)."""
+    waiting = [(normalize_name(name), name, parent) for name, parent in new]
+    while waiting:
+        pending = {key for key, _name, _parent in waiting}
+        wave = [item for item in waiting if not item[2] or normalize_name(item[2]) not in pending] or waiting
+        created = Department.objects.bulk_create(
+            Department(name=name, parent=departments.get(normalize_name(parent)) if parent else None)
+            for _key, name, parent in wave)
+        for (key, _name, _parent), department in zip(wave, created, strict=True):
+            departments[key] = department
+        waiting = [item for item in waiting if item[0] not in departments]
+
+
+def _project_ids(policy_ids: set[int]) -> dict[tuple[int, int], int]:
+    """The ids of these policies' projects by (policy, order)."""
+    if not policy_ids:
+        return {}
+    rows = Project.objects.filter(policy_id__in=policy_ids).values_list("policy_id", "order", "pk")
+    return {(policy_id, order): pk for policy_id, order, pk in rows}
+
+
+def _next_order(model, parent_field: str, parent_ids: list[int]) -> dict[int, int]:
+    """The order the next new row of each existing parent takes: one after its last (one query)."""
+    if not parent_ids:
+        return {}
+    rows = (model.objects.filter(**{f"{parent_field}__in": set(parent_ids)}).order_by()
+            .values(parent_field).annotate(last=Max("order")).values_list(parent_field, "last"))
+    return {parent_id: last + 1 for parent_id, last in rows}
