@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import BinaryIO
+from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # what et_xmlfile writes with
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.cell._writer import write_cell
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.custom import StringProperty
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.writer.excel import ExcelWriter
 
 from projects.text import strip_unsafe
 
@@ -28,9 +36,9 @@ def write_sheet(doc: SheetDocument, stream: BinaryIO, *, with_memo: bool = False
     column J carries `entry_id:entry_version` for rows that have an entry. Raises nothing of its own;
     control characters are dropped and text past Excel's cell limit is cut by openpyxl.
     """
-    writer = _Writer(doc, with_memo)
+    writer = _Writer(doc, with_memo, share_styles=True)
     writer.build()
-    writer.wb.save(stream)
+    _save(writer.wb, stream)
 
 
 def add_sheet(wb: Workbook, doc: SheetDocument) -> None:
@@ -40,9 +48,14 @@ def add_sheet(wb: Workbook, doc: SheetDocument) -> None:
 
 
 class _Writer:
-    def __init__(self, doc: SheetDocument, with_memo: bool, wb: Workbook | None = None) -> None:
+    def __init__(self, doc: SheetDocument, with_memo: bool, wb: Workbook | None = None,
+                 share_styles: bool = False) -> None:
         self.doc = doc
         self.with_memo = with_memo
+        # The cells of one style may share its style array (a tenth of a big sheet's memory) only
+        # in a workbook nobody else gets: openpyxl changes a cell's array in place when a font or a
+        # border is set on it, which would then restyle every cell of that style.
+        self.share_styles = share_styles
         if wb is None:
             self.wb = Workbook()
             self.ws = self.wb.active
@@ -118,14 +131,17 @@ class _Writer:
 
     def text(self, value: str | None, style: str) -> Cell:
         """Return a new cell holding `value` as plain text (never a formula or an error code)."""
-        array = self.styles[style]  # Cell() copies it
-        if not value:
-            return Cell(self.ws, style_array=array)
+        array = self.styles[style]
         # Control characters recorded before input refused them would make the file unreadable,
         # and bidirectional overrides would show the text in another order than it is stored.
-        cell = Cell(self.ws, value=strip_unsafe(value), style_array=array)
+        value = strip_unsafe(value) if value else None
+        if self.share_styles:
+            cell = Cell(self.ws, value=value)
+            cell._style = array
+        else:
+            cell = Cell(self.ws, value=value, style_array=array)  # Cell() copies the array
         # openpyxl makes '=…' a formula and '#N/A' an error; the sheet only ever holds text.
-        if cell.data_type != "s":
+        if value is not None and cell.data_type != "s":
             cell.data_type = "s"
         return cell
 
@@ -176,3 +192,74 @@ def _sheet_title(name: str) -> str:
     """Excel sheet names: at most 31 characters, none of []:*?/\\ and not empty."""
     name = _SHEET_NAME_BAD_RE.sub("", name or "").strip()[:31]
     return name or layout.DEFAULT_SHEET_NAME
+
+
+# Saving ------------------------------------------------------------------------------------------
+# openpyxl serialises every cell as an element tree through et_xmlfile, in Python: for a big city's
+# 51,000 cells that was half the export. The sheet's rows are plain text cells, so their XML is
+# written here as strings, exactly as openpyxl writes them (the golden sheets are compared byte for
+# byte, and tests compare a big sheet with openpyxl's own save); anything else in a row (a
+# comment, a hyperlink, a number, a formula) and every other part of the file is left to openpyxl.
+# openpyxl is pinned (constraints.txt): these follow its 3.1 writer.
+
+_XML_SPACE = ' xml:space="preserve"'
+
+
+def _save(wb: Workbook, stream: BinaryIO) -> None:
+    """Workbook.save(stream), with the rows written by _RowsWriter (openpyxl's save_workbook)."""
+    archive = ZipFile(stream, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+    _ExcelWriter(wb, archive).save()
+
+
+class _ExcelWriter(ExcelWriter):
+    def write_worksheet(self, ws) -> None:
+        """openpyxl's ExcelWriter.write_worksheet with _RowsWriter for a worksheet's writer."""
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = _RowsWriter(ws)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+class _RowsWriter(WorksheetWriter):
+    def write_row(self, xf, row: list[Cell], row_idx: int) -> None:
+        """One <row> as openpyxl's write_row and etree_write_cell write it, as one string."""
+        write = getattr(xf, "_file", None)  # et_xmlfile's writer; lxml's (if installed) has none
+        if write is None or any(type(cell) is not Cell or cell._comment is not None or cell._hyperlink is not None
+                                for cell in row):
+            super().write_row(xf, row, row_idx)
+            return
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        parts = ["<row", *[f' {key}="{_escape_attrib(value)}"' for key, value in attrs.items()], ">"]
+        cell_styles = self.ws.parent._cell_styles
+        for cell in row:
+            value, style = cell._value, cell._style
+            styled = bool(style) and any(style)  # Cell.has_style
+            if value is None and not styled:
+                continue
+            data_type = cell.data_type
+            plain = value is None or value == "" or (data_type == "s" and type(value) is str)
+            if not plain or data_type in ("d", "f"):
+                write("".join(parts))
+                parts.clear()
+                write_cell(xf, self.ws, cell, styled)  # openpyxl's own
+                continue
+            start = f'<c r="{get_column_letter(cell.column)}{row_idx}"'
+            if styled:
+                start += f' s="{cell_styles.add(style)}"'
+            start += ' t="inlineStr"' if data_type == "s" else f' t="{data_type}"'
+            if value is None or value == "":
+                parts.append(start + " />")
+                continue
+            stripped = value.strip()
+            space = _XML_SPACE if stripped and value != stripped else ""
+            parts.append(f"{start}><is><t{space}>{_escape_cdata(value)}</t></is></c>")
+        parts.append("</row>")
+        write("".join(parts))
+
