@@ -114,13 +114,15 @@ def run(copies: int, repeat: int, tmp: Path, only: list[str]) -> None:
     project_count = len(round_document(round_).projects())
     print(f"Synthetic city: {project_count:,} projects, sheet {len(data) / 1e6:.1f} MB, "
           f"{len(cells):,} cells (set up in {time.perf_counter() - started:.0f} s). "
-          f"Best of {repeat} runs; peak memory from one separate run under tracemalloc.\n")
+          f"Best of {repeat} runs; peak memory from one separate run under tracemalloc. "
+          f"Load average {load_average()}.\n")
 
     def export() -> None:
         export_round(Round.objects.get(pk=round_.pk), io.BytesIO())
 
+    from projects.models import Department, Project
+
     def first_load() -> None:
-        from projects.models import Department, Project
         from reviews.sheets.loading import import_new_round
         from reviews.sheets.uploads import sheet_limits
         from reviews.sheets.workbook.reader import read_sheet
@@ -130,13 +132,14 @@ def run(copies: int, repeat: int, tmp: Path, only: list[str]) -> None:
         result = import_new_round(read.document, fiscal_year=FIRST_LOAD_YEAR, historical=True)
         assert result.applied and result.round is not None, (result.errors[:3], result.warnings[:3])
         assert not result.warnings, result.warnings[:3]
-        # Not timed, but every run must have done the whole work.
-        assert Project.objects.count() == project_count and Department.objects.exists()
 
     def into_empty() -> None:
         use_database(empty_template, tmp / "first-load.sqlite3")
+        assert not Department.objects.exists()
 
     def back_to_city() -> None:
+        # Every run must have done the whole work (checked outside the timed part).
+        assert Project.objects.count() == project_count and Department.objects.exists()
         use_database(city_file)
 
     def new_round() -> None:
@@ -181,6 +184,15 @@ def run(copies: int, repeat: int, tmp: Path, only: list[str]) -> None:
         "refuse 1M": lambda: measure("refuse 1M", refuse, lambda: floor_unzip(huge), repeat),
     }
     print_table([measure_it() for name, measure_it in operations.items() if name in only])
+    print(f"Load average at the end {load_average()} (on a shared machine the ratios move with it).")
+
+
+def load_average() -> str:
+    """The machine's 1-, 5- and 15-minute load averages, where the system tells them."""
+    try:
+        return " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    except (AttributeError, OSError):  # Windows
+        return "unknown"
 
 
 def use_database(path: Path, fresh_copy: Path | None = None) -> None:
