@@ -1,12 +1,21 @@
 """How far a round has come: each department's entries by state and lateness (the letters are
-reviews.results.summary's)."""
+reviews.results.summary's).
+
+Counted by grouped queries in the database: a big city's round has thousands of entries, and
+building each of them as an object took seconds. An entry counts for each department that ran its
+project in the round's year, named as the round shows it: a published entry by the departments it
+captured, the others by the dated history (projects.history)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from projects.history import PROJECT_HISTORY_PREFETCH, departments_in
-from reviews.models import Entry, Round
-from reviews.rounds.life import entry_deadline
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+
+from projects.history import held_by, names_in, runs_today
+from projects.models import Department, ProjectDepartmentPeriod
+from reviews.models import DeadlineExtension, Entry, Round
+
+NOTHING = Q(pk__isnull=True)  # a condition no entry meets (an empty IN would make the query empty)
 
 
 @dataclass
@@ -26,29 +35,87 @@ class DepartmentProgress:
 
 def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
     """One row per department of the round's projects (an entry of a shared project counts for
-    each of its departments), in name order. A department is late when one of its unfinished
-    entries is past its deadline (extensions counted) while the round is open."""
-    entries = (
-        Entry.objects.filter(round=round_)
-        .select_related("round", "project__policy__goal")
-        .prefetch_related(*PROJECT_HISTORY_PREFETCH, "round__extensions")
+    each of its departments), in name order. A row's deadline is the latest that applies to one of
+    its entries (extensions counted); it is late when one of its unfinished entries is past its
+    deadline while the round is open."""
+    year = round_.fiscal_year
+    extensions = list(round_.extensions.order_by("pk"))
+    measures = _measures(round_, extensions, today)
+    entries = Entry.objects.filter(round=round_).order_by()
+    names = names_in(year)
+    ids_by_name: dict[str, int | None] = {}
+    for pk, name in names.items():
+        ids_by_name[name] = None if name in ids_by_name else pk  # a name two departments share names neither
+
+    grouped: list[tuple[int | None, str, dict]] = []
+    # Published entries: by the departments they captured (a list of names, grouped as one value).
+    captured = entries.exclude(published_facts={}).values("published_facts__departments").annotate(**measures)
+    for row in captured:
+        for name in row.pop("published_facts__departments") or ():
+            grouped.append((ids_by_name.get(name), name, row))
+    # The others: by the period that covered the year, else by today's links.
+    live = entries.filter(published_facts={})
+    covering = Q(first_year__isnull=True) | Q(first_year__lte=year), Q(last_year__gte=year)
+    by_period = (
+        live.filter(Q(project__department_periods__first_year__isnull=True)
+                    | Q(project__department_periods__first_year__lte=year),
+                    project__department_periods__last_year__gte=year)
+        .values(department=F("project__department_periods__department_id")).annotate(**measures)
     )
+    uncovered = ~Exists(ProjectDepartmentPeriod.objects.filter(*covering, project_id=OuterRef("project_id")))
+    by_link = (
+        live.filter(uncovered).values(department=F("project__project_departments__department_id"))
+        .annotate(**measures)
+    )
+    for row in [*by_period, *by_link]:
+        department = row.pop("department")
+        if department is None:  # a project without departments
+            continue
+        grouped.append((department, names[department], row))
+
     rows: dict[str, DepartmentProgress] = {}
-    for entry in entries:
-        deadline = entry_deadline(entry)
-        # By the departments of the round's year, named as the round shows them (a published round
-        # as it published them; the others as the dated history names them).
-        names = entry.facts.departments
-        ids = [d.pk for d in departments_in(entry.project, round_.fiscal_year)]
-        departments = list(zip(ids, names, strict=True)) if len(ids) == len(names) else [(None, n) for n in names]
-        for department_id, name in departments:
-            row = rows.setdefault(name, DepartmentProgress(department_id, name, deadline=deadline))
-            row.total += 1
-            row.counts[entry.state] += 1
-            if deadline and (row.deadline is None or deadline > row.deadline):
-                row.deadline = deadline
-            if entry.is_unfinished and deadline and today > deadline and round_.state == Round.State.OPEN:
-                row.late = True
-            if entry.updated_by_id and (row.last_worked is None or entry.updated_at > row.last_worked):
-                row.last_worked = entry.updated_at
+    for department_id, name, row in grouped:
+        progress = rows.setdefault(name, DepartmentProgress(department_id, name))
+        progress.total += row["total"]
+        for state in Entry.State.values:
+            progress.counts[state] += row[state]
+        deadlines = [round_.deadline] if round_.deadline else []
+        deadlines += [e.deadline for i, e in enumerate(extensions) if row[f"extension_{i}"]]
+        if deadlines and (progress.deadline is None or max(deadlines) > progress.deadline):
+            progress.deadline = max(deadlines)
+        progress.late = progress.late or bool(row["late"])
+        if row["last_worked"] and (progress.last_worked is None or row["last_worked"] > progress.last_worked):
+            progress.last_worked = row["last_worked"]
     return sorted(rows.values(), key=lambda row: row.name)
+
+
+def _measures(round_: Round, extensions: list[DeadlineExtension], today: date) -> dict:
+    """What each group counts: entries by state, which extensions reach them, the late ones."""
+    measures: dict = {"total": Count("pk")}
+    for state in Entry.State.values:
+        measures[state] = Count("pk", filter=Q(state=state))
+    measures["last_worked"] = Max("updated_at", filter=Q(updated_by__isnull=False))
+    # An extension reaches an entry when it is for one of the departments that work on the project
+    # (today's, or of the round's year) or for their parent (reviews.rounds.life.entry_deadline).
+    children: dict[int, set[int]] = {}
+    for parent_id, pk in Department.objects.filter(
+            parent_id__in=[e.department_id for e in extensions]).values_list("parent_id", "pk"):
+        children.setdefault(parent_id, set()).add(pk)
+
+    def reached_by(chosen: list[DeadlineExtension]) -> Q:
+        ids = {e.department_id for e in chosen} | {c for e in chosen for c in children.get(e.department_id, ())}
+        return runs_today(ids) | held_by(ids) if ids else NOTHING
+
+    for i, extension in enumerate(extensions):
+        measures[f"extension_{i}"] = Count("pk", filter=reached_by([extension]))
+    # Late: unfinished, and every deadline that applies has passed (round_.deadline, or for a
+    # round without one, an extension that reaches the entry).
+    late_possible = round_.state == Round.State.OPEN and (round_.deadline is None or today > round_.deadline)
+    if late_possible:
+        has_deadline = Q() if round_.deadline else reached_by(extensions)
+        still_open = reached_by([e for e in extensions if e.deadline >= today])
+        late = Q(state__in=Entry.UNFINISHED_STATES) & has_deadline & ~still_open
+        measures["late"] = Count("pk", filter=late)
+    else:
+        measures["late"] = Count("pk", filter=NOTHING)
+    return measures
