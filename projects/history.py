@@ -11,7 +11,7 @@ Functions taking a single object read its related managers' ``.all()``, so that 
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from projects.models import (
     Department,
@@ -164,6 +164,24 @@ def held_by(department_ids: Iterable[int]) -> Q:
         Q(first_year__isnull=True) | Q(first_year__lte=year), project_id=OuterRef("project_id"), last_year__gte=year)
     today = ProjectDepartment.objects.filter(project_id=OuterRef("project_id"), department_id__in=ids)
     return Q(Exists(covered.filter(department_id__in=ids))) | (Q(Exists(today)) & ~Q(Exists(covered)))
+
+
+def by_department_in(items: QuerySet, year: int, **measures) -> list[dict]:
+    """Rows of ``items`` (anything with a ``project``: entries) grouped by the departments that ran
+    the project in ``year`` (the covering period, else today's links), with ``measures`` (aggregates)
+    computed in the database: ``[{"department": id, **measures}, ...]``; a department may come
+    twice (once from each source). Without measures, the distinct departments."""
+    period = "project__department_periods__"
+    by_period = items.filter(Q(**{f"{period}first_year__isnull": True}) | Q(**{f"{period}first_year__lte": year}),
+                             **{f"{period}last_year__gte": year}).values(department=F(f"{period}department_id"))
+    covered = ProjectDepartmentPeriod.objects.filter(Q(first_year__isnull=True) | Q(first_year__lte=year),
+                                                     project_id=OuterRef("project_id"), last_year__gte=year)
+    by_link = items.filter(~Exists(covered)).values(department=F("project__project_departments__department_id"))
+    rows = []
+    for grouped in (by_period, by_link):
+        grouped = grouped.order_by().annotate(**measures) if measures else grouped.order_by().distinct()
+        rows += [row for row in grouped if row["department"] is not None]  # None: a project without departments
+    return rows
 
 
 def runs_today(department_ids: Iterable[int]) -> Q:

@@ -39,8 +39,12 @@ class Facts:
     @property
     def goal_band_text(self) -> str:
         """The goal as printed on the sheet's band row."""
-        label = f" <{self.goal_project_label}>" if self.goal_project_label else ""
-        return f"{self.goal_number} {self.goal_title}{label}"
+        return self.goal_band_text_of(self.goal_number, self.goal_title, self.goal_project_label)
+
+    @staticmethod
+    def goal_band_text_of(number: int | str, title: str, project_label: str) -> str:
+        label = f" <{project_label}>" if project_label else ""
+        return f"{number} {title}{label}"
 
     @property
     def sheet_order(self) -> tuple[int, int, int]:

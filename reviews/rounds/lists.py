@@ -11,7 +11,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
 
 from projects.access import sees_everything
-from projects.history import PROJECT_HISTORY_PREFETCH, YearBook
+from projects.history import PROJECT_HISTORY_PREFETCH, by_department_in, names_in
 from projects.models import Goal
 from reviews.access import (
     answers_visible_to,
@@ -67,36 +67,41 @@ def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE) -> ListPage:
 def current_round(user) -> Round | None:
     """The round people are working on now: the latest open or closed one they can see. When
     several strategies are evaluated at once, a department's is the latest that holds its entries."""
-    active = rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year", "strategy_id")
-    if not sees_everything(user):
-        own = active.filter(pk__in=entries_visible_to(user).values("round_id")).first()
-        if own is not None:
-            return own
-    return active.first()
+    active = list(rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year", "strategy_id"))
+    if len(active) > 1 and not sees_everything(user):
+        # Asked round by round (there are only a few active at once): asking for the rounds of
+        # every entry the user can see read every entry of every round on each page's header.
+        for round_ in active:
+            if entries_visible_to(user).filter(round=round_).exists():
+                return round_
+    return active[0] if active else None
 
 
 def filter_choices(round_: Round, *, with_departments: bool) -> dict:
     """The departments (reviewers only) and goals a round's lists can be filtered by."""
-    departments = round_departments(round_)
+    # Only for those offered the filter: it reads every entry of the round.
+    departments = round_departments(round_) if with_departments else ()
     goals = Goal.objects.filter(strategy=round_.strategy).order_by("number")
-    # A published round names its goals as it published them.
+    # A published round names its goals as it published them (one row per goal, grouped in the database).
     published = {} if round_.state != Round.State.PUBLISHED else {
-        facts["goal_number"]: Facts.from_json(facts).goal_band_text
-        for facts in round_.entries.exclude(published_facts={}).values_list("published_facts", flat=True)
+        int(number): Facts.goal_band_text_of(number, title, label)
+        for number, title, label in round_.entries.exclude(published_facts={}).order_by().values_list(
+            KT("published_facts__goal_number"), KT("published_facts__goal_title"),
+            KT("published_facts__goal_project_label")).distinct()
     }
     if published:  # only the goals it published, as it named them
         goals = [goal for goal in goals if goal.number in published]
-    return {"departments": departments if with_departments else (),
+    return {"departments": departments,
             "goals": [(goal.pk, published.get(goal.number, goal.band_text)) for goal in goals]}
 
 
 def round_departments(round_: Round) -> list[tuple[int, str]]:
     """(id, name) of each department that ran the round's projects in its year, named as that
     year names it, in name order: the lists' filter and the extensions choose among them."""
-    book = YearBook(round_.entries.order_by().values("project_id"))
-    ids = {d for project_id in round_.entries.values_list("project_id", flat=True)
-           for d in book.department_ids(project_id, round_.fiscal_year)}
-    return sorted(((pk, book.department_name(pk, round_.fiscal_year)) for pk in ids), key=lambda pair: pair[1])
+    year = round_.fiscal_year
+    ids = {row["department"] for row in by_department_in(round_.entries.all(), year)}
+    names = names_in(year)
+    return sorted(((pk, names[pk]) for pk in ids), key=lambda pair: pair[1])
 
 
 def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:

@@ -9,10 +9,10 @@ captured, the others by the dated history (projects.history)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 
-from projects.history import held_by, names_in, runs_today
-from projects.models import Department, ProjectDepartmentPeriod
+from projects.history import by_department_in, held_by, names_in, runs_today
+from projects.models import Department
 from reviews.models import DeadlineExtension, Entry, Round
 
 NOTHING = Q(pk__isnull=True)  # a condition no entry meets (an empty IN would make the query empty)
@@ -53,24 +53,9 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
     for row in captured:
         for name in row.pop("published_facts__departments") or ():
             grouped.append((ids_by_name.get(name), name, row))
-    # The others: by the period that covered the year, else by today's links.
-    live = entries.filter(published_facts={})
-    covering = Q(first_year__isnull=True) | Q(first_year__lte=year), Q(last_year__gte=year)
-    by_period = (
-        live.filter(Q(project__department_periods__first_year__isnull=True)
-                    | Q(project__department_periods__first_year__lte=year),
-                    project__department_periods__last_year__gte=year)
-        .values(department=F("project__department_periods__department_id")).annotate(**measures)
-    )
-    uncovered = ~Exists(ProjectDepartmentPeriod.objects.filter(*covering, project_id=OuterRef("project_id")))
-    by_link = (
-        live.filter(uncovered).values(department=F("project__project_departments__department_id"))
-        .annotate(**measures)
-    )
-    for row in [*by_period, *by_link]:
+    # The others: by the departments of the round's year (projects.history).
+    for row in by_department_in(entries.filter(published_facts={}), year, **measures):
         department = row.pop("department")
-        if department is None:  # a project without departments
-            continue
         grouped.append((department, names[department], row))
 
     rows: dict[str, DepartmentProgress] = {}
