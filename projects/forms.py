@@ -33,8 +33,8 @@ def match_name(text: str, names: Iterable[tuple[object, str]]) -> object:
 
 
 class DepartmentField(forms.Field):
-    """One department, typed by name. ``choices`` are (id, name as shown) pairs, or a queryset of
-    departments; the cleaned value is the Department (an id, as older links carry, is accepted too)."""
+    """One department, typed by name. ``choices`` are (id, name as shown) pairs (or a function
+    that returns them), or a queryset of departments; the cleaned value is the Department (an id, as older links carry, is accepted too)."""
 
     widget = forms.TextInput
 
@@ -44,6 +44,8 @@ class DepartmentField(forms.Field):
         self.choices, self.queryset = choices, queryset
 
     def pairs(self) -> list[tuple[int, str]]:
+        if callable(self.choices):  # worked out only when a department is typed (a big city's are many)
+            self.choices = list(self.choices())
         if self.choices is not None:
             return list(self.choices)
         return list((self.queryset if self.queryset is not None else Department.objects.all()).values_list("pk", "name"))

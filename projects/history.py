@@ -66,7 +66,10 @@ def department_names_in(project: Project, year: int | None) -> tuple[str, ...]:
 
 def names_in(year: int | None) -> dict[int, str]:
     """Every department's name in ``year``, by id (two queries)."""
-    return {d.pk: department_name_in(d, year) for d in Department.objects.prefetch_related("former_names")}
+    former: dict[int, list[DepartmentFormerName]] = {}
+    for name in DepartmentFormerName.objects.only("department_id", "last_year", "name"):
+        former.setdefault(name.department_id, []).append(name)
+    return {pk: name_in(former.get(pk, ()), current, year) for pk, current in Department.objects.values_list("pk", "name")}
 
 
 def history_until(project: Project) -> int | None:

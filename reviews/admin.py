@@ -138,6 +138,9 @@ class EntryAdmin(ReadOnlyAdminMixin, FlatSheetAdminMixin, ExportMixin, SimpleHis
     search_fields = ["project__name", "project__departments__name", "implementation", "evaluation", "future_policy"]
     list_select_related = ["round", "project", "updated_by"]
     show_full_result_count = False  # no second COUNT(*) of every entry on each page
+    # Newest first, read from the primary key's index: the model's sheet order joined and sorted
+    # every entry of every round to show a page of 100.
+    ordering = ["-pk"]
     inlines = [EventInline]
 
 

@@ -15,7 +15,7 @@ from projects.models import Kpi
 from reviews.kpis.achievement import FORMULA
 from reviews.kpis.trend import goal_kpis, trend_chart, trends
 from reviews.public import opendata, pages
-from reviews.results.charts import letter_chart
+from reviews.results.charts import department_page, letter_chart
 from reviews.results.story import latest_chapter, story_of
 from reviews.results.summary import round_summary
 from reviews.search.query import SearchForm
@@ -52,7 +52,7 @@ def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
         "round": round_, "summary": result, "goal_kpis": [t for t in goal_kpis(round_, pages.published_rounds()) if t.points],
         "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
         "policy_chart": letter_chart("policy-chart", "基本施策ごとの実施状況", result.policies),
-        "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", result.departments),
+        **department_page(result, request.GET),
     })
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reviews.results.summary import LETTERS, Row
+from django.http import QueryDict
+
+from reviews.results.summary import LETTERS, Row, Summary
+from reviews.rounds.lists import paginate
 
 # Fill and text colour per letter; each pair has a contrast of at least 4.5:1.
 PALETTE = {
@@ -100,3 +103,13 @@ def letter_chart(chart_id: str, title: str, rows: list[Row]) -> Chart:
         bars.append(Bar(row.short_label, row.label, y, parts, row.counts.total, row.counts.text))
     height = TOP * 2 + len(rows) * (BAR_HEIGHT + ROW_GAP)
     return Chart(chart_id, title, bars, LABEL_WIDTH + BAR_AREA + TEXT_AREA, height)
+
+
+def department_page(summary: Summary, params: QueryDict) -> dict:
+    """The summary page's departments, 50 a page with their chart (a big city has ~1,000; the
+    download and the packet keep them all): the template's ``departments``, ``listing`` and
+    ``department_chart``."""
+    listing = paginate(summary.departments, params)
+    rows = listing.page.object_list
+    return {"departments": rows, "listing": listing,
+            "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", rows)}

@@ -12,7 +12,7 @@ from reviews.access import get_round_for, may_see_summary, rounds_visible_to
 from reviews.changes.history import project_history
 from reviews.results import packet as packets
 from reviews.results import workbook
-from reviews.results.charts import letter_chart
+from reviews.results.charts import department_page, letter_chart
 from reviews.results.story import latest_chapter, project_story
 from reviews.results.summary import round_summary
 from reviews.sheets.workbook import layout
@@ -55,7 +55,7 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
         "round": round_, "summary": result, "goal_kpis": packets.goal_kpis_as_of(round_, provisional=result.provisional),
         "goal_chart": letter_chart("goal-chart", "基本目標ごとの実施状況", result.goals),
         "policy_chart": letter_chart("policy-chart", "基本施策ごとの実施状況", result.policies),
-        "department_chart": letter_chart("department-chart", "担当課ごとの実施状況", result.departments),
+        **department_page(result, request.GET),
     })
 
 

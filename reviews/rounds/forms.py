@@ -19,7 +19,8 @@ class EntryFilterForm(forms.Form):
     def __init__(self, *args, departments=(), goals=(), **kwargs):
         super().__init__(*args, **kwargs)
         # (id, name as the round names it): typed, not a select (a big city has ~1,000 departments).
-        self.fields["department"].choices = list(departments)
+        self.fields["department"].choices = departments if callable(departments) else list(departments)
+        self.offers_departments = callable(departments) or bool(self.fields["department"].choices)
         self.fields["goal"].choices = [("", "すべて"), *goals]  # (goal id, its band text)
 
 

@@ -79,8 +79,9 @@ def current_round(user) -> Round | None:
 
 def filter_choices(round_: Round, *, with_departments: bool) -> dict:
     """The departments (reviewers only) and goals a round's lists can be filtered by."""
-    # Only for those offered the filter: it reads every entry of the round.
-    departments = round_departments(round_) if with_departments else ()
+    # Only for those offered the filter, and only once a department is typed (the field calls
+    # it): it reads every entry of the round.
+    departments = (lambda: round_departments(round_)) if with_departments else ()
     goals = Goal.objects.filter(strategy=round_.strategy).order_by("number")
     # A published round names its goals as it published them (one row per goal, grouped in the database).
     published = {} if round_.state != Round.State.PUBLISHED else {

@@ -1,0 +1,60 @@
+"""A big city's summary shows its departments fifty a page, every one reachable, on the signed-in
+and the public side; the download keeps them all."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from reviews.models import Round
+from reviews.results.summary import round_summary
+from reviews.rounds.lists import PAGE_SIZE
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big_city(settings):
+    settings.DEBUG = True  # the generator, like load_demo, is for development
+    call_command("generate_installation", "--projects", "150", "--rounds", "3", "--departments", "80",
+                 stdout=StringIO())
+    settings.DEBUG = False
+    published = Round.objects.filter(state=Round.State.PUBLISHED).order_by("-fiscal_year").first()
+    assert len(round_summary(published).departments) > PAGE_SIZE
+    return published
+
+
+def department_rows(html: str, names: list[str]) -> list[str]:
+    return [name for name in names if f'<th scope="row">{name}</th>' in html]
+
+
+def test_the_summary_pages_its_departments_and_keeps_every_one_reachable(client, big_city):
+    reviewer = make_user("bigcity_reviewer", "企画課", reviewer=True)
+    client.force_login(reviewer)
+    names = [row.label for row in round_summary(big_city).departments]
+    url = reverse("reviews:round-summary", args=[big_city.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"page": 2})
+
+    assert first.status_code == second.status_code == 200
+    assert len(first.context["departments"]) == PAGE_SIZE
+    seen = [row.label for row in first.context["departments"]] + [row.label for row in second.context["departments"]]
+    assert seen == names[:len(seen)] and len(seen) == min(len(names), 2 * PAGE_SIZE)
+    assert department_rows(first.content.decode(), names) == names[:PAGE_SIZE]
+    assert "担当課のページ送り" in first.content.decode() and "?page=2" in first.content.decode()
+    # The goals and policies are whole on every page.
+    assert second.context["summary"].goals == first.context["summary"].goals
+
+
+def test_the_public_summary_pages_its_departments_too(client, big_city):
+    names = [row.label for row in round_summary(big_city, published_only=True).departments]
+    url = reverse("public:summary", args=[big_city.strategy.code, big_city.fiscal_year])
+    last_page = (len(names) - 1) // PAGE_SIZE + 1
+
+    last = client.get(url, {"page": last_page})
+
+    assert last.status_code == 200
+    assert [row.label for row in last.context["departments"]] == names[(last_page - 1) * PAGE_SIZE:]
