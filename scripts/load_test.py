@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A day's work of many people at once, on two app servers in front of one PostgreSQL.
 
-    .venv/bin/python scripts/load_test.py            # from the repository root; about 3 minutes
+    .venv/bin/python scripts/load_test.py            # from the repository root; about 2 minutes
     .venv/bin/python scripts/load_test.py --database-url postgres://postgres@127.0.0.1:5432/load_test \\
         --users 50 --seconds 60
 
@@ -11,9 +11,11 @@ Everything stays on this machine (loopback only), and a hard timeout bounds the 
 1. A throwaway PostgreSQL database (default ``load_test``, trust auth): created by the script and
    marked as its own, dropped at the end. A name that exists is refused unless it carries that mark
    (a run that was killed left it). migrate, load_demo (the seed's FY2016–17 data and the open
-   FY2018 round, its 68 entries drafts), and the simulated people created with projects.access's
-   set_role and set_memberships: reviewers, and clerks spread over the departments by their number
-   of entries, several to a department, so that clerks of one department contend for its entries.
+   FY2018 round), the round taken to where work stands some weeks after opening
+   (reviews.demo.generator.work_in_progress: drafts, submitted, returned and approved entries), and
+   the simulated people created with projects.access's set_role and set_memberships: reviewers
+   (a fifth), and clerks spread over the departments by their number of entries, several to a
+   department, so that clerks of one department contend for its entries.
 2. Two gunicorn instances (sync workers) on two free loopback ports, with the same SECRET_KEY,
    DATABASE_URL and settings as production on a plain-HTTP intranet (DEBUG off, collectstatic's
    manifest in a temporary folder, CONN_MAX_AGE=60), plus a trivial view (``HttpResponse("ok")``
@@ -22,14 +24,18 @@ Everything stays on this machine (loopback only), and a hard timeout bounds the 
    reached each one), then the trivial view is timed alone, signed in, alternating servers: the
    unloaded median.
 4. The load, for --seconds: each simulated person keeps their own session and CSRF token and sends
-   each request to the other server than the last (the session lives in the database). A clerk's
+   each request to the other server than the last (the session lives in the database; half the
+   people start on each server). With --think, a person reads each page that many seconds on
+   average before the next click; by default nobody pauses, a stress test. A clerk's
    day: sign in, the department's list, open an entry that is a draft or returned (often the first
    one, which the department's other clerks pick too), save it with the version the page gave,
    then submit it or go back to the list. A reviewer's day: sign in, the queue, open an entry,
    approve or return it; when the queue is empty, reopen an approved one, so there is work for
    the whole run. One clerk, alone in a department, downloads the department's sheet, changes a
    row, uploads it for preview on one server and confirms it on the other. Starts are spread over
-   the first --ramp seconds. One more session times the trivial view throughout.
+   the first --ramp seconds. One more session times the trivial view throughout. The report gives
+   each kind of request's times as the client saw them, waiting included, by when they were sent,
+   and the time inside the workers from gunicorn's access logs (the rest is waiting for a worker).
 5. Afterwards, in the database: every save or transition the client saw succeed (a redirect) is in
    the entry's history with the version it should have made and the text or state it wrote (else it
    is lost); every conflict the client was told of (409) was a real one (a later version exists) and
@@ -685,9 +691,10 @@ class Day:
         if preview.status != 200 or token is None:
             self.write("upload", entry, version, preview, text=text)
             raise RuntimeError(f"the sheet's preview answered {preview.status} without a token to confirm")
-        confirm = self.post("sheet confirm", f"/rounds/{self.plan.round}/sheet/confirm/",
-                            {"upload-department": str(department), "token": token.group(1)},
-                            server=1 - server)  # the other server
+        # Confirmed on the other server, even past the deadline: the upload is one of the run's checks.
+        confirm = self.browser.post("sheet confirm", f"/rounds/{self.plan.round}/sheet/confirm/",
+                                    {"upload-department": str(department), "token": token.group(1)},
+                                    server=1 - server)
         if self.write("upload", entry, version, confirm, text=text) != "ok":
             raise RuntimeError(f"the sheet's confirmation answered {confirm.status}")
         self.browser.follow(confirm, "sheet page")
