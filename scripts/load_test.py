@@ -83,7 +83,6 @@ PASSWORD = "load-test-password-2026"
 TRIVIAL_GOAL = 200.0
 REQUEST_TIMEOUT = 60.0  # seconds for one request; a request that takes longer counts as failed
 SIGN_IN = "sign-in"
-STALE_MESSAGE = "開いた後に"  # workflow.StaleEntryError's message: the conflict the page reports
 # How many versions each write adds when it succeeds: a submit saves its texts first, then submits.
 VERSION_STEPS = {"save": 1, "submit": 2, "approve": 1, "return": 1, "reopen": 1, "upload": 1}
 
@@ -113,7 +112,7 @@ class Write:
     sent_version: int  # the version the page (or the sheet) gave
     text: str | None  # what it wrote into 担当課による評価 (evaluation), for saves and uploads
     state: str | None  # the state it moved the entry to, for transitions
-    outcome: str  # ok (redirect), conflict (409, stale), refused (other 4xx), error (5xx), unknown (no answer)
+    outcome: str  # ok (redirect), conflict (409), refused (other 4xx), error (5xx), unknown (no answer)
     status: int
 
 
@@ -537,9 +536,12 @@ class Browser:
 
 
 def outcome(response: Response) -> str:
+    """What the person was told: saved (a redirect), a conflict (409: someone changed the entry since
+    the page was opened; usually "…開いた後に…保存しました", or its new state when a colleague submitted it
+    meanwhile), refused (another 4xx), or a server error."""
     if response.status in (301, 302, 303):
         return "ok"
-    if response.status == 409 and STALE_MESSAGE in response.text:
+    if response.status == 409:
         return "conflict"
     return "error" if response.status >= 500 else "refused"
 
