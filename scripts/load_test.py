@@ -363,11 +363,15 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        command = [str(Path(sys.executable).parent / "gunicorn"), "iruma_eval.wsgi:application",
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        command = [gunicorn, "iruma_eval.wsgi:application",
                    "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers), "--worker-class", "sync",
                    "--chdir", str(ROOT), "--pythonpath", str(SCRIPTS), "--timeout", "120",
                    "--graceful-timeout", "5", "--error-logfile", "-", "--access-logfile", str(self.access_path),
                    "--access-logformat", "%(m)s %(U)s %(s)s %(L)s %(p)s %(t)s"]
+        # Newer gunicorns open a control socket at one path in the home folder: two instances would share it.
+        if "--no-control-socket" in subprocess.run([gunicorn, "--help"], capture_output=True, text=True).stdout:
+            command.append("--no-control-socket")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
 
