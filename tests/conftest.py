@@ -81,3 +81,12 @@ def strategies_counted_afresh():
 def fast_password_hashing(settings):
     # Real hashing is deliberately slow; tests only need it to be a hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # A published round's summary counts are kept in the cache (reviews.results.summary); each
+    # test starts without another test's.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from projects.fiscal_year import format_fiscal_year
 from reviews.facts import Facts, facts_of_rows
 from reviews.models import Entry, Round
@@ -115,6 +117,19 @@ class _Counted:
 
 
 def _counted(round_: Round) -> _Counted:
+    """A published round's counts never change: worked out once per server process and kept (the
+    key carries the round's last update, so a test database's reused ids never meet stale counts)."""
+    if round_.state != Round.State.PUBLISHED:
+        return _count(round_)
+    key = f"reviews:summary-counted:{round_.pk}:{round_.updated_at.isoformat()}"
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count(round_)
+        cache.set(key, counted, timeout=None)
+    return counted
+
+
+def _count(round_: Round) -> _Counted:
     published = round_.state == Round.State.PUBLISHED
     counted = _Counted()
     for facts, row in facts_of_rows(Entry.objects.filter(round=round_), "status", "state"):

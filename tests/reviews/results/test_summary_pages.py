@@ -58,3 +58,11 @@ def test_the_public_summary_pages_its_departments_too(client, big_city):
 
     assert last.status_code == 200
     assert [row.label for row in last.context["departments"]] == names[(last_page - 1) * PAGE_SIZE:]
+
+
+def test_a_published_rounds_counts_are_worked_out_once_and_kept(big_city, django_assert_max_num_queries):
+    first = round_summary(big_city)
+    with django_assert_max_num_queries(2):  # the previous round and nothing of the entries
+        again = round_summary(big_city)
+    assert again.total == first.total and again.departments == first.departments
+    assert again.change is not None and again.change.rose == first.change.rose
