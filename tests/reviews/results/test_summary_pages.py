@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def big_city(settings):
     settings.DEBUG = True  # the generator, like load_demo, is for development
-    call_command("generate_installation", "--projects", "150", "--rounds", "3", "--departments", "80",
+    call_command("generate_installation", "--projects", "300", "--rounds", "3", "--departments", "80",
                  stdout=StringIO())
     settings.DEBUG = False
     published = Round.objects.filter(state=Round.State.PUBLISHED).order_by("-fiscal_year").first()
@@ -66,3 +66,21 @@ def test_a_published_rounds_counts_are_worked_out_once_and_kept(big_city, django
         again = round_summary(big_city)
     assert again.total == first.total and again.departments == first.departments
     assert again.change is not None and again.change.rose == first.change.rose
+
+
+def test_the_lists_of_the_change_show_fifty_projects_and_point_to_the_download_for_the_rest(client, big_city):
+    reviewer = make_user("bigcity_reviewer", "企画課", reviewer=True)
+    client.force_login(reviewer)
+    change = round_summary(big_city).change
+    longest = max(change.rose, change.fell, key=len)
+    assert len(longest) > 50
+
+    html = client.get(reverse("reviews:round-summary", args=[big_city.pk])).content.decode()
+
+    assert f"（{len(longest)}事業）" in html  # the count is the whole list's
+    assert f"残りの{len(longest) - 50}事業は" in html
+    table = html[html.index(f"（{len(longest)}事業）"):html.index(f"残りの{len(longest) - 50}事業は")]
+    assert table.count('<th scope="row">') == 50
+    assert all(f'<th scope="row">{m.project_name}</th>' in table for m in longest[:50])
+    download = client.get(reverse("reviews:round-summary-download", args=[big_city.pk]))
+    assert download.status_code == 200
