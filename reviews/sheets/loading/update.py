@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 
 from projects.access import with_sub_units
-from projects.history import PROJECT_HISTORY_PREFETCH, departments_in, predecessor_ids, project_name_in
+from projects.history import PROJECT_HISTORY_PREFETCH, YearBook, predecessor_ids
 from projects.models import Department
 from projects.text import normalize_name, normalize_text
 from reviews.entries import workflow
+from reviews.facts import Facts
 from reviews.fields import DEPARTMENT_TEXTS, FIELDS
 from reviews.models import Entry, Round
 from reviews.sheets.export import download_of
@@ -58,15 +60,17 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
     updates: list[_RowUpdate] = []
     # One fresh copy of the round (its state decides what may change) shared by every entry, and the
     # few policies and goals shared too: select_related copied them, the legend and all, per row.
-    entries = list(
-        Round.objects.get(pk=round_.pk).entries.select_related("project")
-        .prefetch_related("project__policy__goal", *PROJECT_HISTORY_PREFETCH)
-    )
+    # The projects' names and departments in the round's year come from one YearBook (plain rows):
+    # prefetching every project's histories kept three querysets a project alive, a third of an
+    # update's peak memory for a big city. Only the rows that change something get them (below).
+    fresh = Round.objects.get(pk=round_.pk)
+    entries = list(fresh.entries.select_related("project").prefetch_related("project__policy__goal"))
+    book = YearBook(fresh.entries.order_by().values("project_id"))
     year = round_.fiscal_year
     by_id = {e.pk: e for e in entries}
     by_key = {
         (e.project.policy.goal.number, normalize_name(e.project.policy.title),
-         normalize_name(project_name_in(e.project, year))): e
+         normalize_name(book.project_name(e.project_id, e.project.name, year))): e
         for e in entries
     }
     # A department's sheet of a year before a reorganisation holds what the departments it took over
@@ -98,35 +102,53 @@ def _plan_update(doc: SheetDocument, round_: Round, department: Department | Non
                     continue
                 seen[entry.pk] = row.row
                 matched.append((row, entry))
-    wrong_sheet = _wrong_sheet_message(department, sheet_ids, matched)
+    wrong_sheet = _wrong_sheet_message(department, sheet_ids, matched, book)
     if wrong_sheet:
         # Another department's sheet, or the whole city's: one clear message, not an error per row.
         result.errors = [sheet_error(doc, None, None, wrong_sheet)]
         return result, []
-    for row, entry in matched:
-        update = _plan_row(doc, row, entry, department_ids, sheet_ids, result, downloaded_at)
+    # The rows that change something: their entries get their projects' histories, which the
+    # upload rules (workflow.upload_refusal) and saving (the search row's facts) read.
+    planned = [(row, entry, _sheet_changes(row, entry, department_ids)) for row, entry in matched]
+    prefetch_related_objects([entry for _row, entry, (changed, memo) in planned if changed or memo is not None],
+                             *PROJECT_HISTORY_PREFETCH)
+    for row, entry, (changed, memo) in planned:
+        update = _plan_row(doc, row, entry, changed, memo, book, department_ids, sheet_ids, result, downloaded_at)
         if update is not None:
             updates.append(update)
     return result, updates
 
 
-def _department_ids_in(entry: Entry) -> set[int]:
+def _department_ids_in(entry: Entry, book: YearBook) -> set[int]:
     """The departments the entry's project had in the round's year."""
-    return {d.pk for d in departments_in(entry.project, entry.round.fiscal_year)}
+    return set(book.department_ids(entry.project_id, entry.round.fiscal_year))
+
+
+def _project_facts(entry: Entry, book: YearBook) -> ProjectFacts:
+    """What the round shows of the entry's project (Entry.facts: captured at publication, else as
+    the hierarchy held it in the round's year), from the book rather than the project's histories."""
+    if entry.published_facts:
+        facts = Facts.from_json(entry.published_facts)
+        return ProjectFacts(entry.project_id, facts.project_name, facts.description, facts.category,
+                            list(facts.departments))
+    project, year = entry.project, entry.round.fiscal_year
+    return ProjectFacts(project.pk, book.project_name(project.pk, project.name, year), project.description,
+                        project.category, list(book.department_names(project.pk, year)))
 
 
 def _wrong_sheet_message(department: Department | None, department_ids: set[int] | None,
-                         matched: list[tuple[SheetProject, Entry]]) -> str | None:
+                         matched: list[tuple[SheetProject, Entry]], book: YearBook) -> str | None:
     """For a department's upload: say whose sheet it is when hardly any row is the department's
     (none, or fewer than half of many rows: the city's sheet), or None."""
     if department is None or not matched:
         return None
     def is_ours(entry: Entry) -> bool:
-        return bool(department_ids & _department_ids_in(entry))
+        return bool(department_ids & _department_ids_in(entry, book))
     ours = sum(1 for _, entry in matched if is_ours(entry))
     if ours and ours * 2 >= len(matched):
         return None
-    leads = {entry.facts.departments[0] for _, entry in matched if not is_ours(entry) and entry.facts.departments}
+    leads = {facts.departments[0] for facts in (_project_facts(entry, book) for _, entry in matched if not is_ours(entry))
+             if facts.departments}
     whose = f"{next(iter(leads))}の入力表" if len(leads) == 1 else "市全体（複数の課）の入力表"
     return (f"この入力表は{whose}です。{department.name}の行が{'ありません' if not ours else '一部しかありません'}。"
             f"「ダウンロード」で{department.name}の入力表を選んでダウンロードし、それに記入して取り込んでください。")
@@ -150,8 +172,9 @@ def _changed_on_screen_since(entry: Entry, row: SheetProject, downloaded_at, fie
     return [name for name in fields if normalize_text(getattr(then, name) or "") != normalize_text(getattr(entry, name) or "")]
 
 
-def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_ids: set[int] | None,
-              sheet_ids: set[int] | None, result: ImportResult, downloaded_at) -> _RowUpdate | None:
+def _sheet_changes(row: SheetProject, entry: Entry, department_ids: set[int] | None) -> tuple[dict[str, str], str | None]:
+    """What the row would change: the letter and department texts that differ from the entry's,
+    and the memo (None: unchanged)."""
     texts = {"status": row.status, **{name: normalize_text(getattr(row, name)) for name in DEPARTMENT_TEXTS}}
     changed = {name: value for name, value in texts.items() if normalize_text(getattr(entry, name)) != value}
     memo = None
@@ -159,12 +182,16 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, department_id
     # nothing: the committee's sheet is exported without memos, and uploading it must not erase them.
     if department_ids is None and normalize_text(row.memo) and normalize_text(entry.memo) != normalize_text(row.memo):
         memo = normalize_text(row.memo)
-    if sheet_ids is not None and not sheet_ids & _department_ids_in(entry):
+    return changed, memo
+
+
+def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, changed: dict[str, str], memo: str | None,
+              book: YearBook, department_ids: set[int] | None, sheet_ids: set[int] | None, result: ImportResult,
+              downloaded_at) -> _RowUpdate | None:
+    if sheet_ids is not None and not sheet_ids & _department_ids_in(entry, book):
         result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」はこの課の事業ではありません。他の課の行は削除してから取り込んでください。"))
         return None
-    facts = entry.facts
-    result.warnings.extend(project_facts_warnings(doc, row, ProjectFacts(
-        entry.project_id, facts.project_name, facts.description, facts.category, list(facts.departments))))
+    result.warnings.extend(project_facts_warnings(doc, row, _project_facts(entry, book)))
     if not changed and memo is None:
         return None
     if row.entry_version != entry.version:
