@@ -84,11 +84,29 @@ class StaleEntryError(WorkflowError):
     """Someone saved the entry after the user opened it; `current` is what they saved."""
 
     def __init__(self, current: Entry):
-        who = current.updated_by
-        name = f"{who.last_name} {who.first_name}".strip() or who.username if who else "他の人"
         super().__init__(
-            f"この評価は、開いた後に{name}さんが保存しました。あなたの変更はまだ保存されていません。"
+            f"この評価は、開いた後に{self.saved_by(current)}さんが保存しました。あなたの変更はまだ保存されていません。"
             "相手の内容を確認し、必要ならあなたの内容を反映してからもう一度保存してください。"
+        )
+        self.current = current
+
+    @staticmethod
+    def saved_by(current: Entry) -> str:
+        who = current.updated_by
+        return f"{who.last_name} {who.first_name}".strip() or who.username if who else "他の人"
+
+
+class OvertakenSubmitError(StaleEntryError):
+    """A submit whose texts were saved as the draft, but someone saved again before it could
+    submit: the words are kept (in the history, under the other's save); nothing was submitted."""
+
+    draft_saved = True
+
+    def __init__(self, current: Entry):
+        WorkflowError.__init__(
+            self,
+            f"あなたの内容は下書きとして保存しましたが、提出する前に{self.saved_by(current)}さんがこの評価を保存したため、"
+            "まだ提出されていません。相手の内容を確認し、必要ならあなたの内容を反映してからもう一度提出してください。",
         )
         self.current = current
 
@@ -388,6 +406,10 @@ def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: di
         saved, version = entry.version != before, entry.version
     try:
         return _submit(entry, by=by, version=version, confirmed=confirmed)
+    except StaleEntryError as error:
+        if saved:  # the words were saved; only the submit was overtaken
+            raise OvertakenSubmitError(error.current) from None
+        raise
     except WorkflowError as error:
         error.draft_saved = saved
         raise

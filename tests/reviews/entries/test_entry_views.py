@@ -163,6 +163,32 @@ def test_a_stale_save_is_refused_shows_the_other_text_and_keeps_mine(client, wor
     assert Entry.objects.get(pk=world["entry"].pk).implementation == "同僚の内容"
 
 
+def test_a_submit_overtaken_by_a_colleagues_save_says_the_words_were_saved_but_not_submitted(
+        client, world, monkeypatch):
+    colleague = make_user("colleague", make_department("商工観光課"))
+    save_draft = workflow.save_draft
+
+    def colleague_saves_right_after(entry, **kwargs):
+        saved = save_draft(entry, **kwargs)
+        # The colleague opened the entry after the clerk's words were saved, and saves before the submit.
+        save_draft(saved, by=colleague, version=saved.version, implementation="同僚が続けた内容")
+        return saved
+
+    monkeypatch.setattr(workflow, "save_draft", colleague_saves_right_after)
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", world["entry"]),
+                           form_data(world["entry"], "submit", implementation="私の実施内容"))
+
+    page = response.content.decode()
+    entry = Entry.objects.get(pk=world["entry"].pk)
+    assert response.status_code == 409
+    assert "下書きとして保存しましたが" in page and "まだ提出されていません" in page
+    assert "あなたの変更はまだ保存されていません" not in page
+    assert "同僚が続けた内容" in page and "私の実施内容" in page  # both shown, to merge deliberately
+    assert entry.state == Entry.State.DRAFT and entry.implementation == "同僚が続けた内容"
+    assert entry.history.filter(implementation="私の実施内容").exists()  # the clerk's words were saved
+
+
 def test_a_clerk_withdraws_a_submitted_entry(client, world):
     entry = submitted(world)
     client.force_login(world["clerk"])
