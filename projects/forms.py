@@ -16,6 +16,11 @@ MAX_LISTED = 8  # candidates named in an error before "ほか"
 _SEPARATORS = re.compile(r"[\n、，,;；]+")
 
 
+def _as_id(text: str) -> int | None:
+    """An id as an old link carries it (ASCII digits only: "²" is a digit to isdigit(), not to int())."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def match_name(text: str, names: Iterable[tuple[object, str]]) -> object:
     """The key of the one name ``text`` means, from (key, name) pairs; ValidationError otherwise."""
     wanted = normalize_name(text)
@@ -53,8 +58,9 @@ class DepartmentField(forms.Field):
     def prepare_value(self, value):
         if isinstance(value, Department):
             return value.name
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return dict(self.pairs()).get(int(value), value)
+        key = value if isinstance(value, int) else _as_id(value) if isinstance(value, str) else None
+        if key is not None:
+            return dict(self.pairs()).get(key, value)
         return value
 
     def to_python(self, value) -> Department | None:
@@ -62,9 +68,8 @@ class DepartmentField(forms.Field):
         if not value:
             return None
         pairs = self.pairs()
-        if value.isdigit() and int(value) in dict(pairs):
-            key = int(value)
-        else:
+        key = _as_id(value)
+        if key not in dict(pairs):
             key = match_name(value, pairs)
         return Department.objects.get(pk=key)
 
@@ -101,7 +106,8 @@ class DepartmentsField(DepartmentField):
         keys, errors = [], []
         for part in parts:
             try:
-                keys.append(int(part) if part.isdigit() and int(part) in dict(pairs) else match_name(part, pairs))
+                key = _as_id(part)
+                keys.append(key if key in dict(pairs) else match_name(part, pairs))
             except ValidationError as error:
                 errors.extend(error.messages)
         if errors:

@@ -21,6 +21,11 @@ class EntryFilterForm(forms.Form):
         # (id, name as the round names it): typed, not a select (a big city has ~1,000 departments).
         self.fields["department"].choices = departments if callable(departments) else list(departments)
         self.offers_departments = callable(departments) or bool(self.fields["department"].choices)
+        if not self.offers_departments:
+            # Not offered (clerks): a department in the address (a reviewer's link passed on) is
+            # ignored, rather than refused as an error on a field the page does not show, which
+            # also dropped the state and goal asked for.
+            del self.fields["department"]
         self.fields["goal"].choices = [("", "すべて"), *goals]  # (goal id, its band text)
 
 

@@ -67,3 +67,16 @@ def test_a_round_list_is_filtered_by_a_typed_department_and_the_old_links_by_id_
              for _, rows in policies for entry in rows for name in entry.facts.departments}
     assert "商工観光課" in names and typed.context["listing"].page.paginator.count == by_id.context["listing"].page.paginator.count
     assert 'value="商工観光課"' in by_id.content.decode()
+
+
+def test_a_reviewer_typing_a_character_that_looks_like_a_number_is_told_it_fits_no_department(client, open_round,
+                                                                                               reviewer):
+    # "²" and "①" are digits to str.isdigit() but not numbers to int(): they are names that fit none.
+    client.force_login(reviewer)
+    for name in ("reviews:round", "reviews:queue"):
+        for typed in ("²", "①"):
+            response = client.get(reverse(name, args=[open_round.pk]), {"department": typed})
+            assert response.status_code == 200
+            assert f"「{typed}」という部署は見つかりません" in response.content.decode()
+    with pytest.raises(ValidationError, match="見つかりません"):
+        DepartmentsField().clean("²")

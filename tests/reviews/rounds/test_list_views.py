@@ -115,3 +115,17 @@ def test_list_pages_make_the_same_number_of_queries_for_10_and_500_entries(clien
     make_entries(490, world["shoko"], world["round"], start=10)
     assert Entry.objects.filter(round=world["round"]).count() == 503
     assert count_queries(client, url) == with_10
+
+
+def test_a_clerk_given_a_reviewers_link_with_a_department_sees_their_own_entries_in_the_state_asked(client, world):
+    # A reviewer's link passed on (?department=<id>) or a department typed into the address: the
+    # clerk is not offered the filter, so it is ignored, and the state they asked for still applies.
+    submit(world["mine"], world["clerk"])
+    client.force_login(world["clerk"])
+    url = reverse("reviews:round", args=[world["round"].pk])
+    for department in (world["hoken"].pk, "地域保健課", "²"):
+        response = client.get(url, {"state": "submitted", "department": department})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "企業等誘致事業" in page and "狭山茶振興事業" not in page and "妊婦健診事業" not in page
+        assert "error-summary" not in page and 'name="department"' not in page
