@@ -84,3 +84,20 @@ def test_the_lists_of_the_change_show_fifty_projects_and_point_to_the_download_f
     assert all(f'<th scope="row">{m.project_name}</th>' in table for m in longest[:50])
     download = client.get(reverse("reviews:round-summary-download", args=[big_city.pk]))
     assert download.status_code == 200
+
+
+def test_the_seeds_published_round_grown_by_the_generator_is_counted_again_by_a_running_server(settings):
+    # A developer's server shows FY2017's summary, then generate_installation gives that published
+    # round thousands of entries: the counts kept for it must not be served any more (the page
+    # benchmark, too, asks one process for the seed's and the grown copy's FY2017 in turn).
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+    fy2017 = Round.objects.get(fiscal_year=2017)
+    before = round_summary(fy2017).total.total
+    call_command("generate_installation", "--projects", "150", "--rounds", "3", "--departments", "60",
+                 stdout=StringIO())
+
+    after = round_summary(Round.objects.get(pk=fy2017.pk))
+
+    assert after.entry_count == Round.objects.get(pk=fy2017.pk).entries.count() > before
+    assert after.total.total == after.entry_count
