@@ -1,6 +1,7 @@
 """A big city's summary shows its departments fifty a page, every one reachable, on the signed-in
 and the public side; the download keeps them all."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -101,3 +102,18 @@ def test_the_seeds_published_round_grown_by_the_generator_is_counted_again_by_a_
 
     assert after.entry_count == Round.objects.get(pk=fy2017.pk).entries.count() > before
     assert after.total.total == after.entry_count
+
+
+def test_the_department_page_links_lead_back_to_the_departments_and_keep_what_else_was_asked(client, big_city):
+    # The departments come after the goals' and policies' charts: a page link that opened the top
+    # of the page would look as if nothing had changed.
+    url = reverse("public:summary", args=[big_city.strategy.code, big_city.fiscal_year])
+    for page in ("2", "999", "abc", "²"):
+        response = client.get(url, {"page": page, "from": "portal"})
+        html = response.content.decode()
+        assert response.status_code == 200 and not response.cookies
+        links = re.findall(r'<nav class="pagination" aria-label="担当課のページ送り">.*?</nav>', html, re.S)
+        assert len(links) == 1 and 'id="departments-heading"' in html
+        hrefs = re.findall(r'href="([^"]+)"', links[0])
+        assert hrefs and all(h.startswith("?from=portal&amp;page=") and h.endswith("#departments-heading")
+                             for h in hrefs)
