@@ -100,6 +100,7 @@ class YearBook:
         department_ids |= {row[3] for rows in self.periods.values() for row in rows}
         self.current_department_names = dict(Department.objects.filter(pk__in=department_ids).values_list("pk", "name"))
         self.former_department_names: dict[int, list[tuple[int, str]]] = {}
+        self._department_names: dict[tuple[int, int | None], str] = {}
         for department_id, last_year, name in (DepartmentFormerName.objects.filter(department_id__in=department_ids)
                                                .values_list("department_id", "last_year", "name")):
             self.former_department_names.setdefault(department_id, []).append((last_year, name))
@@ -120,8 +121,12 @@ class YearBook:
         return self.links.get(project_id, [])
 
     def department_name(self, department_id: int, year: int | None) -> str:
-        return self._name(self.former_department_names.get(department_id, []),
-                          self.current_department_names[department_id], year)
+        # Thousands of entries share a few hundred departments: each name is worked out once.
+        key = (department_id, year)
+        if key not in self._department_names:
+            self._department_names[key] = self._name(self.former_department_names.get(department_id, []),
+                                                     self.current_department_names[department_id], year)
+        return self._department_names[key]
 
     def department_names(self, project_id: int, year: int | None) -> tuple[str, ...]:
         return tuple(self.department_name(d, year) for d in self.department_ids(project_id, year))

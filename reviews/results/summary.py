@@ -8,7 +8,7 @@ Goals, policies and departments are the ones the round shows: captured at public
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from django.core.cache import cache
 
@@ -122,11 +122,16 @@ def _counted(round_: Round) -> _Counted:
     if round_.state != Round.State.PUBLISHED:
         return _count(round_)
     key = f"reviews:summary-counted:{round_.pk}:{round_.updated_at.isoformat()}"
-    counted = cache.get(key)
-    if counted is None:
+    kept = cache.get(key)
+    if kept is None:
         counted = _count(round_)
-        cache.set(key, counted, timeout=None)
-    return counted
+        # Kept as plain tuples: unpickling thousands of dataclasses cost more than rebuilding them.
+        cache.set(key, (counted.entry_count, counted.names,
+                        [(pk, astuple(facts), letter) for pk, (facts, letter) in counted.letters.items()]),
+                  timeout=None)
+        return counted
+    entry_count, names, letters = kept
+    return _Counted(entry_count, {pk: (Facts(*facts), letter) for pk, facts, letter in letters}, names)
 
 
 def _count(round_: Round) -> _Counted:
