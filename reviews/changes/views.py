@@ -237,7 +237,7 @@ def strategy_carry(request: HttpRequest) -> HttpResponse:
 
 def carry_source(pk: str | None) -> Strategy | None:
     """The strategy to carry from: the one asked for, else the latest."""
-    if pk and pk.isdigit() and int(pk) < 2**63:
+    if pk and pk.isascii() and pk.isdigit() and int(pk) < 2**63:  # "²" is a digit to isdigit(), not to int()
         return Strategy.objects.filter(pk=int(pk)).first()
     return Strategy.objects.order_by("-first_year").first()
 

@@ -141,3 +141,10 @@ def test_a_split_gives_what_was_not_chosen_to_the_part_chosen_for_everything(cli
     client.post(url, {**data, "confirm": "yes", "previewed": previewed(preview)})
     assert list(Project.objects.filter(project_departments__department__name="観光課")) == [project]
     assert Membership.objects.filter(user=staff_a, department__name="産業振興課").exists()
+
+
+def test_a_carry_asked_from_a_strategy_typed_as_a_superscript_opens_the_latest(client, open_round, admin_user):
+    client.force_login(admin_user)
+    for rubbish in ("²", "①", "9" * 30, "abc"):
+        response = client.get(reverse("reviews:changes-strategy-carry"), {"old": rubbish})
+        assert response.status_code == 200, rubbish
