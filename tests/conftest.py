@@ -85,8 +85,11 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # A published round's summary counts are kept in the cache (reviews.results.summary); each
-    # test starts without another test's.
+    # A published round's summary and counts are kept in each process (reviews.results.summary);
+    # each test starts without another test's, and without anything in Django's cache.
     from django.core.cache import cache
 
+    from reviews.results.summary import forget_kept
+
     cache.clear()
+    forget_kept()

@@ -8,9 +8,10 @@ Goals, policies and departments are the ones the round shows: captured at public
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
-
-from django.core.cache import cache
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from projects.fiscal_year import format_fiscal_year
 from reviews.facts import Facts, facts_of_rows
@@ -116,22 +117,39 @@ class _Counted:
     names: dict[int, str] = field(default_factory=dict)
 
 
+# A published round's counts and summary never change: each is worked out once per server process
+# and kept here as the objects themselves. (Django's local-memory cache pickles every value on each
+# read; unpickling a big city's thousands of facts cost more than the page.) The key carries the
+# round's last update, so a test database's reused ids never meet stale counts; a few rounds are
+# kept, the least recently used dropped.
+_KEPT_ROUNDS = 24
+_kept: OrderedDict[tuple, object] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _keep(key: tuple, make: Callable[[], object]):
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+    value = make()  # outside the lock: two threads may both work it out once, the same result
+    with _kept_lock:
+        _kept[key] = value
+        while len(_kept) > _KEPT_ROUNDS:
+            _kept.popitem(last=False)
+    return value
+
+
+def forget_kept() -> None:
+    """Drop every kept count and summary (tests start without another test's)."""
+    with _kept_lock:
+        _kept.clear()
+
+
 def _counted(round_: Round) -> _Counted:
-    """A published round's counts never change: worked out once per server process and kept (the
-    key carries the round's last update, so a test database's reused ids never meet stale counts)."""
     if round_.state != Round.State.PUBLISHED:
         return _count(round_)
-    key = f"reviews:summary-counted:{round_.pk}:{round_.updated_at.isoformat()}"
-    kept = cache.get(key)
-    if kept is None:
-        counted = _count(round_)
-        # Kept as plain tuples: unpickling thousands of dataclasses cost more than rebuilding them.
-        cache.set(key, (counted.entry_count, counted.names,
-                        [(pk, astuple(facts), letter) for pk, (facts, letter) in counted.letters.items()]),
-                  timeout=None)
-        return counted
-    entry_count, names, letters = kept
-    return _Counted(entry_count, {pk: (Facts(*facts), letter) for pk, facts, letter in letters}, names)
+    return _keep(("counted", round_.pk, round_.updated_at), lambda: _count(round_))
 
 
 def _count(round_: Round) -> _Counted:
@@ -152,6 +170,16 @@ def _truncate(text: str, length: int = 14) -> str:
 def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
     """The round's summary, in a fixed number of queries whatever the number of entries.
     ``published_only`` (the public side) compares with the previous round only if it is published."""
+    previous = previous_round(round_)
+    if round_.state == Round.State.PUBLISHED and (previous is None or previous.is_published):
+        # Nothing it reads can change any more (and published_only makes no difference): kept.
+        key = ("summary", round_.pk, round_.updated_at, previous and (previous.pk, previous.updated_at))
+        kept = _keep(key, lambda: _summary(round_, previous, published_only))
+        return replace(kept, round=round_)  # the caller's round object; the counts are shared, read-only
+    return _summary(round_, previous, published_only)
+
+
+def _summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:
     counted = _counted(round_)
     total = Counts()
     goals: dict[int, Row] = {}
@@ -183,14 +211,13 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
         policies=list(policies.values()),
         departments=sorted(departments.values(), key=lambda row: row.label),
         shared_projects=shared,
-        change=_change(round_, counted, published_only),
+        change=_change(previous, counted, published_only),
     )
     summary.sentences = sentences(summary)
     return summary
 
 
-def _change(round_: Round, current: _Counted, published_only: bool) -> Change | None:
-    previous = previous_round(round_)
+def _change(previous: Round | None, current: _Counted, published_only: bool) -> Change | None:
     if previous is None or (published_only and not previous.is_published):
         return None
     before = _counted(previous)

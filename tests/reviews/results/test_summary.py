@@ -230,3 +230,29 @@ def test_the_results_page_takes_the_same_number_of_queries_whatever_the_number_o
     with CaptureQueriesContext(connection) as after:
         page = client.get(url).content.decode()
     assert len(after) == len(before) and "平成30年度 実施事業評価" in page
+
+
+def test_markup_in_names_stays_text_in_every_chart_and_table(client, open_round, reviewer):
+    # The charts and tables are written in Python (reviews.results.charts), not by the template
+    # language: a name typed with markup must come out as text in the SVG and the table alike.
+    department = Department.objects.create(name='"><script>alert(1)</script>課')
+    project = make_project(department, name="事業<b>太字</b>")
+    project.policy.title = "<svg onload=alert(2)>施策"
+    project.policy.save()
+    make_entry(open_round, project, state=Entry.State.SUBMITTED, status="A")
+    client.force_login(reviewer)
+    page = client.get(summary_url(open_round)).content.decode()
+    assert "<script>" not in page and "<svg onload" not in page
+    department_text = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;課"
+    policy_text = "&lt;svg onload=alert(2)&gt;施策"
+    # each in its chart (the bar's title; the axis label is cut short) and in its table
+    assert page.count(department_text) >= 2 and page.count(policy_text) >= 2
+
+
+def test_a_published_summary_is_worked_out_once_and_handed_out_with_the_callers_round(seed):
+    first = round_summary(fy2017())
+    again = fy2017()
+    with CaptureQueriesContext(connection) as queries:
+        kept = round_summary(again)
+    assert len(queries) == 1  # which round came before it; no entry is read again
+    assert kept.round is again and kept.goals == first.goals and kept.sentences == first.sentences
