@@ -9,13 +9,16 @@ captured, the others by the dated history (projects.history)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 
-from projects.history import by_department_in, held_by, names_in, runs_today
-from projects.models import Department
+from projects.history import held_by, names_in, runs_today
+from projects.models import Department, ProjectDepartmentPeriod
 from reviews.models import DeadlineExtension, Entry, Round
 
 NOTHING = Q(pk__isnull=True)  # a condition no entry meets (an empty IN would make the query empty)
+# Read once: Entry.State.values builds its list anew on each call, and a big city has a row per department.
+STATES = tuple(Entry.State.values)
+UNFINISHED = tuple(Entry.UNFINISHED_STATES)
 
 
 @dataclass
@@ -23,14 +26,14 @@ class DepartmentProgress:
     id: int | None  # None: a department of a published round that no longer exists under that name
     name: str
     total: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Entry.State.values, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
     deadline: date | None = None
     late: bool = False
     last_worked: datetime | None = None
 
     @property
     def unfinished(self) -> int:
-        return sum(self.counts[state] for state in Entry.UNFINISHED_STATES)
+        return sum(self.counts[state] for state in UNFINISHED)
 
 
 def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
@@ -47,37 +50,66 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
     for pk, name in names.items():
         ids_by_name[name] = None if name in ids_by_name else pk  # a name two departments share names neither
 
-    grouped: list[tuple[int | None, str, dict]] = []
+    grouped: list[tuple[int | None, str, tuple]] = []
     # Published entries: by the departments they captured (a list of names, grouped as one value).
-    captured = entries.exclude(published_facts={}).values("published_facts__departments").annotate(**measures)
-    for row in captured:
-        for name in row.pop("published_facts__departments") or ():
-            grouped.append((ids_by_name.get(name), name, row))
+    for key, *values in entries.exclude(published_facts={}).values_list(
+            "published_facts__departments").annotate(**measures):
+        for name in key or ():
+            grouped.append((ids_by_name.get(name), name, values))
     # The others: by the departments of the round's year (projects.history).
-    for row in by_department_in(entries.filter(published_facts={}), year, **measures):
-        department = row.pop("department")
-        grouped.append((department, names[department], row))
+    for department, *values in _by_department_in(entries.filter(published_facts={}), year, measures):
+        grouped.append((department, names[department], values))
 
+    at = {key: i for i, key in enumerate(measures)}  # where each measure is in a row's values
+    states = [(state, at[state]) for state in STATES]
+    total, last_worked, late = at["total"], at["last_worked"], at["late"]
+    reach = [(extension.deadline, at[f"extension_{i}"]) for i, extension in enumerate(extensions)]
     rows: dict[str, DepartmentProgress] = {}
     for department_id, name, row in grouped:
-        progress = rows.setdefault(name, DepartmentProgress(department_id, name))
-        progress.total += row["total"]
-        for state in Entry.State.values:
-            progress.counts[state] += row[state]
+        progress = rows.get(name)
+        if progress is None:
+            progress = rows[name] = DepartmentProgress(department_id, name)
+        progress.total += row[total]
+        counts = progress.counts
+        for state, i in states:
+            counts[state] += row[i]
         deadlines = [round_.deadline] if round_.deadline else []
-        deadlines += [e.deadline for i, e in enumerate(extensions) if row[f"extension_{i}"]]
+        deadlines += [deadline for deadline, i in reach if row[i]]
         if deadlines and (progress.deadline is None or max(deadlines) > progress.deadline):
             progress.deadline = max(deadlines)
-        progress.late = progress.late or bool(row["late"])
-        if row["last_worked"] and (progress.last_worked is None or row["last_worked"] > progress.last_worked):
-            progress.last_worked = row["last_worked"]
+        progress.late = progress.late or bool(row[late])
+        worked = row[last_worked]
+        if worked and (progress.last_worked is None or worked > progress.last_worked):
+            progress.last_worked = worked
     return sorted(rows.values(), key=lambda row: row.name)
+
+
+def _by_department_in(entries, year: int, measures: dict) -> list[tuple]:
+    """projects.history.by_department_in's rows as tuples ``(department, *measures)``: entries by
+    the departments that ran their project in ``year`` (the covering period, else today's links).
+    Asked so that the work follows the entries that need it: the periods' entries are found from
+    the periods (a city's changes are few), and the links' entries leave out a list of the covered
+    projects worked out once, not a subquery asked for every entry."""
+    covering = ProjectDepartmentPeriod.objects.filter(
+        Q(first_year__isnull=True) | Q(first_year__lte=year), last_year__gte=year)
+    covered = covering.values("project_id")
+    period = "project__department_periods__"
+    by_period = entries.filter(
+        Q(**{f"{period}first_year__isnull": True}) | Q(**{f"{period}first_year__lte": year}),
+        **{f"{period}last_year__gte": year}, project_id__in=covered,
+    ).values_list(F(f"{period}department_id"))
+    by_link = entries.exclude(project_id__in=covered).filter(
+        project__project_departments__isnull=False).values_list(F("project__project_departments__department_id"))
+    rows: list[tuple] = []
+    for grouped in (by_period, by_link):
+        rows += grouped.order_by().annotate(**measures)
+    return rows
 
 
 def _measures(round_: Round, extensions: list[DeadlineExtension], today: date) -> dict:
     """What each group counts: entries by state, which extensions reach them, the late ones."""
     measures: dict = {"total": Count("pk")}
-    for state in Entry.State.values:
+    for state in STATES:
         measures[state] = Count("pk", filter=Q(state=state))
     measures["last_worked"] = Max("updated_at", filter=Q(updated_by__isnull=False))
     # An extension reaches an entry when it is for one of the departments that work on the project
