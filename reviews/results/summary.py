@@ -13,7 +13,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
 from projects.fiscal_year import format_fiscal_year
+from projects.history import by_department_in, names_in
+from projects.models import ProjectDepartment, ProjectDepartmentPeriod, ProjectFormerName
 from reviews.facts import Facts, facts_of_rows
 from reviews.models import Entry, Round
 from reviews.results.story import LETTER_RANK
@@ -146,10 +151,29 @@ def forget_kept() -> None:
         _kept.clear()
 
 
-def _counted(round_: Round) -> _Counted:
+@dataclass
+class _Ledger:
+    """What the change since the previous round needs of a round: each counted project's letter
+    and goal (in the sheet's order), and every project's name as the round shows it."""
+
+    letters: dict[int, str] = field(default_factory=dict)
+    goals: dict[int, int] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def _ledger_of(counted: _Counted) -> _Ledger:
+    ledger = _Ledger(names=counted.names)
+    for project_id, (facts, letter) in sorted(counted.letters.items(), key=lambda item: item[1][0].sheet_order):
+        ledger.letters[project_id] = letter
+        ledger.goals[project_id] = facts.goal_number
+    return ledger
+
+
+def _ledger(round_: Round) -> _Ledger:
+    """A round's ledger; a published round's is kept (it is the previous round of the next one)."""
     if round_.state != Round.State.PUBLISHED:
-        return _count(round_)
-    return _keep(("counted", round_.pk, round_.updated_at), lambda: _count(round_))
+        return _live_ledger(round_)
+    return _keep(("ledger", round_.pk, round_.updated_at), lambda: _ledger_of(_count(round_)))
 
 
 def _count(round_: Round) -> _Counted:
@@ -180,7 +204,14 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
 
 
 def _summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:
-    counted = _counted(round_)
+    if round_.state != Round.State.PUBLISHED:
+        return _live_summary(round_, previous, published_only)
+    return _summary_of_facts(round_, _count(round_), previous, published_only)
+
+
+def _summary_of_facts(round_: Round, counted: _Counted, previous: Round | None, published_only: bool) -> Summary:
+    """The summary from each entry's facts: how a published round, whose entries captured their
+    facts, is counted (once per process: round_summary keeps it)."""
     total = Counts()
     goals: dict[int, Row] = {}
     policies: dict[tuple[int, int, str], Row] = {}
@@ -211,25 +242,117 @@ def _summary(round_: Round, previous: Round | None, published_only: bool) -> Sum
         policies=list(policies.values()),
         departments=sorted(departments.values(), key=lambda row: row.label),
         shared_projects=shared,
-        change=_change(previous, counted, published_only),
+        change=_change(previous, _ledger_of(counted), published_only),
     )
     summary.sentences = sentences(summary)
     return summary
 
 
-def _change(previous: Round | None, current: _Counted, published_only: bool) -> Change | None:
+def _live_summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:
+    """The summary of a round not yet published, counted in the database by goal, policy and
+    department (as the hierarchy stood in the round's year): a big city's open round has 5,000
+    entries, and building each one's facts in Python cost several times the page."""
+    year = round_.fiscal_year
+    counted = _counted_entries(round_).order_by()
+    by_letter = {letter: Count("pk", filter=Q(status=letter)) for letter in LETTERS}
+    totals = Entry.objects.filter(round=round_).aggregate(
+        entry_count=Count("pk"),
+        **{letter: Count("pk", filter=Q(status=letter, state__in=COUNTED_WHILE_IN_PROGRESS)) for letter in LETTERS})
+
+    goal = "project__policy__goal__"
+    goals: dict[int, Row] = {}
+    for row in counted.values(number=F(f"{goal}number"), title=F(f"{goal}title"),
+                              label=F(f"{goal}project_label")).annotate(**by_letter).order_by("number"):
+        number = row["number"]
+        found = goals.setdefault(number, Row((number,), Facts.goal_band_text_of(number, row["title"], row["label"]),
+                                             f"基本目標{number}"))
+        _add(found.counts, row)
+
+    policies: dict[tuple[int, int, str], Row] = {}
+    numbers: dict[int, int] = {}
+    for row in (counted.values(number=F(f"{goal}number"), order=F("project__policy__order"),
+                               title=F("project__policy__title"))
+                .annotate(first=Min("project__order"), **by_letter).order_by("number", "order", "first", "title")):
+        key = (row["number"], row["order"], row["title"])
+        if key not in policies:
+            numbers[row["number"]] = numbers.get(row["number"], 0) + 1
+            policies[key] = Row(key, row["title"], f"{row['number']}-{numbers[row['number']]} {_truncate(row['title'], 11)}")
+        _add(policies[key].counts, row)
+
+    names = names_in(year)
+    departments: dict[str, Row] = {}
+    for row in by_department_in(counted, year, **by_letter):
+        name = names[row["department"]]
+        _add(departments.setdefault(name, Row((name,), name, _truncate(name))).counts, row)
+
+    total = Counts(*(totals[letter] for letter in LETTERS))
+    summary = Summary(
+        round=round_,
+        provisional=True,
+        entry_count=totals["entry_count"],
+        total=total,
+        goals=list(goals.values()),
+        policies=list(policies.values()),
+        departments=sorted(departments.values(), key=lambda row: row.label),
+        shared_projects=_shared(counted, year),
+        change=_change(previous, _live_ledger(round_), published_only),
+    )
+    summary.sentences = sentences(summary)
+    return summary
+
+
+def _counted_entries(round_: Round):
+    return Entry.objects.filter(round=round_, status__in=LETTERS, state__in=COUNTED_WHILE_IN_PROGRESS)
+
+
+def _add(counts: Counts, row: dict) -> None:
+    for letter in LETTERS:
+        setattr(counts, letter, counts.count(letter) + row[letter])
+
+
+def _shared(counted, year: int) -> int:
+    """How many counted entries' projects had several departments in ``year`` (the periods that
+    covered the year, else today's links: projects.history's rule)."""
+    def how_many(rows) -> Coalesce:
+        return Coalesce(Subquery(rows.filter(project_id=OuterRef("project_id")).order_by()
+                                 .values("project_id").annotate(n=Count("pk")).values("n")), 0)
+    periods = how_many(ProjectDepartmentPeriod.objects.filter(Q(first_year__isnull=True) | Q(first_year__lte=year),
+                                                              last_year__gte=year))
+    return (counted.annotate(_periods=periods, _links=how_many(ProjectDepartment.objects.all()))
+            .filter(Q(_periods__gt=1) | Q(_periods=0, _links__gt=1)).count())
+
+
+def _live_ledger(round_: Round) -> _Ledger:
+    """The ledger of a round not yet published, from plain rows (no facts built)."""
+    year = round_.fiscal_year
+    ledger = _Ledger()
+    goal = "project__policy__goal__number"
+    rows = _counted_entries(round_).values_list("project_id", "status", goal, "project__policy__order", "project__order")
+    for project_id, letter, number, _, _ in sorted(rows, key=lambda row: row[2:]):
+        ledger.letters[project_id] = letter
+        ledger.goals[project_id] = number
+    former: dict[int, list[tuple[int, str]]] = {}
+    for project_id, last_year, name in (ProjectFormerName.objects.filter(last_year__gte=year)
+                                        .values_list("project_id", "last_year", "name")):
+        former.setdefault(project_id, []).append((last_year, name))
+    for project_id, name in Entry.objects.filter(round=round_).values_list("project_id", "project__name"):
+        ledger.names[project_id] = min(former[project_id])[1] if project_id in former else name
+    return ledger
+
+
+def _change(previous: Round | None, current: _Ledger, published_only: bool) -> Change | None:
     if previous is None or (published_only and not previous.is_published):
         return None
-    before = _counted(previous)
+    before = _ledger(previous)
     change = Change(previous)
-    for facts, letter in before.letters.values():
+    for project_id, letter in before.letters.items():
         change.total.add(letter)
-        change.goals.setdefault(facts.goal_number, Counts()).add(letter)
-    for project_id, (facts, letter) in sorted(current.letters.items(), key=lambda item: item[1][0].sheet_order):
+        change.goals.setdefault(before.goals[project_id], Counts()).add(letter)
+    for project_id, letter in current.letters.items():
         if project_id not in before.letters:
             continue
-        old = before.letters[project_id][1]
-        movement = Movement(facts.project_name, facts.goal_number, old, letter)
+        old = before.letters[project_id]
+        movement = Movement(current.names[project_id], current.goals[project_id], old, letter)
         if LETTER_RANK[letter] > LETTER_RANK[old]:
             change.rose.append(movement)
         elif LETTER_RANK[letter] < LETTER_RANK[old]:
