@@ -9,7 +9,7 @@ Goals, policies and departments are the ones the round shows: captured at public
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -160,6 +160,16 @@ class _Ledger:
     goals: dict[int, int] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
 
+    def by_goal(self) -> tuple[Counts, dict[int, Counts]]:
+        """The counts in all and by goal number."""
+        tally = Counter(zip(self.goals.values(), self.letters.values(), strict=True))  # both in the same order
+        total, goals = Counts(), {}
+        for (number, letter), n in tally.items():
+            setattr(total, letter, total.count(letter) + n)
+            counts = goals.setdefault(number, Counts())
+            setattr(counts, letter, counts.count(letter) + n)
+        return total, goals
+
 
 def _ledger_of(counted: _Counted) -> _Ledger:
     ledger = _Ledger(names=counted.names)
@@ -253,30 +263,25 @@ def _live_summary(round_: Round, previous: Round | None, published_only: bool) -
     department (as the hierarchy stood in the round's year): a big city's open round has 5,000
     entries, and building each one's facts in Python cost several times the page."""
     year = round_.fiscal_year
+    ledger = _live_ledger(round_)
     counted = _counted_entries(round_).order_by()
     by_letter = {letter: Count("pk", filter=Q(status=letter)) for letter in LETTERS}
-    totals = Entry.objects.filter(round=round_).aggregate(
-        entry_count=Count("pk"),
-        **{letter: Count("pk", filter=Q(status=letter, state__in=COUNTED_WHILE_IN_PROGRESS)) for letter in LETTERS})
 
+    # Policies in the sheet's order, each with its goal: the goals' rows are their sums.
     goal = "project__policy__goal__"
     goals: dict[int, Row] = {}
-    for row in counted.values(number=F(f"{goal}number"), title=F(f"{goal}title"),
-                              label=F(f"{goal}project_label")).annotate(**by_letter).order_by("number"):
-        number = row["number"]
-        found = goals.setdefault(number, Row((number,), Facts.goal_band_text_of(number, row["title"], row["label"]),
-                                             f"基本目標{number}"))
-        _add(found.counts, row)
-
     policies: dict[tuple[int, int, str], Row] = {}
     numbers: dict[int, int] = {}
-    for row in (counted.values(number=F(f"{goal}number"), order=F("project__policy__order"),
-                               title=F("project__policy__title"))
+    for row in (counted.values(number=F(f"{goal}number"), goal_title=F(f"{goal}title"), label=F(f"{goal}project_label"),
+                               order=F("project__policy__order"), title=F("project__policy__title"))
                 .annotate(first=Min("project__order"), **by_letter).order_by("number", "order", "first", "title")):
-        key = (row["number"], row["order"], row["title"])
+        number = row["number"]
+        _add(goals.setdefault(number, Row((number,), Facts.goal_band_text_of(number, row["goal_title"], row["label"]),
+                                          f"基本目標{number}")).counts, row)
+        key = (number, row["order"], row["title"])
         if key not in policies:
-            numbers[row["number"]] = numbers.get(row["number"], 0) + 1
-            policies[key] = Row(key, row["title"], f"{row['number']}-{numbers[row['number']]} {_truncate(row['title'], 11)}")
+            numbers[number] = numbers.get(number, 0) + 1
+            policies[key] = Row(key, row["title"], f"{number}-{numbers[number]} {_truncate(row['title'], 11)}")
         _add(policies[key].counts, row)
 
     names = names_in(year)
@@ -285,17 +290,17 @@ def _live_summary(round_: Round, previous: Round | None, published_only: bool) -
         name = names[row["department"]]
         _add(departments.setdefault(name, Row((name,), name, _truncate(name))).counts, row)
 
-    total = Counts(*(totals[letter] for letter in LETTERS))
+    total, _ = ledger.by_goal()
     summary = Summary(
         round=round_,
         provisional=True,
-        entry_count=totals["entry_count"],
+        entry_count=len(ledger.names),
         total=total,
         goals=list(goals.values()),
         policies=list(policies.values()),
         departments=sorted(departments.values(), key=lambda row: row.label),
         shared_projects=_shared(counted, year),
-        change=_change(previous, _live_ledger(round_), published_only),
+        change=_change(previous, ledger, published_only),
     )
     summary.sentences = sentences(summary)
     return summary
@@ -323,20 +328,24 @@ def _shared(counted, year: int) -> int:
 
 
 def _live_ledger(round_: Round) -> _Ledger:
-    """The ledger of a round not yet published, from plain rows (no facts built)."""
+    """The ledger of a round not yet published, from one plain row per entry (no facts built)."""
     year = round_.fiscal_year
     ledger = _Ledger()
-    goal = "project__policy__goal__number"
-    rows = _counted_entries(round_).values_list("project_id", "status", goal, "project__policy__order", "project__order")
-    for project_id, letter, number, _, _ in sorted(rows, key=lambda row: row[2:]):
-        ledger.letters[project_id] = letter
-        ledger.goals[project_id] = number
     former: dict[int, list[tuple[int, str]]] = {}
     for project_id, last_year, name in (ProjectFormerName.objects.filter(last_year__gte=year)
                                         .values_list("project_id", "last_year", "name")):
         former.setdefault(project_id, []).append((last_year, name))
-    for project_id, name in Entry.objects.filter(round=round_).values_list("project_id", "project__name"):
+    counted = []
+    # In the entries' own order, which the names of new projects keep.
+    for project_id, name, letter, state, *order in Entry.objects.filter(round=round_).values_list(
+            "project_id", "project__name", "status", "state",
+            "project__policy__goal__number", "project__policy__order", "project__order"):
         ledger.names[project_id] = min(former[project_id])[1] if project_id in former else name
+        if letter in LETTERS and state in COUNTED_WHILE_IN_PROGRESS:
+            counted.append((order, project_id, letter))
+    for (number, _, _), project_id, letter in sorted(counted, key=lambda row: row[0]):
+        ledger.letters[project_id] = letter
+        ledger.goals[project_id] = number
     return ledger
 
 
@@ -345,9 +354,8 @@ def _change(previous: Round | None, current: _Ledger, published_only: bool) -> C
         return None
     before = _ledger(previous)
     change = Change(previous)
-    for project_id, letter in before.letters.items():
-        change.total.add(letter)
-        change.goals.setdefault(before.goals[project_id], Counts()).add(letter)
+    change.total, goals = before.by_goal()
+    change.goals = dict(sorted(goals.items()))
     for project_id, letter in current.letters.items():
         if project_id not in before.letters:
             continue
