@@ -2,16 +2,19 @@
 reviewers' queue. Views render what these return; the filters and the order are decided here."""
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.http import QueryDict
+from django.urls import reverse
 
 from projects.access import sees_everything
-from projects.history import PROJECT_HISTORY_PREFETCH, by_department_in, names_in
+from projects.history import YearBook, by_department_in, names_in
 from projects.models import Goal
 from reviews.access import (
     answers_visible_to,
@@ -30,10 +33,14 @@ SHEET_ORDER = ("project__policy__goal__number", "project__policy__order", "proje
 PAGE_SIZE = 50
 
 
-def in_sheet_order(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+def in_sheet_order(entries: QuerySet[Entry], captured: bool = True) -> QuerySet[Entry]:
     """The entries in the sheet's order, decided in the database so that a page can be cut from
     it: a published entry by the goal, policy and project order it captured, the others by the
-    hierarchy's."""
+    hierarchy's. ``captured`` False: the round captured nothing (it is not published), and the
+    captured orders, read from the end of every entry's row, are not looked for."""
+    if not captured:
+        return entries.order_by(*SHEET_ORDER, "pk")
+
     def key(name: str, live: str):
         return Coalesce(Cast(KT(f"published_facts__{name}"), IntegerField()), F(live), output_field=IntegerField())
     return entries.annotate(
@@ -49,19 +56,38 @@ class ListPage:
 
     page: Page
     query: str  # the filters, without the page number: "state=draft&goal=3&"
+    before: object = None  # a queryset's item just before the page (None on the first page)
 
     @property
     def is_paginated(self) -> bool:
         return self.page.paginator.num_pages > 1
 
 
-def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE) -> ListPage:
-    """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish the first)."""
-    page = Paginator(items, per_page).get_page(params.get("page"))
-    page.object_list = list(page.object_list)  # one query; rows may be marked before rendering
+def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | None = None) -> ListPage:
+    """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish
+    the first). ``count``: the number of items when the caller knows it (no query to count them).
+
+    A queryset's page is cut from its ids in its order, and the page's rows (with the one just
+    before it, ``before``) are read by id: sorting every matching row with all its columns to keep
+    fifty cost more than the page."""
+    keys = items.values_list("pk", flat=True) if isinstance(items, QuerySet) else items
+    paginator = Paginator(keys, per_page)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(params.get("page"))
+    before = None
+    if keys is items:
+        page.object_list = list(page.object_list)  # rows may be marked before rendering
+    else:
+        bottom = (page.number - 1) * per_page
+        ids = list(keys[max(bottom - 1, 0):bottom + per_page]) if paginator.count else []
+        rows = items.in_bulk(ids)
+        if bottom and ids:
+            before = rows.get(ids.pop(0))
+        page.object_list = [rows[pk] for pk in ids if pk in rows]  # (one may have gone meanwhile)
     kept = params.copy()
     kept.pop("page", None)
-    return ListPage(page, kept.urlencode() + "&" if kept else "")
+    return ListPage(page, kept.urlencode() + "&" if kept else "", before)
 
 
 def current_round(user) -> Round | None:
@@ -83,17 +109,25 @@ def filter_choices(round_: Round, *, with_departments: bool) -> dict:
     # it): it reads every entry of the round.
     departments = (lambda: round_departments(round_)) if with_departments else ()
     goals = Goal.objects.filter(strategy=round_.strategy).order_by("number")
-    # A published round names its goals as it published them (one row per goal, grouped in the database).
-    published = {} if round_.state != Round.State.PUBLISHED else {
-        int(number): Facts.goal_band_text_of(number, title, label)
-        for number, title, label in round_.entries.exclude(published_facts={}).order_by().values_list(
-            KT("published_facts__goal_number"), KT("published_facts__goal_title"),
-            KT("published_facts__goal_project_label")).distinct()
-    }
+    published = published_goals(round_) if round_.state == Round.State.PUBLISHED else {}
     if published:  # only the goals it published, as it named them
         goals = [goal for goal in goals if goal.number in published]
     return {"departments": departments,
             "goals": [(goal.pk, published.get(goal.number, goal.band_text)) for goal in goals]}
+
+
+def published_goals(round_: Round) -> dict[int, str]:
+    """A published round's goals as it published them: number → band text. Its facts never change
+    once captured, and reading them from every entry of a big city's round cost as much as the
+    rest of its list: kept in the cache, under the round's last update (publishing again, or
+    loading its sheet, saves the round)."""
+    key = f"reviews:published-goals:{round_.pk}:{round_.updated_at.isoformat()}"
+    return cache.get_or_set(key, lambda: {  # one row per goal, grouped in the database
+        int(number): Facts.goal_band_text_of(number, title, label)
+        for number, title, label in round_.entries.exclude(published_facts={}).order_by().values_list(
+            KT("published_facts__goal_number"), KT("published_facts__goal_title"),
+            KT("published_facts__goal_project_label")).distinct()
+    }, timeout=None)
 
 
 def round_departments(round_: Round) -> list[tuple[int, str]]:
@@ -105,14 +139,53 @@ def round_departments(round_: Round) -> list[tuple[int, str]]:
     return sorted(((pk, names[pk]) for pk in ids), key=lambda pair: pair[1])
 
 
+# What no list row shows: the long texts, left in the database (a page's query sorts its rows with
+# every column it selects).
+LIST_DEFERRED = ("implementation", "evaluation", "future_policy", "memo")
+
+
 def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
-    """The round's entries the user may see, with what every list row shows."""
+    """The round's entries the user may see, with what every list row shows but its facts (see
+    as_rows: a page's rows get them together)."""
     return (
         entries_visible_to(user)
         .filter(round=round_)
         .select_related("round", "project__policy__goal", "updated_by")
-        .prefetch_related(*PROJECT_HISTORY_PREFETCH)
+        .defer(*LIST_DEFERRED)
     )
+
+
+def as_rows(entries: list[Entry]) -> list[Entry]:
+    """Give each entry of a page what its row shows beside its own fields: ``row_facts``, its
+    Entry.facts (captured for a published round, else the hierarchy's in its round's year), and
+    the links ``url`` (the entry) and ``story_url`` (its project's story). No query when every row
+    has captured facts, else the YearBook's few for these rows' projects, whatever the number of
+    rows: a history prefetched per row, and each row's facts and links worked out in the
+    template, cost more than the rest of the page."""
+    live = [entry for entry in entries if not entry.published_facts]
+    book = YearBook([entry.project_id for entry in live]) if live else None
+    entry_url, story_url = url_of_pk("reviews:entry"), url_of_pk("reviews:project-story")
+    for entry in entries:
+        entry.url, entry.story_url = entry_url(entry.pk), story_url(entry.project_id)
+        if entry.published_facts:
+            entry.row_facts = Facts.from_json(entry.published_facts)
+            continue
+        project, year = entry.project, entry.round.fiscal_year
+        policy, goal = project.policy, project.policy.goal
+        entry.row_facts = Facts(
+            project_name=book.project_name(project.pk, project.name, year), description=project.description,
+            category=project.category, departments=book.department_names(project.pk, year),
+            goal_number=goal.number, goal_title=goal.title, goal_project_label=goal.project_label,
+            policy_title=policy.title, policy_order=policy.order, project_order=project.order,
+        )
+    return entries
+
+
+def url_of_pk(name: str) -> Callable[[int], str]:
+    """reverse(name, args=[pk]) for many pks, the address reversed once (for ``<int:pk>`` paths)."""
+    marker = 918273645
+    head, tail = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def apply_filters(entries: QuerySet[Entry], data: dict) -> QuerySet[Entry]:
@@ -136,6 +209,24 @@ def state_counts(entries: QuerySet[Entry]) -> dict[str, int]:
     )
 
 
+def counted(user, entries: QuerySet[Entry]) -> tuple[dict[str, int], QuerySet[Entry]]:
+    """The state counts of a round's entries the user sees (entries_for_lists), and those entries
+    again, for the page and its filters. A department's are read once, as (id, state), and named
+    by id from then on: deciding which of a big city's round's entries a department may see took
+    as long for each of the page's queries as for the counts."""
+    if sees_everything(user):
+        return state_counts(entries), entries
+    rows = list(entries.order_by().values_list("pk", "state"))
+    states = [state for _, state in rows]
+    counts = {
+        "total": len(rows),
+        "left": sum(state in Entry.UNFINISHED_STATES for state in states),
+        "submitted": states.count(Entry.State.SUBMITTED),
+        "approved": states.count(Entry.State.APPROVED),
+    }
+    return counts, entries.filter(pk__in=[pk for pk, _ in rows])
+
+
 @dataclass(frozen=True)
 class GoalHeading:
     number: int
@@ -151,12 +242,14 @@ class PolicyHeading:
 
 def group_by_goal_and_policy(entries, before: Entry | None = None) -> list:
     """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order, from the facts each entry's
-    round shows (captured for a published round, live otherwise). ``before`` is the entry just
-    before a page: a goal or policy it shares with the page's first rows is headed （続き）."""
+    round shows (captured for a published round, live otherwise; as_rows gives them). ``before``
+    is the entry just before a page: a goal or policy it shares with the page's first rows is
+    headed （続き）."""
     groups: OrderedDict = OrderedDict()
-    previous = before.facts if before is not None else None
-    for entry in sorted(entries, key=lambda e: (e.facts.sheet_order, e.pk)):
-        facts = entry.facts
+    as_rows([*entries, *([before] if before is not None else [])])
+    previous = before.row_facts if before is not None else None
+    for entry in sorted(entries, key=lambda e: (e.row_facts.sheet_order, e.pk)):
+        facts = entry.row_facts
         goal_continues = bool(previous and not groups and previous.goal_number == facts.goal_number)
         goal = GoalHeading(facts.goal_number, facts.goal_band_text, goal_continues)
         policy_continues = bool(previous and not groups.get(goal) and goal_continues
@@ -164,13 +257,6 @@ def group_by_goal_and_policy(entries, before: Entry | None = None) -> list:
         policy = (facts.policy_order, PolicyHeading(facts.policy_title, policy_continues))
         groups.setdefault(goal, OrderedDict()).setdefault(policy, []).append(entry)
     return [(goal, [(policy, rows) for (_, policy), rows in policies.items()]) for goal, policies in groups.items()]
-
-
-def entry_before(page: Page) -> Entry | None:
-    """The entry just before a page of a sheet-ordered list (None on the first page)."""
-    if page.number == 1:
-        return None
-    return page.paginator.object_list[page.start_index() - 2]
 
 
 def queue_entries(user, round_: Round, data: dict) -> QuerySet[Entry]:

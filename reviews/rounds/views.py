@@ -42,15 +42,19 @@ def _filters(form: EntryFilterForm) -> dict:
 def round_entries(request: HttpRequest, pk: int) -> HttpResponse:
     """A round's entries as on the sheet: the department's home, and everyone's earlier rounds."""
     round_ = get_round_for(request.user, pk)
-    entries = lists.entries_for_lists(request.user, round_)
+    counts, entries = lists.counted(request.user, lists.entries_for_lists(request.user, round_))
     form = _filter_form(request, round_, reviewer=sees_everything(request.user))
+    filters = _filters(form)
     today = timezone.localdate()
-    listing = lists.paginate(lists.in_sheet_order(lists.apply_filters(entries, _filters(form))), request.GET)
+    # Unfiltered, the page's entries are the ones counted: no query to count them again.
+    ordered = lists.in_sheet_order(lists.apply_filters(entries, filters),
+                                   captured=round_.state == Round.State.PUBLISHED)
+    listing = lists.paginate(ordered, request.GET, count=None if any(filters.values()) else counts["total"])
     return render(request, "reviews/rounds/round_entries.html", {
         "round": round_,
         "listing": listing,
-        "groups": lists.group_by_goal_and_policy(listing.page.object_list, before=lists.entry_before(listing.page)),
-        "counts": lists.state_counts(entries),
+        "groups": lists.group_by_goal_and_policy(listing.page.object_list, before=listing.before),
+        "counts": counts,
         "form": form,
         "rounds": rounds_visible_to(request.user),
         "is_active": round_.state in Round.ACTIVE_STATES,
@@ -68,7 +72,7 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     form = _filter_form(request, round_, reviewer=True)
     listing = lists.paginate(lists.queue_entries(request.user, round_, _filters(form)), request.GET)
-    lists.offer_selection(listing.page.object_list)
+    lists.offer_selection(lists.as_rows(listing.page.object_list))
     return render(request, "reviews/rounds/queue.html", {
         "round": round_, "entries": listing.page.object_list, "listing": listing, "form": form,
         "rounds": rounds_visible_to(request.user), "answers": lists.answer_counts(request.user, round_),
