@@ -62,6 +62,11 @@ class ListPage:
     def is_paginated(self) -> bool:
         return self.page.paginator.num_pages > 1
 
+    @property
+    def page_numbers(self):
+        """The page links around this page (1 2 … 9 10 11 … 20 21), ``Paginator.ELLIPSIS`` between."""
+        return self.page.paginator.get_elided_page_range(self.page.number)
+
 
 def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | None = None) -> ListPage:
     """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish

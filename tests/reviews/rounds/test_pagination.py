@@ -69,3 +69,18 @@ def test_a_page_number_out_of_range_or_not_a_number_still_opens_a_page(client, o
     client.force_login(reviewer)
     response = client.get(reverse("reviews:round", args=[open_round.pk]) + f"?page={page}")
     assert response.status_code == 200 and response.context["listing"].page.object_list
+
+
+def test_the_page_links_are_those_around_the_page_shown():
+    # A big city's round list has 100 pages: on page 40 the links lead to its neighbours, not only
+    # to the first pages and the last.
+    from django.http import QueryDict
+    from django.template.loader import render_to_string
+
+    from reviews.rounds.lists import paginate
+
+    listing = paginate(list(range(5000)), QueryDict("page=40&state=draft"))
+    html = render_to_string("reviews/_pagination.html", {"listing": listing})
+    numbers = [int(n) for n in re.findall(r'href="\?state=draft&amp;page=(\d+)"', html)]
+    assert {39, 41, 1, 100} <= set(numbers) and 'aria-current="page">40<' in html
+    assert "…" in html and 20 not in numbers
