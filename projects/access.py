@@ -112,7 +112,7 @@ def departments_of(user: UserLike) -> QuerySet[Department]:
 def department_ids_of(user: UserLike) -> set[int]:
     cached = getattr(user, "_department_ids", None)
     if cached is None:
-        cached = set(departments_of(user).values_list("pk", flat=True))
+        cached = set(departments_of(user).order_by().values_list("pk", flat=True))  # a set: no order needed
         user._department_ids = cached
     return cached
 
@@ -187,3 +187,4 @@ def set_memberships(user, departments: Iterable[Department]) -> None:
     have = set(Membership.objects.filter(user=user).values_list("department_id", flat=True))
     Membership.objects.bulk_create(Membership(user=user, department_id=pk) for pk in sorted(wanted - have))
     user.__dict__.pop("_department_ids", None)
+    user.__dict__.pop("_reach_ids", None)

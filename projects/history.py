@@ -11,7 +11,7 @@ Functions taking a single object read its related managers' ``.all()``, so that 
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from projects.models import (
     Department,
@@ -30,6 +30,24 @@ PROJECT_HISTORY_PREFETCH = (
     "project__former_names",
     "project__department_periods__department__former_names",
 )
+
+
+def one_project_history_prefetch(prefix: str = "project__") -> tuple:
+    """PROJECT_HISTORY_PREFETCH for one object's project (a page of one entry): the same related
+    sets, each ordered by its own columns instead of the models' orderings through the project's
+    strategy, goal and policy (the same order within one project, and a third of the work to
+    compile), and with each link's department read by the link's own query (4 queries, not 5)."""
+    return (
+        Prefetch(f"{prefix}project_departments",
+                 ProjectDepartment.objects.select_related("department").order_by("position")),
+        Prefetch(f"{prefix}project_departments__department__former_names",
+                 DepartmentFormerName.objects.order_by("last_year")),
+        Prefetch(f"{prefix}former_names", ProjectFormerName.objects.order_by("last_year")),
+        Prefetch(f"{prefix}department_periods",
+                 ProjectDepartmentPeriod.objects.select_related("department").order_by("last_year", "position")),
+        Prefetch(f"{prefix}department_periods__department__former_names",
+                 DepartmentFormerName.objects.order_by("last_year")),
+    )
 
 
 def name_in(former_names: Iterable, current: str, year: int | None) -> str:

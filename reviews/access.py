@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from projects.access import UserLike, department_ids_of, departments_of, reach_ids_of, sees_everything
-from projects.history import PROJECT_HISTORY_PREFETCH, held_by, predecessor_ids, runs_today
+from projects.history import held_by, one_project_history_prefetch, predecessor_ids, runs_today
 from projects.models import Department
 from reviews.models import Answer, Entry, KpiActual, Opinion, Round, SheetUpload
 
@@ -34,8 +34,8 @@ def entries_visible_to(user: UserLike) -> QuerySet[Entry]:
     entries = Entry.objects.filter(round__in=rounds_visible_to(user))
     if sees_everything(user):
         return entries
-    own = department_ids_of(user)
-    return entries.filter(runs_today(own) | entries_of_departments(own))
+    # reach_ids_of is own | predecessor_ids(own), as entries_of_departments(own) reads it, asked once a request.
+    return entries.filter(runs_today(department_ids_of(user)) | held_by(reach_ids_of(user)))
 
 
 def entries_of_departments(department_ids: Iterable[int]) -> Q:
@@ -48,17 +48,42 @@ def entries_of_departments(department_ids: Iterable[int]) -> Q:
 
 def get_entry_for(user: UserLike, pk: int) -> Entry:
     """The entry with ``pk`` if the user may see it; 404 otherwise, so that another
-    department's entries cannot even be told apart from missing ones."""
-    entry = (
-        entries_visible_to(user)
-        .select_related("round__strategy", "project__policy__goal", "text_author", "updated_by")
-        .prefetch_related(*PROJECT_HISTORY_PREFETCH)
-        .filter(pk=pk)
-        .first()
-    )
-    if entry is None:
+    department's entries cannot even be told apart from missing ones.
+
+    The entry is read with its round, project and the project's departments and periods (the
+    page needs them all), and entries_visible_to's rule is then decided from what was read
+    (may_see_entry): the same answer without compiling its subqueries on every request."""
+    found = list(
+        Entry.objects.select_related("round__strategy", "project__policy__goal", "text_author", "updated_by")
+        .prefetch_related(*one_project_history_prefetch())
+        .filter(pk=pk).order_by()[:1]
+    ) if 0 < pk < 2**63 else []
+    entry = found[0] if found else None
+    if entry is None or not may_see_entry(user, entry):
         raise Http404("評価が見つかりません。")
     return entry
+
+
+def may_see_entry(user: UserLike, entry: Entry) -> bool:
+    """entries_visible_to's rule for one entry already read (uses its round and its project's
+    ``project_departments`` and ``department_periods``, prefetched by get_entry_for): a round the
+    user sees, and for a department, a project it runs today or one it (or a department it took
+    over from) ran in the round's year: the period that covered the year, else today's links
+    (projects.history.held_by). tests/reviews/test_access_entry_rule.py compares the two."""
+    if not user.is_authenticated:
+        return False
+    if sees_everything(user):
+        return True
+    if entry.round.state == Round.State.PREPARING:
+        return False
+    project = entry.project
+    today = {link.department_id for link in project.project_departments.all()}
+    if today & department_ids_of(user):
+        return True
+    year = entry.round.fiscal_year
+    covered = {period.department_id for period in project.department_periods.all()
+               if period.last_year >= year and (period.first_year is None or period.first_year <= year)}
+    return bool((covered or today) & reach_ids_of(user))
 
 
 def get_round_for(user: UserLike, pk: int) -> Round:
