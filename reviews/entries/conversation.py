@@ -53,12 +53,15 @@ def post_message(entry: Entry, *, by, body: str) -> Message:
     return message
 
 
-def conversation(entry: Entry) -> list[Item]:
-    """Return comments, reopening reasons and messages, oldest first."""
+def conversation(entry: Entry, events: list[Event] | None = None) -> list[Item]:
+    """Return comments, reopening reasons and messages, oldest first. ``events``: the entry's
+    events as already read for the page (newest first, with their actors)."""
+    if events is None:
+        events = entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN]).exclude(comment="") \
+            .select_related("actor")
     items = [
         Item(e.created_at, e.actor, e.comment, e.get_action_display(), True)
-        for e in entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN]).exclude(comment="")
-        .select_related("actor")
+        for e in events if e.action in (Event.Action.RETURN, Event.Action.REOPEN) and e.comment != ""
     ]
     messages = list(entry.messages.select_related("author"))
     reviewer_ids = set(

@@ -66,7 +66,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
-    changes = workflow.changes_since_previous_submission(entry)
+    events = list(entry.events.select_related("actor"))  # newest first; read once for the page's parts
+    changes = workflow.changes_since_previous_submission(entry, events)
     actions = {rule.action: rule for rule in workflow.available_actions(entry, user)}
     editable = "save" in actions or "correct" in actions
     if form is None and editable:
@@ -82,7 +83,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "guidance": guidance(entry, user, actions),
             # A form shown again with what was typed and not saved: leaving asks first.
             "unsaved": (form is not None and form.is_bound) if unsaved is None else unsaved,
-            "return_reason": workflow.return_reason(entry),
+            "return_reason": workflow.return_reason(entry, events),
             "transitions": [
                 {"rule": actions[a], "error": comment_error[1] if comment_error and comment_error[0] == a else "",
                  "typed": request.POST.get("comment", "") if comment_error and comment_error[0] == a else ""}
@@ -95,9 +96,9 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "previous": workflow.previous_entry(entry),
             "changes": changes,
             "change_rows": _change_rows(changes, entry.round.implementation_heading),
-            "events": entry.events.select_related("actor"),
+            "events": events,
             "history": _history(entry, include_memo=is_reviewer(user)),
-            "conversation": conversation.conversation(entry),
+            "conversation": conversation.conversation(entry, events),
             "may_post": conversation.may_post(entry, user),
             "conflict": conflict,
             "warnings": warnings,
@@ -116,7 +117,7 @@ def _opinion_answers(entry: Entry, user) -> list[tuple]:
     """The answers, in this round, to the committee's opinions on this project, each with whether
     the user may open it (their own department's, or any for reviewers)."""
     answers = answers_visible_to(user).filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
-    visible = set(answers.values_list("pk", flat=True))
+    visible = set(answers.order_by().values_list("pk", flat=True))  # a set: no order (nor its joins) needed
     every = (Answer.objects.filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
              .select_related("opinion", "department").order_by("opinion_id", "department__name"))
     return [(answer, answer.pk in visible) for answer in every]

@@ -300,9 +300,22 @@ def _lock(entry: Entry, version: int | None) -> Entry:
         .get(pk=entry.pk)
     )
     locked.round = round_
+    if _has_history_read(entry) and entry.project_id == locked.project_id:
+        # The project as this request read it (reviews.access.get_entry_for) with its departments and
+        # history: the checks and the search row then ask nothing again. The project is not locked
+        # (never was), so this is the same read, a few milliseconds earlier.
+        locked.project = entry.project
     if version is not None and locked.version != version:
         raise StaleEntryError(locked)
     return locked
+
+
+def _has_history_read(entry: Entry) -> bool:
+    """Whether the entry's project was read with its departments and history (get_entry_for)."""
+    if not Entry.project.is_cached(entry):
+        return False
+    cache = getattr(entry.project, "_prefetched_objects_cache", {})
+    return all(name in cache for name in ("project_departments", "department_periods", "former_names"))
 
 
 def _save(entry: Entry, by, fields: list[str]) -> None:
@@ -321,9 +334,14 @@ def _save(entry: Entry, by, fields: list[str]) -> None:
 
 
 def _transition(action: str, entry: Entry, *, by, version: int | None, comment: str = "",
-                snapshot: dict | None = None) -> Entry:
-    locked = _lock(entry, version)
-    rule = check(action, locked, by)
+                snapshot: dict | None = None, checked: Rule | None = None) -> Entry:
+    """``checked``: the rule of ``action``, when ``entry`` was already locked and checked for it in
+    this transaction (a submit): neither is done twice."""
+    if checked is not None:
+        locked, rule = entry, checked
+    else:
+        locked = _lock(entry, version)
+        rule = check(action, locked, by)
     if action == "approve" and (unanswered := opinions.unanswered_answers(locked)):
         # An answer withdrawn or returned after the entry was submitted holds the approval too.
         raise UnansweredOpinions(unanswered, verb="承認")
@@ -418,7 +436,7 @@ def submit(entry: Entry, *, by, version: int, confirmed: bool = False, texts: di
 @transaction.atomic
 def _submit(entry: Entry, *, by, version: int, confirmed: bool) -> Entry:
     locked = _lock(entry, version)
-    check("submit", locked, by)
+    rule = check("submit", locked, by)
     if unanswered := opinions.unanswered_answers(locked):
         raise UnansweredOpinions(unanswered)
     if incomplete := kpi_records.incomplete_actuals(locked):
@@ -429,7 +447,7 @@ def _submit(entry: Entry, *, by, version: int, confirmed: bool) -> Entry:
     warnings = submission_warnings(locked)
     if warnings and not confirmed:
         raise NeedsConfirmation(warnings)
-    return _transition("submit", locked, by=by, version=None, snapshot=text_snapshot(locked))
+    return _transition("submit", locked, by=by, version=None, snapshot=text_snapshot(locked), checked=rule)
 
 
 @transaction.atomic
@@ -510,11 +528,14 @@ def apply_upload(entry: Entry, *, by, expected_version: int, texts: dict[str, st
     return locked
 
 
-def return_reason(entry: Entry) -> Event | None:
+def return_reason(entry: Entry, events: list[Event] | None = None) -> Event | None:
     """Why a returned entry was returned (the return or reopening event with its comment), for the
-    top of the entry page; None unless the entry is returned now."""
+    top of the entry page; None unless the entry is returned now. ``events``: the entry's events
+    as already read for the page (newest first, with their actors)."""
     if entry.state != RETURNED:
         return None
+    if events is not None:
+        return next((e for e in events if e.action in (Event.Action.RETURN, Event.Action.REOPEN)), None)
     return (entry.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN])
             .select_related("actor").order_by("-created_at", "-id").first())
 
@@ -536,9 +557,14 @@ class SubmissionChanges:
     changed: list[str] = field(default_factory=list)
 
 
-def changes_since_previous_submission(entry: Entry) -> SubmissionChanges | None:
-    """Compare the entry's current text with what was submitted the time before."""
-    snapshots = [e.snapshot for e in entry.events.filter(action=Event.Action.SUBMIT).order_by("-created_at", "-id")[:2]]
+def changes_since_previous_submission(entry: Entry, events: list[Event] | None = None) -> SubmissionChanges | None:
+    """Compare the entry's current text with what was submitted the time before. ``events``: the
+    entry's events as already read for the page (newest first)."""
+    if events is not None:
+        snapshots = [e.snapshot for e in events if e.action == Event.Action.SUBMIT][:2]
+    else:
+        snapshots = [e.snapshot for e in
+                     entry.events.filter(action=Event.Action.SUBMIT).order_by("-created_at", "-id")[:2]]
     if len(snapshots) < 2:
         return None
     current = text_snapshot(entry)
