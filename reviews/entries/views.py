@@ -30,10 +30,10 @@ SUCCESS_MESSAGES = {
 }
 
 
-def _history(entry: Entry, *, include_memo: bool) -> list[dict]:
-    """Field changes (old value, new value, who, when), newest first. The memo is internal to
-    the planning division, so its changes are shown to reviewers only."""
-    records = list(entry.history.select_related("history_user").order_by("-history_date", "-history_id"))
+def _history(entry: Entry, records: list, *, include_memo: bool) -> list[dict]:
+    """Field changes (old value, new value, who, when), newest first, from the entry's history
+    ``records`` (newest first). The memo is internal to the planning division, so its changes are
+    shown to reviewers only."""
     changes = []
     names = (*DEPARTMENT_FIELDS, "memo") if include_memo else DEPARTMENT_FIELDS
     all_labels = field_labels(entry.round.implementation_heading)
@@ -66,7 +66,11 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, shown beside its field with what was typed kept."""
     user = request.user
-    events = list(entry.events.select_related("actor"))  # newest first; read once for the page's parts
+    # The events and the history, newest first, read once for the page's parts (the approval's
+    # check among them: workflow.wrote_text_under_review reads them from the entry).
+    events = list(entry.events.select_related("actor"))
+    records = list(entry.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    entry.page_reads = (events, records)
     changes = workflow.changes_since_previous_submission(entry, events)
     actions = {rule.action: rule for rule in workflow.available_actions(entry, user)}
     editable = "save" in actions or "correct" in actions
@@ -97,7 +101,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "changes": changes,
             "change_rows": _change_rows(changes, entry.round.implementation_heading),
             "events": events,
-            "history": _history(entry, include_memo=is_reviewer(user)),
+            "history": _history(entry, records, include_memo=is_reviewer(user)),
             "conversation": conversation.conversation(entry, events),
             "may_post": conversation.may_post(entry, user),
             "conflict": conflict,

@@ -223,11 +223,17 @@ def wrote_text_under_review(item, user, text_fields: tuple[str, ...]) -> bool:
     theirs. Reads the item's ``events`` and ``history``."""
     if item.text_author_id is not None and item.text_author_id == user.pk:
         return True
-    since = (
-        item.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
-        .order_by("-created_at").values_list("created_at", flat=True).first()
-    )
-    records = item.history.order_by("history_date", "history_id")
+    read = getattr(item, "page_reads", None)  # (events newest first, history newest first), read for a page
+    if read is not None:
+        since = next((e.created_at for e in read[0]
+                      if e.action in (Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE)), None)
+        records = reversed(read[1])
+    else:
+        since = (
+            item.events.filter(action__in=[Event.Action.RETURN, Event.Action.REOPEN, Event.Action.APPROVE])
+            .order_by("-created_at").values_list("created_at", flat=True).first()
+        )
+        records = item.history.order_by("history_date", "history_id")
     previous = None
     for record in records:
         if record.history_user_id == user.pk and (since is None or record.history_date > since):
