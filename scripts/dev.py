@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 if sys.version_info < (3, 11):  # noqa: UP036 - said plainly before anything else fails
@@ -102,8 +103,25 @@ def ensure_browser() -> None:
         return  # the browser tests report themselves skipped, with the command that enables them
     print(f"ブラウザテスト用に {' '.join(missing)} をインストールしています…", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run("apt-get", "update", "-qq", env=env)
-    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROWSER_PACKAGES, env=env)
+    apt_get("update", "-qq", env=env)
+    apt_get("install", "-y", "-qq", "--no-install-recommends", *BROWSER_PACKAGES, env=env)
+
+
+def apt_get(*args: str, env: dict) -> None:
+    """apt-get, waiting while another apt (a second test run, the machine's own upgrades) holds its
+    lock, for up to ten minutes: `apt-get update` fails at once on the lists' lock. Any other
+    failure stops at once."""
+    command = ["apt-get", "-o", "DPkg::Lock::Timeout=600", *args]
+    for _ in range(40):
+        done = subprocess.run(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(done.stderr)
+        if done.returncode == 0:
+            return
+        if "Could not get lock" not in done.stderr:
+            break
+        print("ほかの apt が動いています。15 秒後にやり直します…", flush=True)
+        time.sleep(15)
+    raise SystemExit(f"apt-get {' '.join(args)} に失敗しました（終了コード {done.returncode}）。")
 
 
 def serve() -> None:
