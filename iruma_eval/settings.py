@@ -188,7 +188,9 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 # Sessions end when the browser closes and after SESSION_IDLE_HOURS without a request. The idle
-# limit needs the session saved on every request (one small UPDATE of the session row per page).
+# limit needs the session's expiry moved as people work: saved on every request, and our store
+# writes it when it changed or at most once a minute (projects/sessions.py).
+SESSION_ENGINE = "projects.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_HOURS", 4) * 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -198,7 +200,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 # administrator unlocks it in the admin (アクセスの試行: delete the row).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "projects.signin.StaffBackend",
 ]
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=15)

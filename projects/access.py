@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from projects.history import departments_in, predecessor_ids
 from projects.models import Department, Membership, Project
@@ -64,6 +64,18 @@ def is_reviewer(user: UserLike) -> bool:
         cached = user.groups.filter(name=REVIEWER_GROUP).exists()
         user._is_reviewer = cached
     return cached
+
+
+def signed_in_user(user_id) -> AbstractBaseUser | None:
+    """The user a session names, read with their staff profile and whether they review in one
+    query: every signed-in request reads it, and is_reviewer and must_change_password then ask
+    nothing more."""
+    reviews = Group.objects.filter(name=REVIEWER_GROUP, user=OuterRef("pk"))
+    user = (get_user_model()._default_manager.select_related("staff_profile")
+            .annotate(in_reviewer_group=Exists(reviews)).filter(pk=user_id).first())
+    if user is not None:
+        user._is_reviewer = user.in_reviewer_group
+    return user
 
 
 def sees_everything(user: UserLike) -> bool:
