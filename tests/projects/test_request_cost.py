@@ -92,3 +92,31 @@ def test_signing_in_with_the_password_and_signing_out(client, staff_a):
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get("/").status_code == 302
+
+
+def test_a_user_an_administrator_deactivates_is_signed_out_on_their_next_page(client, staff_a):
+    client.force_login(staff_a)
+    client.get("/")
+    staff_a.is_active = False
+    staff_a.save()
+    response = client.get("/")
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_password_an_administrator_resets_signs_the_user_out_within_the_minute(client, staff_a):
+    client.force_login(staff_a)
+    client.get("/")
+    staff_a.set_password("new-pass-5678")
+    staff_a.save()
+    response = client.get("/")
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_reviewer_removed_from_the_group_loses_the_queue_on_their_next_page(client, reviewer, open_round):
+    from projects.access import Role, set_role
+
+    queue = reverse("reviews:queue", args=[open_round.pk])
+    client.force_login(reviewer)
+    assert client.get(queue).status_code == 200
+    set_role(reviewer, Role.STAFF)
+    assert client.get(queue).status_code in (403, 404)
