@@ -195,6 +195,9 @@ class Entry(models.Model):
             "project__policy__order",
             "project__order",
         ]
+        # The queue, the lists' state filter and the counts read a round's entries in one state:
+        # a big city's round has thousands, and the round index alone read them all.
+        indexes = [models.Index(fields=["round", "state"], name="entry_round_state")]
         constraints = [
             models.UniqueConstraint(fields=["round", "project"], name="unique_entry_per_project_and_round"),
             models.CheckConstraint(condition=Q(status__in=["", "A", "B", "C", "D"]), name="entry_status_letter_valid"),
@@ -318,7 +321,11 @@ class Event(AppendOnly):
         verbose_name = "評価の操作記録"
         verbose_name_plural = "評価の操作記録"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["entry", "created_at"], name="event_entry_time")]
+        indexes = [
+            models.Index(fields=["entry", "created_at"], name="event_entry_time"),
+            # The queue's "last submission" of each entry: one index step, not its events sorted.
+            models.Index(fields=["entry", "action", "created_at"], name="event_entry_action_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.entry}"
