@@ -187,6 +187,20 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",  # SECURE_HSTS_PRELOAD off on purpose (see above)
 ]
 
+# Each application server's own memory: nothing here needs sharing between servers. The public
+# pages are kept in their own alias, up to five minutes (the Cache-Control max-age the city's
+# proxy gets) and dropped at once when something they show changes (reviews/public/cache.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public-pages",
+        "TIMEOUT": 300,
+        # Pages of at most some 150 KB, and the open data files of 1 MB or less: about 100 MB a worker when full.
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
+
 # Sessions end when the browser closes and after SESSION_IDLE_HOURS without a request. The idle
 # limit needs the session's expiry moved as people work: saved on every request, and our store
 # writes it when it changed or at most once a minute (projects/sessions.py).

@@ -8,9 +8,11 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from reviews.kpis import records  # noqa: PLC0415 (models are ready only now)
+        from reviews.public import cache  # noqa: PLC0415
         from reviews.rounds import year  # noqa: PLC0415
         from reviews.search import index  # noqa: PLC0415
 
+        cache.connect()
         index.connect()
         records.connect()
         year.connect()

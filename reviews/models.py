@@ -872,3 +872,18 @@ def figure_text(value, numerator, denominator, unit: str) -> str:
     if numerator is not None and denominator:
         text += f"（{numerator.normalize():f} ÷ {denominator.normalize():f}）"
     return text
+
+
+class PublicStamp(models.Model):
+    """One row whose token changes after every committed change the public pages may show, so that
+    each application server knows its kept public pages are out of date (reviews.public.cache)."""
+
+    token = models.CharField("版", max_length=32)
+    changed_at = models.DateTimeField("変更日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "公開ページの版"
+        verbose_name_plural = "公開ページの版"
+
+    def __str__(self) -> str:
+        return self.token

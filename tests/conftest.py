@@ -89,7 +89,9 @@ def empty_cache():
     # each test starts without another test's, and without anything in Django's cache.
     from django.core.cache import cache
 
+    from reviews.public.cache import forget
     from reviews.results.summary import forget_kept
 
     cache.clear()
+    forget()
     forget_kept()

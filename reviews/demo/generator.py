@@ -53,6 +53,7 @@ from reviews.demo.seed import SEED_FISCAL_YEAR, read_seed
 from reviews.demo.users import DEMO_USERS
 from reviews.facts import Facts, live_facts
 from reviews.models import Entry, EntrySearch, Event, Round, RoundEvent, SheetUpload
+from reviews.public.cache import public_changed
 from reviews.rounds.life import round_defaults
 from reviews.search.index import refresh as refresh_search
 from reviews.sheets.workbook.document import document_from_seed
@@ -187,6 +188,7 @@ def generate(*, projects: int = DEFAULT_PROJECTS, rounds: int = DEFAULT_ROUNDS,
         work_in_progress(open_round)  # the demo's entries, as the page benchmark's seed size has them
         _open_entries(city, open_round)
         step(f"{format_fiscal_year(DEMO_OPEN_YEAR)}の評価回（デモ、受付中）")
+        public_changed()  # written in bulk, without the signals that tell the public pages
     after = counts()
     report.created = {what: after[what] - before[what] for what in after if after[what] != before[what]}
     report.seconds = time.perf_counter() - started

@@ -1,7 +1,9 @@
 """The public side: published rounds for citizens, with no sign-in and no cookie.
 
 Pages are rendered without the request (render_to_string), so no user, session or CSRF token can
-reach them; every query goes through reviews.public.pages (published rounds only).
+reach them; every query goes through reviews.public.pages (published rounds only). Being the same
+for everyone, each is kept whole by the server until something it shows changes (reviews.public.cache),
+except the search, whose questions are anyone's.
 """
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from projects.models import Kpi
 from reviews.kpis.achievement import FORMULA
 from reviews.kpis.trend import goal_kpis, trend_chart, trends
 from reviews.public import opendata, pages
+from reviews.public.cache import kept
 from reviews.results.charts import department_page, letter_chart
 from reviews.results.story import latest_chapter, story_of
 from reviews.results.summary import round_summary
@@ -27,6 +30,7 @@ def _page(template: str, context: dict, status: int = 200) -> HttpResponse:
 
 
 @require_safe
+@kept
 def index(request: HttpRequest) -> HttpResponse:
     rounds = list(pages.published_rounds())
     strategies: dict[int, tuple] = {}
@@ -36,6 +40,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@kept
 def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     kpis = Kpi.objects.filter(strategy_id=round_.strategy_id, level__in=[Kpi.Level.GOAL, Kpi.Level.POLICY])
@@ -45,6 +50,7 @@ def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept
 def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     result = round_summary(round_, published_only=True)
@@ -57,12 +63,14 @@ def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept
 def opinions(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     return _page("opinions.html", {"round": round_, "opinions": pages.public_opinions(round_)})
 
 
 @require_safe
+@kept
 def project(request: HttpRequest, pk: int) -> HttpResponse:
     project_, chapters = story_of(pages.published_entries(), pk)
     kpi_trends = trends(Kpi.objects.filter(project_id=pk).order_by("order", "pk"), pages.published_rounds())
@@ -74,6 +82,7 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@kept
 def data_columns(request: HttpRequest) -> HttpResponse:
     return _page("data.html", {
         "columns": opendata.OPEN_DATA_COLUMNS, "kpi_columns": opendata.KPI_COLUMNS, "licence": opendata.licence(),
@@ -87,6 +96,7 @@ def _filename(round_, extension: str) -> str:
 
 
 @require_safe
+@kept
 def data_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     response = HttpResponse(opendata.to_csv(opendata.records(round_)), content_type="text/csv; charset=utf-8")
@@ -95,6 +105,7 @@ def data_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept
 def data_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     # The column page's path, not an address built from the request's Host header (the file is cached).
@@ -114,6 +125,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@kept
 def kpi_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     response = HttpResponse(opendata.kpi_csv(opendata.kpi_records(round_)), content_type="text/csv; charset=utf-8")
@@ -123,6 +135,7 @@ def kpi_csv(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 
 @require_safe
+@kept
 def kpi_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     body = opendata.kpi_json(round_, opendata.kpi_records(round_), reverse("public:data"))

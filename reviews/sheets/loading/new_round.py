@@ -15,6 +15,7 @@ from projects.models import Department, Goal, Policy, Project, ProjectDepartment
 from projects.text import normalize_name, parent_name_of
 from reviews.facts import Facts
 from reviews.models import Entry, EntrySearch, Event, Round
+from reviews.public.cache import public_changed
 from reviews.rounds import record
 from reviews.rounds.year import describe_strategies, strategies_active_in
 from reviews.search.text import departments_key, entry_search_text
@@ -88,6 +89,7 @@ def import_new_round(doc: SheetDocument, *, fiscal_year: int, by=None, allow_new
         return plan.result
     with transaction.atomic(), paused_collector():
         apply_new_round(plan, by=by, comment=comment)
+        public_changed()  # the hierarchy was written in bulk, without the signals that tell the public pages
     return plan.result
 
 
