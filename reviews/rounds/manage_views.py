@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -182,6 +183,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     listing = lists.paginate(progress_of.department_progress(round_, today), request.GET)
     return render(request, "reviews/rounds/progress.html", {
         "round": round_, "departments": listing.page.object_list, "listing": listing, "today": today,
+        "rows": progress_of.table_rows(listing.page.object_list, reverse("reviews:round", args=[round_.pk])),
     })
 
 
