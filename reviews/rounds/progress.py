@@ -54,13 +54,18 @@ def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
         ids_by_name[name] = None if name in ids_by_name else pk  # a name two departments share names neither
 
     grouped: list[tuple[int | None, str, tuple]] = []
-    # Published entries: by the departments they captured (a list of names, grouped as one value).
-    for key, *values in entries.exclude(published_facts={}).values_list(
-            "published_facts__departments").annotate(**measures):
-        for name in key or ():
-            grouped.append((ids_by_name.get(name), name, values))
+    live = entries
+    # Only a published round's entries captured their facts (reviews.rounds.record, or a past round
+    # loaded from a sheet): a round not published has none, and its 5,000 entries' JSON is not read.
+    if round_.state == Round.State.PUBLISHED:
+        live = entries.filter(published_facts={})
+        # Published entries: by the departments they captured (a list of names, grouped as one value).
+        for key, *values in entries.exclude(published_facts={}).values_list(
+                "published_facts__departments").annotate(**measures):
+            for name in key or ():
+                grouped.append((ids_by_name.get(name), name, values))
     # The others: by the departments of the round's year (projects.history).
-    for department, *values in _by_department_in(entries.filter(published_facts={}), year, measures):
+    for department, *values in _by_department_in(live, year, measures):
         grouped.append((department, names[department], values))
 
     at = {key: i for i, key in enumerate(measures)}  # where each measure is in a row's values
