@@ -13,8 +13,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Min, Q
 
 from projects.fiscal_year import format_fiscal_year
 from projects.history import by_department_in, names_in
@@ -317,14 +316,17 @@ def _add(counts: Counts, row: dict) -> None:
 
 def _shared(counted, year: int) -> int:
     """How many counted entries' projects had several departments in ``year`` (the periods that
-    covered the year, else today's links: projects.history's rule)."""
-    def how_many(rows) -> Coalesce:
-        return Coalesce(Subquery(rows.filter(project_id=OuterRef("project_id")).order_by()
-                                 .values("project_id").annotate(n=Count("pk")).values("n")), 0)
-    periods = how_many(ProjectDepartmentPeriod.objects.filter(Q(first_year__isnull=True) | Q(first_year__lte=year),
-                                                              last_year__gte=year))
-    return (counted.annotate(_periods=periods, _links=how_many(ProjectDepartment.objects.all()))
-            .filter(Q(_periods__gt=1) | Q(_periods=0, _links__gt=1)).count())
+    covered the year, else today's links: projects.history's rule). The shared projects are found
+    once, by grouping the periods and the links, not by two subqueries asked for every entry."""
+    covering = ProjectDepartmentPeriod.objects.filter(Q(first_year__isnull=True) | Q(first_year__lte=year),
+                                                      last_year__gte=year)
+
+    def several(rows):
+        return rows.order_by().values("project_id").annotate(n=Count("pk")).filter(n__gt=1).values("project_id")
+
+    by_period = several(covering)
+    by_link = several(ProjectDepartment.objects.exclude(project_id__in=covering.values("project_id")))
+    return counted.filter(Q(project_id__in=by_period) | Q(project_id__in=by_link)).count()
 
 
 def _live_ledger(round_: Round) -> _Ledger:

@@ -86,3 +86,28 @@ def test_a_generated_large_city_counts_as_its_facts_do(settings):
     summary = assert_same_summary(open_round)
     assert summary.total.total > 50 and summary.shared_projects > 0 and len(summary.departments) > 20
     assert summary.change is not None and summary.change.rose and summary.change.fell
+
+
+def test_a_project_shared_in_the_rounds_year_counts_as_shared_after_it_stops_being_and_the_reverse(
+        open_round, admin_user):
+    # From FY2019 a shared project has one department and a single one gains a second: FY2018 still
+    # counts them as they were (the periods), FY2019 as they are (today's links).
+    work_on(open_round, "s", "A")
+    before = assert_same_summary(open_round).shared_projects
+    shared = Project.objects.annotate(n=Count("project_departments")).filter(n=2).first()
+    single = Project.objects.annotate(n=Count("project_departments")).filter(n=1).exclude(pk=shared.pk).first()
+    kikaku = Department.objects.get(name="企画課")
+    fy2019 = life.create_round(open_round, by=None, system=True, fiscal_year=2019, title="令和元年度 実施事業評価",
+                               implementation_heading="令和元年度の実施内容", legend="", deadline=None)
+    department_changes.change_project_departments(shared, [shared.project_departments.first().department], year=2019,
+                                                  by=admin_user, reason="単独へ")
+    other = kikaku if single.project_departments.first().department != kikaku else Department.objects.get(name="広報課")
+    department_changes.change_project_departments(single, [single.project_departments.first().department, other],
+                                                  year=2019, by=admin_user, reason="共管へ")
+    work_on(fy2019, "s", "B")
+    assert assert_same_summary(open_round).shared_projects == before
+    assert assert_same_summary(fy2019).shared_projects == before  # one fewer, one more
+    counted = summaries._counted_entries(fy2019)
+    assert summaries._shared(counted.filter(project=single), 2019) == 1
+    assert summaries._shared(counted.filter(project=shared), 2019) == 0
+    assert summaries._shared(summaries._counted_entries(open_round).filter(project=shared), 2018) == 1
