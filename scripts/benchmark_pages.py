@@ -20,6 +20,10 @@ without collectstatic's manifest, which the pages' links do not need here).
    city (--projects 5000 --rounds 10: about 945 departments, 50,000 entries); the demo's users,
    departments and entries are among them, so that each page is the same page at both sizes.
 
+The public pages are measured twice: as a server serves them between changes (kept whole in its
+memory, reviews.public.cache) and as the first visitor after a change finds them ("after a change":
+the server's kept pages dropped before each request, outside the timing).
+
 Every page is requested through django.test.Client as the person who uses it: once at each size
 to warm up (its SQL queries counted with CaptureQueriesContext, its HTML measured), then --runs
 times at each size, alternating between the sizes, each request after one of a trivial view
@@ -65,6 +69,7 @@ class Page:
     who: str  # a demo username, or "" for a visitor
     url: str
     follow: bool = False
+    fresh: bool = False  # a public page as the first visitor after a change finds it (not kept)
 
 
 @dataclass
@@ -244,12 +249,13 @@ def run(args, databases) -> None:
 
 
 def analyze(connection) -> None:
-    """PostgreSQL's autovacuum analyses tables after large inserts within a minute; do it now, so
-    that the plans are the ones a running installation gets. (SQLite has no statistics unless
-    someone runs ANALYZE, and an installation does not: left alone.)"""
+    """PostgreSQL's autovacuum vacuums and analyses tables within a minute of large inserts (since
+    PostgreSQL 13, inserts alone start a vacuum): do both now, so that the plans and the visibility
+    map (which lets a COUNT read an index alone) are the ones a running installation has. (SQLite
+    has no statistics unless someone runs ANALYZE, and an installation does not: left alone.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
 
 
 def pages() -> list[Page]:
@@ -274,7 +280,11 @@ def pages() -> list[Page]:
         Page("summary (published round)", "kikaku1", reverse("reviews:round-summary", args=[published.pk])),
         Page("summary (open round, 暫定)", "kikaku1", reverse("reviews:round-summary", args=[open_round.pk])),
         Page("public summary", "", reverse("public:summary", args=[code, published.fiscal_year])),
+        Page("public summary (after a change)", "", reverse("public:summary", args=[code, published.fiscal_year]),
+             fresh=True),
         Page("public project page", "", reverse("public:project", args=[entry.project_id])),
+        Page("public project page (after a change)", "", reverse("public:project", args=[entry.project_id]),
+             fresh=True),
         Page("admin's entry list", "admin", reverse("admin:reviews_entry_changelist")),
     ]
 
@@ -299,7 +309,15 @@ def request(client, page: Page):
     return response
 
 
+def forget_if_fresh(page: Page) -> None:
+    if page.fresh:
+        from reviews.public.cache import forget
+
+        forget()
+
+
 def timed(client, page: Page) -> float:
+    forget_if_fresh(page)
     gc.collect()
     start = time.perf_counter()
     request(client, page)
@@ -316,6 +334,7 @@ def measure(databases, client, page: Page, runs: int) -> dict[str, Measured]:
     result = {size: Measured() for size in SIZES}
     for size in SIZES:
         use(databases, size)
+        forget_if_fresh(page)
         with CaptureQueriesContext(connection) as queries:
             response = request(client, page)
         result[size].queries, result[size].size = len(queries), len(response.content)
