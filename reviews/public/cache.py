@@ -2,8 +2,8 @@
 
 A visitor's page reads published rounds, their captured facts, KPIs, opinions and answers: a dozen
 queries, where the page itself never depends on who asks. Each server keeps the bytes it rendered
-(the cache alias ``public``) under a key made of the address, the database's PublicStamp token and
-this process's own generation number:
+(the cache alias ``public``) under a key made of the address (its path, and only the query parameters
+the page reads: see ``kept``), the database's PublicStamp token and this process's own generation number:
 
 - any save or delete of a model the public side may show (everything in ``projects`` and
   ``reviews`` but the working data listed in QUIET) moves this process's generation at once, and
@@ -24,6 +24,7 @@ import itertools
 import secrets
 from collections.abc import Callable
 from functools import partial, wraps
+from urllib.parse import urlencode
 
 from django.apps import apps as global_apps
 from django.core.cache import caches
@@ -88,14 +89,24 @@ def _current_token() -> str:
     return token
 
 
-def kept(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's successful answer from the cache while nothing it may show has changed."""
+def kept(view: Callable[..., HttpResponse] | None = None, *, reads: tuple[str, ...] = ()):
+    """Serve the view's successful answer from the cache while nothing it may show has changed.
+
+    ``reads``: the query parameters the view reads (the summary's ``page``). The page is kept under
+    its path and those parameters only: anyone can make up query strings, and keeping a copy for
+    each would let a visitor fill every server's memory with copies of the largest files. A view
+    that reads parameters repeats the others in its links, so such a request is rendered, not kept."""
+    if view is None:
+        return partial(kept, reads=reads)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if reads and any(name not in reads for name in request.GET):
+            return view(request, *args, **kwargs)
         generation = _generation  # read before the token and the page: a change after it moves both
         token = _current_token()
-        address = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        query = urlencode([(name, value) for name in sorted(reads) for value in request.GET.getlist(name)])
+        address = hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
         key = f"{token}:{generation}:{address}"
         cache = caches[CACHE_ALIAS]
         found = cache.get(key)

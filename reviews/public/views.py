@@ -50,7 +50,7 @@ def round_page(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 
 @require_safe
-@kept
+@kept(reads=("page",))  # the departments' page (reviews.results.charts.department_page)
 def summary(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
     round_ = pages.get_published_round(strategy, year)
     result = round_summary(round_, published_only=True)
