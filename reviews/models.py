@@ -197,7 +197,12 @@ class Entry(models.Model):
         ]
         # The queue, the lists' state filter and the counts read a round's entries in one state:
         # a big city's round has thousands, and the round index alone read them all.
-        indexes = [models.Index(fields=["round", "state"], name="entry_round_state")]
+        indexes = [
+            models.Index(fields=["round", "state"], name="entry_round_state"),
+            # What tells whether a round's provisional counts changed (reviews.results.summary), read
+            # from the index alone.
+            models.Index(fields=["round", "state", "status", "updated_at", "version"], name="entry_round_counted"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["round", "project"], name="unique_entry_per_project_and_round"),
             models.CheckConstraint(condition=Q(status__in=["", "A", "B", "C", "D"]), name="entry_status_letter_valid"),

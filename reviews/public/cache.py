@@ -78,6 +78,16 @@ def _store_token(using: str) -> None:
         stamps.get_or_create(pk=STAMP_PK, defaults={"token": token})
 
 
+def current_generation() -> int:
+    """This process's generation: read it before the token and what a kept thing is made of."""
+    return _generation
+
+
+def current_token() -> str:
+    """The database's token: it moves after every commit that changed what the public side may show."""
+    return _current_token()
+
+
 def _current_token() -> str:
     from reviews.models import PublicStamp  # noqa: PLC0415
 

@@ -9,17 +9,19 @@ Goals, policies and departments are the ones the round shows: captured at public
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Max, Min, Q, Sum
 
 from projects.fiscal_year import format_fiscal_year
 from projects.history import by_department_in, names_in
 from projects.models import ProjectDepartment, ProjectDepartmentPeriod, ProjectFormerName
 from reviews.facts import Facts, facts_of_rows
 from reviews.models import Entry, Round
+from reviews.public import cache as public
 from reviews.results.story import LETTER_RANK
 from reviews.rounds.life import previous_round
 
@@ -148,6 +150,13 @@ def forget_kept() -> None:
     """Drop every kept count and summary (tests start without another test's)."""
     with _kept_lock:
         _kept.clear()
+        _kept_open.clear()
+
+
+def forget_open_rounds() -> None:
+    """Drop the kept summaries of rounds at work, as a counted change does (the benchmark's "after a change")."""
+    with _kept_lock:
+        _kept_open.clear()
 
 
 @dataclass
@@ -204,12 +213,56 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
     """The round's summary, in a fixed number of queries whatever the number of entries.
     ``published_only`` (the public side) compares with the previous round only if it is published."""
     previous = previous_round(round_)
-    if round_.state == Round.State.PUBLISHED and (previous is None or previous.is_published):
+    if previous is not None and not previous.is_published:
+        return _summary(round_, previous, published_only)  # two rounds at work: counted each time
+    if round_.state == Round.State.PUBLISHED:
         # Nothing it reads can change any more (and published_only makes no difference): kept.
         key = ("summary", round_.pk, round_.updated_at, previous and (previous.pk, previous.updated_at))
         kept = _keep(key, lambda: _summary(round_, previous, published_only))
-        return replace(kept, round=round_)  # the caller's round object; the counts are shared, read-only
-    return _summary(round_, previous, published_only)
+    else:
+        kept = _kept_while_unchanged(round_, previous, published_only)
+    return replace(kept, round=round_)  # the caller's round object; the counts are shared, read-only
+
+
+# A round at work is counted again only when what it counts has changed. Its counts read the counted
+# entries (submitted or approved, with a letter), how many entries there are, and the hierarchy of the
+# round's year. An entry reaches or leaves the counted ones, or changes while counted, only by a save
+# (the workflow, the admin, a sheet's update), which moves its updated_at (and the workflow its
+# version): one grouped query over the round's entries sees that. The hierarchy's changes move the public pages' token (reviews.public.cache),
+# which this key carries too. The departments' drafts, saved all day, change neither. Whatever a path
+# without signals could miss is counted again after KEPT_SECONDS, as the public pages are.
+KEPT_SECONDS = 300
+# A few at once, the least recently used dropped: a counted change leaves its round's former counts
+# behind, unused, until they are pushed out.
+_KEPT_OPEN = 8
+_kept_open: OrderedDict[tuple, tuple[float, Summary]] = OrderedDict()  # (round, published_only, stamp) → (when, summary)
+
+
+def _kept_while_unchanged(round_: Round, previous: Round | None, published_only: bool) -> Summary:
+    generation = public.current_generation()  # before the token and the counts: a change after it moves both
+    counted = Q(status__in=LETTERS, state__in=COUNTED_WHILE_IN_PROGRESS)
+    # The sums of ids and versions tell one set of counted entries from another of the same size
+    # whose latest save has the same time (app servers' clocks may differ by a little).
+    # Both read indexes alone (the counted ones from entry_round_counted).
+    entries = Entry.objects.filter(round=round_).order_by()
+    seen = entries.filter(counted).aggregate(n=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
+                                             versions=Sum("version"))
+    key = (round_.pk, published_only, round_.updated_at, round_.state, round_.fiscal_year,
+           previous and (previous.pk, previous.updated_at), public.current_token(), generation, entries.count(),
+           *seen.values())
+    now = time.monotonic()
+    with _kept_lock:
+        found = _kept_open.get(key)
+        if found is not None and now - found[0] < KEPT_SECONDS:
+            _kept_open.move_to_end(key)
+            return found[1]
+    summary = _summary(round_, previous, published_only)  # outside the lock, as _keep
+    with _kept_lock:
+        _kept_open[key] = (now, summary)
+        _kept_open.move_to_end(key)
+        while len(_kept_open) > _KEPT_OPEN:
+            _kept_open.popitem(last=False)
+    return summary
 
 
 def _summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:
