@@ -20,13 +20,15 @@ without collectstatic's manifest, which the pages' links do not need here).
    city (--projects 5000 --rounds 10: about 945 departments, 50,000 entries); the demo's users,
    departments and entries are among them, so that each page is the same page at both sizes.
 
-The public pages are measured twice: as a server serves them between changes (kept whole in its
-memory, reviews.public.cache) and as the first visitor after a change finds them ("after a change":
-the server's kept pages dropped before each request, outside the timing).
+The public pages and the open round's summary are measured twice: as a server serves them between
+changes (public pages kept whole in its memory, reviews.public.cache; the open round's counts kept
+until one of them changes, reviews.results.summary) and as the first request after a change finds
+them ("after a change": what the server keeps dropped before each request, outside the timing).
 
-Every page is requested through django.test.Client as the person who uses it: once at each size
-to warm up (its SQL queries counted with CaptureQueriesContext, its HTML measured), then --runs
-times at each size, alternating between the sizes, each request after one of a trivial view
+Every page is requested through django.test.Client as the person who uses it: twice at each size
+to warm up (the second request's SQL queries counted with CaptureQueriesContext and its HTML
+measured: the page as the timed requests find it, after a server's first request has worked out
+what it keeps), then --runs times at each size, alternating between the sizes, each request after one of a trivial view
 (HttpResponse("ok") in a urlconf of this script's own that includes the project's urls, so it goes
 through the same middleware) by the same client in the same database: whatever else loads the
 machine at that moment weighs on the page at both sizes and on its trivial view alike. Medians
@@ -69,7 +71,7 @@ class Page:
     who: str  # a demo username, or "" for a visitor
     url: str
     follow: bool = False
-    fresh: bool = False  # a public page as the first visitor after a change finds it (not kept)
+    fresh: bool = False  # as the first request after a change finds it: nothing of it kept
 
 
 @dataclass
@@ -97,6 +99,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, help="rounds at the generated size (default 10)")
     parser.add_argument("--runs", type=int, default=7, help="timed requests per page and size; the median counts (default 7)")
     parser.add_argument("--profile", action="store_true", help="also print a profile of each page at the generated size")
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains one of these comma-separated texts (e.g. progress,queue)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="page-benchmark-") as tmp:
@@ -240,10 +243,11 @@ def run(args, databases) -> None:
         analyze(connection)
         print(f"Generated in {report.seconds:.0f} s: " + ", ".join(f"{what} {n:,}" for what, n in report.created.items()),
               flush=True)
-        results = {page.name: measure(databases, people[page.who], page, args.runs) for page in pages()}
+        chosen = [page for page in pages() if any(part in page.name for part in args.only.split(","))]
+        results = {page.name: measure(databases, people[page.who], page, args.runs) for page in chosen}
         if args.profile:
             use(databases, "large")
-            for page in pages():
+            for page in chosen:
                 print_profile(people[page.who], page)
     print_table(results, args)
 
@@ -279,6 +283,8 @@ def pages() -> list[Page]:
         Page("progress", "kikaku1", reverse("reviews:progress", args=[open_round.pk])),
         Page("summary (published round)", "kikaku1", reverse("reviews:round-summary", args=[published.pk])),
         Page("summary (open round, 暫定)", "kikaku1", reverse("reviews:round-summary", args=[open_round.pk])),
+        Page("summary (open round, 暫定, after a change)", "kikaku1",
+             reverse("reviews:round-summary", args=[open_round.pk]), fresh=True),
         Page("public summary", "", reverse("public:summary", args=[code, published.fiscal_year])),
         Page("public summary (after a change)", "", reverse("public:summary", args=[code, published.fiscal_year]),
              fresh=True),
@@ -310,10 +316,14 @@ def request(client, page: Page):
 
 
 def forget_if_fresh(page: Page) -> None:
+    """What a change does to what servers keep: the public pages are dropped, and an open round's
+    summary is counted again (a published round's counts, kept for good, stay)."""
     if page.fresh:
         from reviews.public.cache import forget
+        from reviews.results.summary import forget_open_rounds
 
         forget()
+        forget_open_rounds()
 
 
 def timed(client, page: Page) -> float:
@@ -325,7 +335,7 @@ def timed(client, page: Page) -> float:
 
 
 def measure(databases, client, page: Page, runs: int) -> dict[str, Measured]:
-    """The page at both sizes: warm-ups (queries counted, HTML measured), then ``runs`` rounds of
+    """The page at both sizes: warm-ups (the second's queries counted, HTML measured), then ``runs`` rounds of
     (trivial view, page) at the seed size and then at the generated size."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -334,6 +344,8 @@ def measure(databases, client, page: Page, runs: int) -> dict[str, Measured]:
     result = {size: Measured() for size in SIZES}
     for size in SIZES:
         use(databases, size)
+        request(client, page)  # a server's first request, which works out what it keeps
+        # Counted as the timed requests find the page: kept where a server keeps it, or not ("after a change").
         forget_if_fresh(page)
         with CaptureQueriesContext(connection) as queries:
             response = request(client, page)
@@ -365,6 +377,7 @@ def print_profile(client, page: Page) -> None:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(f"{ROOT}/(projects|reviews|iruma_eval)/|django/template/", 18)
+    stats.sort_stats("tottime").print_stats(12)  # and where the time itself goes, anyone's code
     print(f"\n== {page.name}")
     print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
