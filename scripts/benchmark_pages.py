@@ -20,9 +20,10 @@ without collectstatic's manifest, which the pages' links do not need here).
    city (--projects 5000 --rounds 10: about 945 departments, 50,000 entries); the demo's users,
    departments and entries are among them, so that each page is the same page at both sizes.
 
-The public pages and the open round's summary are measured twice: as a server serves them between
-changes (public pages kept whole in its memory, reviews.public.cache; the open round's counts kept
-until one of them changes, reviews.results.summary) and as the first request after a change finds
+The public pages, the open round's summary and progress are measured twice: as a server serves them
+between changes (public pages kept whole in its memory, reviews.public.cache; the open round's counts
+kept until one of them changes, reviews.results.summary; progress until an entry is saved,
+reviews.rounds.progress) and as the first request after a change finds
 them ("after a change": what the server keeps dropped before each request, outside the timing).
 
 Every page is requested through django.test.Client as the person who uses it: twice at each size
@@ -281,6 +282,7 @@ def pages() -> list[Page]:
         Page("queue", "kikaku1", reverse("reviews:queue", args=[open_round.pk])),
         Page("round's list (open round)", "kikaku1", reverse("reviews:round", args=[open_round.pk])),
         Page("progress", "kikaku1", reverse("reviews:progress", args=[open_round.pk])),
+        Page("progress (after a save)", "kikaku1", reverse("reviews:progress", args=[open_round.pk]), fresh=True),
         Page("summary (published round)", "kikaku1", reverse("reviews:round-summary", args=[published.pk])),
         Page("summary (open round, 暫定)", "kikaku1", reverse("reviews:round-summary", args=[open_round.pk])),
         Page("summary (open round, 暫定, after a change)", "kikaku1",
@@ -317,13 +319,15 @@ def request(client, page: Page):
 
 def forget_if_fresh(page: Page) -> None:
     """What a change does to what servers keep: the public pages are dropped, and an open round's
-    summary is counted again (a published round's counts, kept for good, stay)."""
+    summary and progress are counted again (a published round's counts, kept for good, stay)."""
     if page.fresh:
         from reviews.public.cache import forget
         from reviews.results.summary import forget_open_rounds
+        from reviews.rounds.progress import forget_kept
 
         forget()
         forget_open_rounds()
+        forget_kept()
 
 
 def timed(client, page: Page) -> float:

@@ -85,13 +85,13 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    # A published round's summary and counts are kept in each process (reviews.results.summary);
-    # each test starts without another test's, and without anything in Django's cache.
+    # Summaries and progress are kept in each process (reviews.kept); each test starts without
+    # another test's, and without anything in Django's cache.
     from django.core.cache import cache
 
+    from reviews.kept import forget_all
     from reviews.public.cache import forget
-    from reviews.results.summary import forget_kept
 
     cache.clear()
     forget()
-    forget_kept()
+    forget_all()

@@ -8,10 +8,7 @@ Goals, policies and departments are the ones the round shows: captured at public
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -20,6 +17,7 @@ from projects.fiscal_year import format_fiscal_year
 from projects.history import by_department_in, names_in
 from projects.models import ProjectDepartment, ProjectDepartmentPeriod, ProjectFormerName
 from reviews.facts import Facts, facts_of_rows
+from reviews.kept import Keeper
 from reviews.models import Entry, Round
 from reviews.public import cache as public
 from reviews.results.story import LETTER_RANK
@@ -124,39 +122,20 @@ class _Counted:
 
 
 # A published round's counts and summary never change: each is worked out once per server process
-# and kept here as the objects themselves. (Django's local-memory cache pickles every value on each
-# read; unpickling a big city's thousands of facts cost more than the page.) The key carries the
-# round's last update, so a test database's reused ids never meet stale counts; a few rounds are
-# kept, the least recently used dropped.
-_KEPT_ROUNDS = 24
-_kept: OrderedDict[tuple, object] = OrderedDict()
-_kept_lock = threading.Lock()
-
-
-def _keep(key: tuple, make: Callable[[], object]):
-    with _kept_lock:
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
-    value = make()  # outside the lock: two threads may both work it out once, the same result
-    with _kept_lock:
-        _kept[key] = value
-        while len(_kept) > _KEPT_ROUNDS:
-            _kept.popitem(last=False)
-    return value
+# and kept (reviews.kept). The key carries the round's last update, so a test database's reused ids
+# never meet stale counts.
+_published = Keeper(24)
 
 
 def forget_kept() -> None:
     """Drop every kept count and summary (tests start without another test's)."""
-    with _kept_lock:
-        _kept.clear()
-        _kept_open.clear()
+    _published.clear()
+    _open.clear()
 
 
 def forget_open_rounds() -> None:
     """Drop the kept summaries of rounds at work, as a counted change does (the benchmark's "after a change")."""
-    with _kept_lock:
-        _kept_open.clear()
+    _open.clear()
 
 
 @dataclass
@@ -191,7 +170,7 @@ def _ledger(round_: Round) -> _Ledger:
     """A round's ledger; a published round's is kept (it is the previous round of the next one)."""
     if round_.state != Round.State.PUBLISHED:
         return _live_ledger(round_)
-    return _keep(("ledger", round_.pk, round_.updated_at), lambda: _ledger_of(_count(round_)))
+    return _published.get(("ledger", round_.pk, round_.updated_at), lambda: _ledger_of(_count(round_)))
 
 
 def _count(round_: Round) -> _Counted:
@@ -218,7 +197,7 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
     if round_.state == Round.State.PUBLISHED:
         # Nothing it reads can change any more (and published_only makes no difference): kept.
         key = ("summary", round_.pk, round_.updated_at, previous and (previous.pk, previous.updated_at))
-        kept = _keep(key, lambda: _summary(round_, previous, published_only))
+        kept = _published.get(key, lambda: _summary(round_, previous, published_only))
     else:
         kept = _kept_while_unchanged(round_, previous, published_only)
     return replace(kept, round=round_)  # the caller's round object; the counts are shared, read-only
@@ -232,37 +211,23 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
 # which this key carries too. The departments' drafts, saved all day, change neither. Whatever a path
 # without signals could miss is counted again after KEPT_SECONDS, as the public pages are.
 KEPT_SECONDS = 300
-# A few at once, the least recently used dropped: a counted change leaves its round's former counts
-# behind, unused, until they are pushed out.
-_KEPT_OPEN = 8
-_kept_open: OrderedDict[tuple, tuple[float, Summary]] = OrderedDict()  # (round, published_only, stamp) → (when, summary)
+# A few at once: a counted change leaves its round's former counts behind, unused, until they are pushed out.
+_open = Keeper(8, seconds=KEPT_SECONDS)
 
 
 def _kept_while_unchanged(round_: Round, previous: Round | None, published_only: bool) -> Summary:
     generation = public.current_generation()  # before the token and the counts: a change after it moves both
     counted = Q(status__in=LETTERS, state__in=COUNTED_WHILE_IN_PROGRESS)
-    # The sums of ids and versions tell one set of counted entries from another of the same size
-    # whose latest save has the same time (app servers' clocks may differ by a little).
-    # Both read indexes alone (the counted ones from entry_round_counted).
+    # Both read indexes alone (the counted ones from entry_round_counted). The sums of ids and
+    # versions tell one set of counted entries from another of the same size whose latest save has
+    # the same time (app servers' clocks may differ by a little).
     entries = Entry.objects.filter(round=round_).order_by()
     seen = entries.filter(counted).aggregate(n=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
                                              versions=Sum("version"))
     key = (round_.pk, published_only, round_.updated_at, round_.state, round_.fiscal_year,
            previous and (previous.pk, previous.updated_at), public.current_token(), generation, entries.count(),
            *seen.values())
-    now = time.monotonic()
-    with _kept_lock:
-        found = _kept_open.get(key)
-        if found is not None and now - found[0] < KEPT_SECONDS:
-            _kept_open.move_to_end(key)
-            return found[1]
-    summary = _summary(round_, previous, published_only)  # outside the lock, as _keep
-    with _kept_lock:
-        _kept_open[key] = (now, summary)
-        _kept_open.move_to_end(key)
-        while len(_kept_open) > _KEPT_OPEN:
-            _kept_open.popitem(last=False)
-    return summary
+    return _open.get(key, lambda: _summary(round_, previous, published_only))
 
 
 def _summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:

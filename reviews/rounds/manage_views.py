@@ -180,7 +180,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
     today = timezone.localdate()
-    listing = lists.paginate(progress_of.department_progress(round_, today), request.GET)
+    listing = lists.paginate(progress_of.kept_department_progress(round_, today), request.GET)
     return render(request, "reviews/rounds/progress.html", {
         "round": round_, "departments": listing.page.object_list, "listing": listing, "today": today,
         "rows": progress_of.table_rows(listing.page.object_list, reverse("reviews:round", args=[round_.pk])),

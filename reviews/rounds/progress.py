@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape  # Django's escape is this one behind a lazy-string wrapper
 
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from projects.history import held_by, names_in, runs_today
 from projects.models import Department, ProjectDepartmentPeriod
+from reviews.kept import Keeper
 from reviews.models import DeadlineExtension, Entry, Round
+from reviews.public import cache as public
 
 NOTHING = Q(pk__isnull=True)  # a condition no entry meets (an empty IN would make the query empty)
 # Read once: Entry.State.values builds its list anew on each call, and a big city has a row per department.
@@ -37,6 +39,33 @@ class DepartmentProgress:
     @property
     def unfinished(self) -> int:
         return sum(self.counts[state] for state in UNFINISHED)
+
+
+# A round's progress is kept by each server until one of its entries is saved, added or removed, the
+# round or its extensions change, the day changes, or the hierarchy does (the public pages' token and
+# generation, reviews.public.cache, which move with every change to departments and projects). It
+# changes with every save, so it spares the wait only between saves: a reviewer coming back to the
+# page, or several reviewers looking at once. Anything a path without signals could miss is counted
+# again after KEPT_SECONDS.
+KEPT_SECONDS = 300
+_kept = Keeper(8, seconds=KEPT_SECONDS)
+
+
+def forget_kept() -> None:
+    """Drop every kept progress, as a save does to its round's (the benchmark's "after a change")."""
+    _kept.clear()
+
+
+def kept_department_progress(round_: Round, today: date) -> list[DepartmentProgress]:
+    """department_progress, kept while nothing it counts has changed (the rows are shared: read only)."""
+    generation = public.current_generation()  # before the token and the entries: a change after it moves both
+    extensions = tuple(round_.extensions.order_by("pk").values_list("pk", "department_id", "deadline"))
+    # From the index entry_round_counted alone: any save moves updated_at, and the workflow's the version.
+    entries = Entry.objects.filter(round=round_).order_by().aggregate(
+        n=Count("pk"), changed=Max("updated_at"), versions=Sum("version"))
+    key = (round_.pk, round_.updated_at, round_.state, round_.fiscal_year, round_.deadline, today, extensions,
+           public.current_token(), generation, *entries.values())
+    return _kept.get(key, lambda: department_progress(round_, today))
 
 
 def department_progress(round_: Round, today: date) -> list[DepartmentProgress]:

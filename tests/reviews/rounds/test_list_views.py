@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from reviews.entries import workflow
 from reviews.models import Entry, Round
+from reviews.public.cache import current_token
 from tests.factories import (
     FILLED,
     make_department,
@@ -110,6 +111,7 @@ def count_queries(client, url: str) -> int:
 def test_list_pages_make_the_same_number_of_queries_for_10_and_500_entries(client, world, who, name):
     client.force_login(world[who])
     url = reverse(name, args=[world["round"].pk])
+    current_token()  # the installation's first read writes the token that kept counts carry (progress)
     make_entries(10, world["shoko"], world["round"])
     with_10 = count_queries(client, url)
     make_entries(490, world["shoko"], world["round"], start=10)
