@@ -18,6 +18,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# How old a value kept for a round at work may grow: the same five minutes the public pages' cache
+# and the city's proxy allow (reviews.public.cache).
+KEPT_SECONDS = 300
+
 _keepers: list[Keeper] = []
 
 

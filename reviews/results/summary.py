@@ -17,7 +17,7 @@ from projects.fiscal_year import format_fiscal_year
 from projects.history import by_department_in, names_in
 from projects.models import ProjectDepartment, ProjectDepartmentPeriod, ProjectFormerName
 from reviews.facts import Facts, facts_of_rows
-from reviews.kept import Keeper
+from reviews.kept import KEPT_SECONDS, Keeper
 from reviews.models import Entry, Round
 from reviews.public import cache as public
 from reviews.results.story import LETTER_RANK
@@ -210,7 +210,6 @@ def round_summary(round_: Round, *, published_only: bool = False) -> Summary:
 # version): one grouped query over the round's entries sees that. The hierarchy's changes move the public pages' token (reviews.public.cache),
 # which this key carries too. The departments' drafts, saved all day, change neither. Whatever a path
 # without signals could miss is counted again after KEPT_SECONDS, as the public pages are.
-KEPT_SECONDS = 300
 # A few at once: a counted change leaves its round's former counts behind, unused, until they are pushed out.
 _open = Keeper(8, seconds=KEPT_SECONDS)
 

@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from projects.history import held_by, names_in, runs_today
 from projects.models import Department, ProjectDepartmentPeriod
-from reviews.kept import Keeper
+from reviews.kept import KEPT_SECONDS, Keeper
 from reviews.models import DeadlineExtension, Entry, Round
 from reviews.public import cache as public
 
@@ -47,7 +47,6 @@ class DepartmentProgress:
 # changes with every save, so it spares the wait only between saves: a reviewer coming back to the
 # page, or several reviewers looking at once. Anything a path without signals could miss is counted
 # again after KEPT_SECONDS.
-KEPT_SECONDS = 300
 _kept = Keeper(8, seconds=KEPT_SECONDS)
 
 

@@ -115,7 +115,7 @@ def test_a_kept_summary_is_counted_again_after_five_minutes(open_round, monkeypa
     clock = [1000.0]
     monkeypatch.setattr(keepers.time, "monotonic", lambda: clock[0])
     round_summary(open_round)
-    clock[0] += summaries.KEPT_SECONDS - 1
+    clock[0] += keepers.KEPT_SECONDS - 1
     round_summary(open_round)
     assert len(counts) == 1
     clock[0] += 2
@@ -145,4 +145,4 @@ def test_the_published_rounds_summary_is_still_kept_once_and_for_all(seed, count
     public._store_token("default")
     assert round_summary(published).total.total == 68
     assert len(counts) == 1
-    assert timedelta(seconds=summaries.KEPT_SECONDS) == timedelta(minutes=5)
+    assert timedelta(seconds=keepers.KEPT_SECONDS) == timedelta(minutes=5)

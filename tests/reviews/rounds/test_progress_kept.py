@@ -106,7 +106,7 @@ def test_kept_progress_is_counted_again_after_five_minutes(open_round, monkeypat
     monkeypatch.setattr(keepers.time, "monotonic", lambda: clock[0])
     today = timezone.localdate()
     kept_department_progress(open_round, today)
-    clock[0] += progress_of.KEPT_SECONDS - 1
+    clock[0] += keepers.KEPT_SECONDS - 1
     kept_department_progress(open_round, today)
     assert len(counts) == 1
     clock[0] += 2
