@@ -32,8 +32,11 @@ class Keeper:
         self._lock = threading.Lock()
         _keepers.append(self)
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The value kept under ``key``, or ``make()`` kept under it."""
+    def get(self, key: Hashable, make: Callable[[], T], unchanged: Callable[[], bool] | None = None) -> T:
+        """The value kept under ``key``, or ``make()`` kept under it. ``unchanged``: asked after
+        ``make()``, whether the key read again is still ``key``; when not, the value is returned but
+        not kept (it may count a change made meanwhile, and a key that can come back to what it was
+        would then find counts of another state)."""
         now = time.monotonic()
         with self._lock:
             found = self._kept.get(key)
@@ -41,6 +44,8 @@ class Keeper:
                 self._kept.move_to_end(key)
                 return found[1]
         value = make()  # outside the lock: two threads may both work it out once, the same result
+        if unchanged is not None and not unchanged():
+            return value
         with self._lock:
             self._kept[key] = (now, value)
             self._kept.move_to_end(key)

@@ -215,18 +215,24 @@ _open = Keeper(8, seconds=KEPT_SECONDS)
 
 
 def _kept_while_unchanged(round_: Round, previous: Round | None, published_only: bool) -> Summary:
-    generation = public.current_generation()  # before the token and the counts: a change after it moves both
-    counted = Q(status__in=LETTERS, state__in=COUNTED_WHILE_IN_PROGRESS)
-    # Both read indexes alone (the counted ones from entry_round_counted). The sums of ids and
-    # versions tell one set of counted entries from another of the same size whose latest save has
-    # the same time (app servers' clocks may differ by a little).
-    entries = Entry.objects.filter(round=round_).order_by()
-    seen = entries.filter(counted).aggregate(n=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
-                                             versions=Sum("version"))
-    key = (round_.pk, published_only, round_.updated_at, round_.state, round_.fiscal_year,
-           previous and (previous.pk, previous.updated_at), public.current_token(), generation, entries.count(),
-           *seen.values())
-    return _open.get(key, lambda: _summary(round_, previous, published_only))
+    def stamp() -> tuple:
+        generation = public.current_generation()  # before the token and the counts: a change after it moves both
+        counted = Q(status__in=LETTERS, state__in=COUNTED_WHILE_IN_PROGRESS)
+        # Both read indexes alone (the counted ones from entry_round_counted). The sums of ids and
+        # versions tell one set of counted entries from another of the same size whose latest save has
+        # the same time (app servers' clocks may differ by a little).
+        entries = Entry.objects.filter(round=round_).order_by()
+        seen = entries.filter(counted).aggregate(n=Count("pk"), changed=Max("updated_at"), ids=Sum("pk"),
+                                                 versions=Sum("version"))
+        return (round_.pk, published_only, round_.updated_at, round_.state, round_.fiscal_year,
+                previous and (previous.pk, previous.updated_at), public.current_token(), generation,
+                entries.count(), *seen.values())
+
+    key = stamp()
+    # Kept only if the key is the same once counted: unlike progress's, this key comes back to what it
+    # was (a submission withdrawn or returned leaves the counted entries as they were), and counts that
+    # took in a submission committed meanwhile must not be found under the key read before it.
+    return _open.get(key, lambda: _summary(round_, previous, published_only), unchanged=lambda: stamp() == key)
 
 
 def _summary(round_: Round, previous: Round | None, published_only: bool) -> Summary:
