@@ -102,6 +102,47 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
+def cpu_by_group(stats: dict[int, tuple[int, str, float]], own: int, servers: set[int]) -> dict[str, float]:
+    """Sum CPU seconds of the processes in ``stats`` (pid → (parent pid, command name, seconds)) by who they
+    are: this script (the simulated people), the gunicorn servers and their workers, PostgreSQL, and others."""
+    def descends(pid: int, roots: set[int]) -> bool:
+        seen = set()
+        while pid and pid not in seen:
+            if pid in roots:
+                return True
+            seen.add(pid)
+            pid = stats[pid][0] if pid in stats else 0
+        return False
+
+    groups = {"client": 0.0, "servers": 0.0, "postgres": 0.0, "other": 0.0}
+    for pid, (_parent, name, seconds) in stats.items():
+        if pid == own:
+            groups["client"] += seconds
+        elif descends(pid, servers):
+            groups["servers"] += seconds
+        elif name.startswith("postgres"):
+            groups["postgres"] += seconds
+        else:
+            groups["other"] += seconds
+    return groups
+
+
+def read_process_cpu() -> dict[int, tuple[int, str, float]]:
+    """Every process's parent, name and CPU seconds (user + system) from /proc (Linux only; empty elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    found = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The name sits in parentheses and may hold spaces; the fields after it are fixed.
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        found[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
 @dataclass
 class Write:
     """One save, submit, transition or sheet upload as the client saw it."""
@@ -957,7 +998,12 @@ def main() -> None:
               f":{servers[1].port}, PostgreSQL {database.name!r}; every worker warmed. Load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs.", flush=True)
         print(f"Load: {args.users} people for {args.seconds:.0f} s (starting over {args.ramp:.0f} s) …", flush=True)
+        cpu_before = read_process_cpu()
         recorder, under_load, elapsed = load(plan, servers, probe, args)
+        cpu_after = read_process_cpu()
+        cpu = cpu_by_group({pid: (parent, name, seconds - cpu_before.get(pid, (0, "", 0.0))[2])
+                            for pid, (parent, name, seconds) in cpu_after.items()},
+                           os.getpid(), {server.process.pid for server in servers})
         load_average = os.getloadavg()
         if args.samples:
             with open(args.samples, "w") as out:
@@ -969,6 +1015,9 @@ def main() -> None:
         verdict = check_writes(recorder.writes, entry_history({w.entry for w in recorder.writes}))
         connections.close_all()
         report(recorder, under_load, unloaded, elapsed, verdict, servers, args)
+        print(f"CPU during the load: {', '.join(f'{group} {seconds:.0f} s' for group, seconds in cpu.items())} "
+              f"of the {os.cpu_count() * elapsed:.0f} CPU-seconds {os.cpu_count()} CPUs have in {elapsed:.0f} s "
+              f"(from /proc; the client is this script's simulated people).")
         print(f"Load average after the load: {' '.join(f'{x:.2f}' for x in load_average)} "
               f"({os.cpu_count()} CPUs; this machine runs other work too).")
         for server in servers:

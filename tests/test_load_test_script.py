@@ -109,3 +109,22 @@ def test_multipart_carries_fields_and_the_file(load_test):
     assert body.startswith(f"--{boundary}\r\n".encode()) and body.endswith(f"--{boundary}--\r\n".encode())
     assert b'name="upload-department"\r\n\r\n5\r\n' in body
     assert b'filename="s.xlsx"\r\nContent-Type: x/y\r\n\r\nPK\x03\r\n' in body
+
+
+def test_cpu_is_counted_for_the_client_the_servers_their_workers_and_postgresql(load_test):
+    stats = {
+        10: (1, "python", 4.0),  # the script
+        20: (10, "gunicorn", 0.5), 21: (20, "gunicorn", 7.0), 22: (20, "gunicorn", 6.0),  # a server, two workers
+        30: (1, "postgres", 0.2), 31: (30, "postgres: postgres load_test", 3.0),
+        40: (1, "redis-server", 0.1),
+    }
+    groups = load_test.cpu_by_group(stats, own=10, servers={20})
+    assert groups == {"client": 4.0, "servers": 13.5, "postgres": 3.2, "other": 0.1}
+
+
+def test_process_cpu_is_read_from_proc_with_this_process_in_it(load_test):
+    import os
+
+    found = load_test.read_process_cpu()
+    parent, name, seconds = found[os.getpid()]
+    assert parent == os.getppid() and name and seconds > 0
