@@ -143,6 +143,26 @@ def read_process_cpu() -> dict[int, tuple[int, str, float]]:
     return found
 
 
+def machine_cpu(text: str, ticks: int = 100) -> dict[str, float]:
+    """The machine's CPU seconds since boot from /proc/stat's first line: busy (user, nice, system, irq,
+    softirq), idle (idle, iowait) and stolen by the hypervisor. The processes' own figures
+    (read_process_cpu) miss what processes that ended took and some kernel work, so the run's idle
+    time is read here, not worked out from theirs."""
+    values = [int(v) for v in text.splitlines()[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = values + [0] * (8 - len(values))
+    return {"busy": (user + nice + system + irq + softirq) / ticks, "idle": (idle + iowait) / ticks,
+            "stolen": steal / ticks}
+
+
+def read_machine_cpu() -> dict[str, float]:
+    """machine_cpu of this machine now (zeros where there is no /proc/stat)."""
+    try:
+        text = Path("/proc/stat").read_text()
+    except OSError:
+        return {"busy": 0.0, "idle": 0.0, "stolen": 0.0}
+    return machine_cpu(text, os.sysconf("SC_CLK_TCK"))
+
+
 @dataclass
 class Write:
     """One save, submit, transition or sheet upload as the client saw it."""
@@ -998,9 +1018,10 @@ def main() -> None:
               f":{servers[1].port}, PostgreSQL {database.name!r}; every worker warmed. Load average "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs.", flush=True)
         print(f"Load: {args.users} people for {args.seconds:.0f} s (starting over {args.ramp:.0f} s) …", flush=True)
-        cpu_before = read_process_cpu()
+        cpu_before, machine_before = read_process_cpu(), read_machine_cpu()
         recorder, under_load, elapsed = load(plan, servers, probe, args)
-        cpu_after = read_process_cpu()
+        cpu_after, machine_after = read_process_cpu(), read_machine_cpu()
+        machine = {name: machine_after[name] - machine_before[name] for name in machine_after}
         cpu = cpu_by_group({pid: (parent, name, seconds - cpu_before.get(pid, (0, "", 0.0))[2])
                             for pid, (parent, name, seconds) in cpu_after.items()},
                            os.getpid(), {server.process.pid for server in servers})
@@ -1018,6 +1039,9 @@ def main() -> None:
         print(f"CPU during the load: {', '.join(f'{group} {seconds:.0f} s' for group, seconds in cpu.items())} "
               f"of the {os.cpu_count() * elapsed:.0f} CPU-seconds {os.cpu_count()} CPUs have in {elapsed:.0f} s "
               f"(from /proc; the client is this script's simulated people).")
+        print(f"The machine's CPUs over the load (/proc/stat): busy {machine['busy']:.0f} s, idle "
+              f"{machine['idle']:.0f} s, stolen {machine['stolen']:.0f} s; the processes above account for "
+              f"{sum(cpu.values()):.0f} s of the busy time.")
         print(f"Load average after the load: {' '.join(f'{x:.2f}' for x in load_average)} "
               f"({os.cpu_count()} CPUs; this machine runs other work too).")
         for server in servers:

@@ -128,3 +128,15 @@ def test_process_cpu_is_read_from_proc_with_this_process_in_it(load_test):
     found = load_test.read_process_cpu()
     parent, name, seconds = found[os.getpid()]
     assert parent == os.getppid() and name and seconds > 0
+
+
+def test_the_machines_busy_and_idle_time_is_read_from_proc_stat(load_test):
+    text = "cpu  5575 10 311 3 1 0 105 5 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n"
+    assert load_test.machine_cpu(text, ticks=100) == {"busy": 60.01, "idle": 0.04, "stolen": 0.05}
+
+
+def test_the_machines_cpu_grows_between_two_readings(load_test):
+    before = load_test.read_machine_cpu()
+    sum(range(2_000_000))
+    after = load_test.read_machine_cpu()
+    assert after["busy"] + after["idle"] > before["busy"] + before["idle"]
