@@ -52,9 +52,13 @@ def get_entry_for(user: UserLike, pk: int) -> Entry:
 
     The entry is read with its round, project and the project's departments and periods (the
     page needs them all), and entries_visible_to's rule is then decided from what was read
-    (may_see_entry): the same answer without compiling its subqueries on every request."""
+    (may_see_entry): the same answer without compiling its subqueries on every request.
+
+    Not ``text_author`` (only its id is compared): PostgreSQL plans every extra LEFT JOIN of
+    auth_user at a cost, and with both users joined the planning alone took about 3 ms of the
+    server's CPU on each entry page and save (scripts/load_test.py)."""
     found = list(
-        Entry.objects.select_related("round__strategy", "project__policy__goal", "text_author", "updated_by")
+        Entry.objects.select_related("round__strategy", "project__policy__goal", "updated_by")
         .prefetch_related(*one_project_history_prefetch())
         .filter(pk=pk).order_by()[:1]
     ) if 0 < pk < 2**63 else []
@@ -157,6 +161,13 @@ def answers_visible_to(user: UserLike) -> QuerySet[Answer]:
     if sees_everything(user):
         return answers
     return answers.filter(department__in=reach_ids_of(user))
+
+
+def may_see_answer(user: UserLike, answer: Answer) -> bool:
+    """answers_visible_to's rule for one answer already read."""
+    if not user.is_authenticated:
+        return False
+    return sees_everything(user) or answer.department_id in reach_ids_of(user)
 
 
 def get_opinion_for(user: UserLike, pk: int) -> Opinion:

@@ -5,7 +5,7 @@ reviews.rounds.life (draft) or by loading a sheet (approved, for a past round). 
 changes only through reviews.rounds.life. Forms and the admin never assign either.
 """
 
-import threading
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,9 +24,15 @@ from reviews.facts import Facts, live_facts
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.search.text import departments_key, entry_search_text
 
+# How long a process trusts its count of the strategies. Saving or deleting one here counts again at
+# once; another server sees it within this time. A strategy is added once in five years, and the
+# count only decides whether rounds are named with their strategy.
+STRATEGY_COUNT_SECONDS = 60
 
-class _StrategyCount(threading.local):
+
+class _StrategyCount:
     several: bool | None = None
+    counted_at: float = 0.0
 
 
 _strategy_count = _StrategyCount()
@@ -35,10 +41,13 @@ _strategy_count = _StrategyCount()
 def several_strategies() -> bool:
     """Whether the installation has more than one strategy (periods or parallel plans): then a
     round is named with its strategy wherever it is named (docs/domain.md, "A round's life").
-    Counted once per request, as a page names many rounds; a strategy saved or deleted, or the
-    next request, counts again (reviews.rounds.year.connect)."""
-    if _strategy_count.several is None:
+    Kept in the process for STRATEGY_COUNT_SECONDS: every page names a round in its header, and
+    counting on each request was a query on every page (scripts/load_test.py); a strategy saved
+    or deleted counts again (reviews.rounds.year.connect)."""
+    now = time.monotonic()
+    if _strategy_count.several is None or now - _strategy_count.counted_at >= STRATEGY_COUNT_SECONDS:
         _strategy_count.several = Strategy.objects.count() > 1
+        _strategy_count.counted_at = now
     return _strategy_count.several
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
-from reviews.access import answers_visible_to, get_entry_for
+from reviews.access import get_entry_for, may_see_answer
 from reviews.entries import conversation, workflow
 from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.entries.guidance import guidance
@@ -120,11 +120,10 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
 def _opinion_answers(entry: Entry, user) -> list[tuple]:
     """The answers, in this round, to the committee's opinions on this project, each with whether
     the user may open it (their own department's, or any for reviewers)."""
-    answers = answers_visible_to(user).filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
-    visible = set(answers.order_by().values_list("pk", flat=True))  # a set: no order (nor its joins) needed
     every = (Answer.objects.filter(round_id=entry.round_id, opinion__project_id=entry.project_id)
              .select_related("opinion", "department").order_by("opinion_id", "department__name"))
-    return [(answer, answer.pk in visible) for answer in every]
+    # Decided from what was read (most projects have no answers: then nothing more is asked).
+    return [(answer, may_see_answer(user, answer)) for answer in every]
 
 
 @login_required

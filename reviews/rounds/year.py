@@ -8,7 +8,6 @@ on the screens). Every caller — commands, screens, loading a sheet — resolve
 rule lives once (docs/domain.md, "A round's life").
 """
 
-from django.core.signals import request_started
 from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 
@@ -112,8 +111,7 @@ def round_to_import(year: int, strategy: Strategy | None = None) -> Round | None
 
 
 def connect() -> None:
-    """Count the strategies afresh (several_strategies) on each request and whenever one is saved
-    or deleted; called once from the app's ready()."""
-    request_started.connect(forget_strategy_count, dispatch_uid="strategies-request")
+    """Count the strategies afresh (several_strategies) whenever one is saved or deleted; called
+    once from the app's ready()."""
     post_save.connect(forget_strategy_count, sender=Strategy, dispatch_uid="strategies-saved")
     post_delete.connect(forget_strategy_count, sender=Strategy, dispatch_uid="strategies-deleted")

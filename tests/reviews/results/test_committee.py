@@ -20,7 +20,7 @@ from reviews.rounds import life
 from reviews.sheets.export import export_round
 from reviews.sheets.loading import import_update
 from reviews.sheets.workbook.reader import read_sheet
-from tests.factories import FILLED
+from tests.factories import FILLED, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -418,3 +418,28 @@ def test_an_opinion_edit_refused_after_the_next_round_opened_says_so_and_keeps_t
     response = client.post(reverse("reviews:opinion-edit", args=[opinion.pk]), {"text": "遅れて直した意見"})
     page = response.content.decode()
     assert response.status_code == 409 and "次の評価回の受付が始まったため" in page and "遅れて直した意見" in page
+
+
+def test_the_entry_page_links_only_the_answers_a_user_may_open(client, next_round, reviewer, staff_ab, staff_b):
+    """The entry page decides each answer's link from what it read (reviews.access.may_see_answer):
+    the same as answers_visible_to, and another department's answer is named but not linked."""
+    from reviews.access import answers_visible_to, may_see_answer
+
+    planning = Department.objects.get(name="企画課")
+    record_on_project(SHARED, reviewer)
+    record_on_project(PROJECT, reviewer)
+    life.change_state(next_round, "open", by=reviewer)
+    city_planning = make_user("toshi_only", "都市計画課")
+    every = list(Answer.objects.select_related("department"))
+    assert {a.department.name for a in every} >= {"都市計画課", "企画課", "商工観光課"}
+    for user in (reviewer, staff_ab, staff_b, city_planning):
+        visible = set(answers_visible_to(user).values_list("pk", flat=True))
+        assert {a.pk for a in every if may_see_answer(user, a)} == visible, user.username
+    entry = Entry.objects.get(round=next_round, project__name=SHARED)
+    client.force_login(city_planning)
+    page = client.get(reverse("reviews:entry", args=[entry.pk])).content.decode()
+    own = Answer.objects.get(opinion__project__name=SHARED, department__name="都市計画課")
+    other = Answer.objects.get(opinion__project__name=SHARED, department=planning)
+    assert reverse("reviews:answer", args=[own.pk]) in page
+    assert reverse("reviews:answer", args=[other.pk]) not in page
+    assert "企画課の対応方針" in page
