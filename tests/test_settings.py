@@ -109,3 +109,15 @@ def test_on_a_plain_http_intranet_only_the_warnings_the_readme_names_remain():
 def test_sessions_end_with_the_browser_and_after_hours_without_activity():
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_COOKIE_AGE == 4 * 60 * 60
+
+
+def test_postgresql_keeps_repeated_queries_prepared_unless_a_pooler_forbids_it():
+    url = {"DATABASE_URL": "postgres://u@db.example:5432/hyoka"}
+    options = "s.DATABASES['default'].get('OPTIONS', {})"
+    on = read_settings(url, options)
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.strip() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    off = read_settings({**url, "DATABASE_PREPARED_STATEMENTS": "false"}, options)
+    assert off.returncode == 0 and off.stdout.strip() == "{}", off.stderr
+    sqlite = read_settings({}, f"'server_side_binding' in {options}")
+    assert sqlite.stdout.strip() == "False", sqlite.stderr
