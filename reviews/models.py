@@ -5,8 +5,6 @@ reviews.rounds.life (draft) or by loading a sheet (approved, for a past round). 
 changes only through reviews.rounds.life. Forms and the admin never assign either.
 """
 
-import time
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -22,6 +20,7 @@ from projects.validators import validate_safe_text
 from reviews import fields
 from reviews.facts import Facts, live_facts
 from reviews.fields import TEXT_MAX_LENGTH
+from reviews.kept import Keeper
 from reviews.search.text import departments_key, entry_search_text
 
 # How long a process trusts its count of the strategies. Saving or deleting one here counts again at
@@ -30,12 +29,7 @@ from reviews.search.text import departments_key, entry_search_text
 STRATEGY_COUNT_SECONDS = 60
 
 
-class _StrategyCount:
-    several: bool | None = None
-    counted_at: float = 0.0
-
-
-_strategy_count = _StrategyCount()
+_strategy_count = Keeper(1, seconds=STRATEGY_COUNT_SECONDS)
 
 
 def several_strategies() -> bool:
@@ -44,15 +38,11 @@ def several_strategies() -> bool:
     Kept in the process for STRATEGY_COUNT_SECONDS: every page names a round in its header, and
     counting on each request was a query on every page (scripts/load_test.py); a strategy saved
     or deleted counts again (reviews.rounds.year.connect)."""
-    now = time.monotonic()
-    if _strategy_count.several is None or now - _strategy_count.counted_at >= STRATEGY_COUNT_SECONDS:
-        _strategy_count.several = Strategy.objects.count() > 1
-        _strategy_count.counted_at = now
-    return _strategy_count.several
+    return _strategy_count.get("several", lambda: Strategy.objects.count() > 1)
 
 
 def forget_strategy_count(**_signal) -> None:
-    _strategy_count.several = None
+    _strategy_count.clear()
 
 
 class Round(models.Model):
