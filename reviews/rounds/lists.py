@@ -68,23 +68,30 @@ class ListPage:
         return self.page.paginator.get_elided_page_range(self.page.number)
 
 
-def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | None = None) -> ListPage:
+def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | None = None,
+             by_id: bool = True) -> ListPage:
     """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish
     the first). ``count``: the number of items when the caller knows it (no query to count them).
 
     A queryset's page is cut from its ids in its order, and the page's rows (with the one just
-    before it, ``before``) are read by id: sorting every matching row with all its columns to keep
-    fifty cost more than the page."""
+    before it, ``before``) are read by id: sorting every matching row of a big city's round with
+    all its columns to keep fifty cost more than the page. ``by_id`` False, for a set known to be
+    small (a department's entries), reads the page's rows at once, in one query instead of two."""
     keys = items.values_list("pk", flat=True) if isinstance(items, QuerySet) else items
     paginator = Paginator(keys, per_page)
     if count is not None:
         paginator.count = count
     page = paginator.get_page(params.get("page"))
+    bottom = (page.number - 1) * per_page
     before = None
     if keys is items:
         page.object_list = list(page.object_list)  # rows may be marked before rendering
+    elif not by_id:
+        rows = list(items[max(bottom - 1, 0):bottom + per_page]) if paginator.count else []
+        if bottom and rows:
+            before = rows.pop(0)
+        page.object_list = rows
     else:
-        bottom = (page.number - 1) * per_page
         ids = list(keys[max(bottom - 1, 0):bottom + per_page]) if paginator.count else []
         rows = items.in_bulk(ids)
         if bottom and ids:
@@ -152,12 +159,12 @@ LIST_DEFERRED = ("implementation", "evaluation", "future_policy", "memo")
 def entries_for_lists(user, round_: Round) -> QuerySet[Entry]:
     """The round's entries the user may see, with what every list row shows but its facts (see
     as_rows: a page's rows get them together)."""
-    return (
-        entries_visible_to(user)
-        .filter(round=round_)
-        .select_related("round", "project__policy__goal", "updated_by")
-        .defer(*LIST_DEFERRED)
-    )
+    return listed(entries_visible_to(user).filter(round=round_))
+
+
+def listed(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """The entries with what a list row reads, its long texts left in the database."""
+    return entries.select_related("round", "project__policy__goal", "updated_by").defer(*LIST_DEFERRED)
 
 
 def as_rows(entries: list[Entry]) -> list[Entry]:
@@ -218,7 +225,8 @@ def counted(user, entries: QuerySet[Entry]) -> tuple[dict[str, int], QuerySet[En
     """The state counts of a round's entries the user sees (entries_for_lists), and those entries
     again, for the page and its filters. A department's are read once, as (id, state), and named
     by id from then on: deciding which of a big city's round's entries a department may see took
-    as long for each of the page's queries as for the counts."""
+    as long for each of the page's queries as for the counts: the page's queries name the ids read
+    here, without the rule's subqueries."""
     if sees_everything(user):
         return state_counts(entries), entries
     rows = list(entries.order_by().values_list("pk", "state"))
@@ -229,7 +237,7 @@ def counted(user, entries: QuerySet[Entry]) -> tuple[dict[str, int], QuerySet[En
         "submitted": states.count(Entry.State.SUBMITTED),
         "approved": states.count(Entry.State.APPROVED),
     }
-    return counts, entries.filter(pk__in=[pk for pk, _ in rows])
+    return counts, listed(Entry.objects.filter(pk__in=[pk for pk, _ in rows]))
 
 
 @dataclass(frozen=True)
