@@ -90,8 +90,19 @@ def may_see_entry(user: UserLike, entry: Entry) -> bool:
     return bool((covered or today) & reach_ids_of(user))
 
 
+def visible_rounds(user: UserLike) -> list[Round]:
+    """rounds_visible_to(user), newest first, read once a request: the page's round, the header's
+    current round and the lists' round switcher all come from it. Kept on the request's user, as
+    projects.access keeps the memberships (a round changed in a request shows on the next page)."""
+    cached = getattr(user, "_visible_rounds", None)
+    if cached is None:
+        cached = list(rounds_visible_to(user))
+        user._visible_rounds = cached
+    return cached
+
+
 def get_round_for(user: UserLike, pk: int) -> Round:
-    round_ = rounds_visible_to(user).filter(pk=pk).first()
+    round_ = next((r for r in visible_rounds(user) if r.pk == pk), None)
     if round_ is None:
         raise Http404("評価回が見つかりません。")
     return round_

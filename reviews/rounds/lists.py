@@ -21,7 +21,7 @@ from reviews.access import (
     entries_of_departments,
     entries_visible_to,
     kpi_reports_visible_to,
-    rounds_visible_to,
+    visible_rounds,
 )
 from reviews.entries.workflow import RULES
 from reviews.facts import Facts
@@ -105,7 +105,7 @@ def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | N
 def current_round(user) -> Round | None:
     """The round people are working on now: the latest open or closed one they can see. When
     several strategies are evaluated at once, a department's is the latest that holds its entries."""
-    active = list(rounds_visible_to(user).filter(state__in=Round.ACTIVE_STATES).order_by("-fiscal_year", "strategy_id"))
+    active = [r for r in visible_rounds(user) if r.state in Round.ACTIVE_STATES]  # newest first
     if len(active) > 1 and not sees_everything(user):
         # Asked round by round (there are only a few active at once): asking for the rounds of
         # every entry the user can see read every entry of every round on each page's header.

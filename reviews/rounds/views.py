@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_administrator, is_reviewer, sees_everything
-from reviews.access import get_round_for, rounds_visible_to
+from reviews.access import get_round_for, visible_rounds
 from reviews.models import Notification, Round
 from reviews.rounds import help as help_texts
 from reviews.rounds import lists
@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each user lands on their own work: reviewers on the queue, departments on their entries."""
     round_ = lists.current_round(request.user)
     if round_ is None:
-        return render(request, "reviews/rounds/home_empty.html", {"rounds": rounds_visible_to(request.user)})
+        return render(request, "reviews/rounds/home_empty.html", {"rounds": visible_rounds(request.user)})
     if is_reviewer(request.user):
         return redirect("reviews:queue", pk=round_.pk)
     return redirect("reviews:round", pk=round_.pk)
@@ -57,7 +57,7 @@ def round_entries(request: HttpRequest, pk: int) -> HttpResponse:
         "groups": lists.group_by_goal_and_policy(listing.page.object_list, before=listing.before),
         "counts": counts,
         "form": form,
-        "rounds": rounds_visible_to(request.user),
+        "rounds": visible_rounds(request.user),
         "is_active": round_.state in Round.ACTIVE_STATES,
         "past_deadline": bool(round_.deadline and round_.deadline < today and round_.state == Round.State.OPEN),
         "answers": lists.answer_counts(request.user, round_),
@@ -76,7 +76,7 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     lists.offer_selection(lists.as_rows(listing.page.object_list))
     return render(request, "reviews/rounds/queue.html", {
         "round": round_, "entries": listing.page.object_list, "listing": listing, "form": form,
-        "rounds": rounds_visible_to(request.user), "answers": lists.answer_counts(request.user, round_),
+        "rounds": visible_rounds(request.user), "answers": lists.answer_counts(request.user, round_),
         "kpi_reports": lists.kpi_report_counts(request.user, round_),
     })
 
