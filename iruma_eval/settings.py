@@ -280,6 +280,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own messages reach the console through the root's handler only: Django gives its
+    # logger a console handler of its own (with DEBUG on), and every message then printed twice.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # The public side (reviews/public/) and its open data: the licence every dataset is published

@@ -148,3 +148,20 @@ def test_an_administrator_exports_projects_as_csv_that_excel_reads(client, admin
 def test_every_record_of_the_year_has_an_admin_list_for_administrators(client, admin_user, model):
     client.force_login(admin_user)
     assert client.get(admin_url(model, "changelist")).status_code == 200
+
+
+def test_an_entrys_history_page_shows_no_python_none(client, admin_user):
+    """A version saved without a change reason, or a field changed from empty, shows an empty
+    cell, not the English "None" the history package prints."""
+    client.force_login(admin_user)
+    entry = Entry.objects.filter(state=Entry.State.DRAFT).first() or Entry.objects.first()
+    entry.memo = "確認中"
+    entry.save()
+    entry.memo = ""
+    entry.save()
+    assert entry.history.filter(history_change_reason__isnull=True).exists()
+    page = client.get(admin_url(Entry, "history", entry.pk))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "変更の理由" in text and "確認中" in text
+    assert "None" not in text

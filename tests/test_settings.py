@@ -121,3 +121,15 @@ def test_postgresql_keeps_repeated_queries_prepared_unless_a_pooler_forbids_it()
     assert off.returncode == 0 and off.stdout.strip() == "{}", off.stderr
     sqlite = read_settings({}, f"'server_side_binding' in {options}")
     assert sqlite.stdout.strip() == "False", sqlite.stderr
+
+
+def test_a_message_from_django_is_printed_once_on_the_console():
+    """The development server's console showed every message of Django's own loggers twice (a
+    refused page's warning with its traceback among them)."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL"}}
+    code = ("import django, logging; django.setup(); "
+            "logging.getLogger('django.request').warning('一度だけの知らせ')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=BASE_DIR, capture_output=True, text=True,
+                            env={**clean, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "iruma_eval.settings"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("一度だけの知らせ") == 1, result.stderr
