@@ -11,7 +11,7 @@ a department or a goal in the admin never rewrites the published record.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from django.db.models import F, QuerySet
 
@@ -51,13 +51,18 @@ class Facts:
         return (self.goal_number, self.policy_order, self.project_order)
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        # A shallow copy: every field is a str, an int or a tuple of str (dataclasses.asdict copies
+        # deeply, and a sheet's first load writes this for each of thousands of entries).
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data["departments"] = list(self.departments)
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> Facts:
         return cls(**{**data, "departments": tuple(data["departments"])})
+
+
+_FIELD_NAMES = tuple(field.name for field in fields(Facts))
 
 
 def live_facts(project, year: int | None = None) -> Facts:
