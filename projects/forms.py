@@ -10,15 +10,26 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from projects.models import Department
-from projects.text import normalize_name
+from projects.text import normalize_name, unsafe_character_message
 
 MAX_LISTED = 8  # candidates named in an error before "ほか"
 _SEPARATORS = re.compile(r"[\n、，,;；]+")
+_NAME_LENGTH = Department._meta.get_field("name").max_length
 
 
 def _as_id(text: str) -> int | None:
-    """An id as an old link carries it (ASCII digits only: "²" is a digit to isdigit(), not to int())."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    """An id as an old link carries it (ASCII digits only: "²" is a digit to isdigit(), not to
+    int(); at most 18 of them: ids fit in 63 bits, and int() refuses more than 4,300 digits)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _check_typed(text: str) -> None:
+    """Refuse, before matching, what no department's name can be: control characters (with the
+    message every input gives for them) and more characters than a name holds."""
+    if problem := unsafe_character_message(text):
+        raise ValidationError(problem)
+    if len(text) > _NAME_LENGTH:
+        raise ValidationError(f"部署名は{_NAME_LENGTH}文字以内で入力してください（入力は{len(text):,}文字です）。")
 
 
 def match_name(text: str, names: Iterable[tuple[object, str]]) -> object:
@@ -67,6 +78,7 @@ class DepartmentField(forms.Field):
         value = (value or "").strip()
         if not value:
             return None
+        _check_typed(value)
         pairs = self.pairs()
         key = _as_id(value)
         if key not in dict(pairs):
@@ -106,6 +118,7 @@ class DepartmentsField(DepartmentField):
         keys, errors = [], []
         for part in parts:
             try:
+                _check_typed(part)
                 key = _as_id(part)
                 keys.append(key if key in dict(pairs) else match_name(part, pairs))
             except ValidationError as error:

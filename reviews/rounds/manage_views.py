@@ -84,8 +84,12 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_reviewer(request.user)
-    round_ = get_round_for(request.user, pk)
+    return _manage_page(request, get_round_for(request.user, pk))
+
+
+def _manage_page(request: HttpRequest, round_: Round, *, extension_form: ExtensionForm | None = None,
+                 status: int = 200) -> HttpResponse:
+    _require_reviewer(request.user)  # checked here: a refused extension shows this page too
     departments = lists.round_departments(round_)
     return render(request, "reviews/rounds/round_manage.html", {
         "round": round_,
@@ -94,10 +98,10 @@ def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
         "may_set_deadline": rounds.may_set_deadline(round_),
         "may_extend_deadline": rounds.may_extend_deadline(round_),
         "deadline_form": DeadlineForm(initial={"deadline": round_.deadline}),
-        "extension_form": ExtensionForm(departments=departments),
+        "extension_form": extension_form or ExtensionForm(departments=departments),
         "extensions": round_.extensions.select_related("department", "granted_by").order_by("department__name"),
         "events": round_.events.select_related("actor"),
-    })
+    }, status=status)
 
 
 @login_required
@@ -160,9 +164,9 @@ def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     # Any department: extend_deadline itself says plainly when one has no entries in the round.
     form = ExtensionForm(request.POST, departments=Department.objects.values_list("pk", "name"))
-    if not form.is_valid():
-        messages.error(request, "担当課と延長後の提出期限を選んでください。")
-        return redirect("reviews:manage-round", pk=round_.pk)
+    if not form.is_valid():  # the page again, with what was typed and why it was refused beside it
+        messages.error(request, "担当課と延長後の提出期限を確かめてください。")
+        return _manage_page(request, round_, extension_form=form, status=400)
     data = form.cleaned_data
     try:
         rounds.extend_deadline(round_, data["department"], data["deadline"], by=request.user)

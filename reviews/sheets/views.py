@@ -25,10 +25,11 @@ _PATH_CHARACTERS = re.compile(r'[\\/:*?"<>|]')
 _DOWNLOAD_NAME_LENGTH = 120
 
 
-def _page(request, round_, *, upload_form=None, result=None, token=None, department=None, status=200):
+def _page(request, round_, *, download_form=None, upload_form=None, result=None, token=None, department=None,
+          status=200):
     return render(request, "reviews/sheets/sheets.html", {
         "round": round_,
-        "download_form": DownloadForm(user=request.user, prefix="download"),
+        "download_form": download_form or DownloadForm(user=request.user, prefix="download"),
         "upload_form": upload_form or UploadForm(user=request.user, prefix="upload"),
         "result": result, "token": token, "chosen_department": department,
         "accepts_uploads": workflow.accepts_uploads(round_),
@@ -75,9 +76,9 @@ def sheet_page(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     form = DownloadForm(request.GET, user=request.user, prefix="download")
-    if not form.is_valid():
+    if not form.is_valid():  # the page again, with what was typed and why it was refused beside it
         messages.error(request, "ダウンロードする入力表を選んでください。")
-        return redirect("reviews:round-sheet", pk=round_.pk)
+        return _page(request, round_, download_form=form, status=400)
     department = form.cleaned_data["department"]
     if not may_use_sheet(request.user, department):
         raise PermissionDenied("この入力表はダウンロードできません。")

@@ -80,3 +80,48 @@ def test_a_reviewer_typing_a_character_that_looks_like_a_number_is_told_it_fits_
             assert f"「{typed}」という部署は見つかりません" in response.content.decode()
     with pytest.raises(ValidationError, match="見つかりません"):
         DepartmentsField().clean("²")
+
+
+def test_a_typed_number_too_long_for_an_id_fits_no_department_instead_of_failing(client, open_round, reviewer):
+    # int() refuses more than 4,300 digits: the queue answered 500 to a pasted run of digits.
+    client.force_login(reviewer)
+    digits = "1" * 4301
+    for name in ("reviews:round", "reviews:queue"):
+        response = client.get(reverse(name, args=[open_round.pk]), {"department": digits[:80]})
+        assert response.status_code == 200 and "という部署は見つかりません" in response.content.decode()
+        response = client.get(reverse(name, args=[open_round.pk]), {"department": digits})
+        assert response.status_code == 200
+        assert "部署名は100文字以内で入力してください（入力は4,301文字です）" in response.content.decode()
+    with pytest.raises(ValidationError, match="見つかりません"):
+        DepartmentsField().clean("9" * 19)
+
+
+def test_a_department_typed_with_a_control_character_is_told_so_not_that_it_does_not_exist(departments):
+    # The page strips control characters from what it shows, so "商工\x00観光課 does not exist" read as
+    # an existing department refused.
+    with pytest.raises(ValidationError, match=re.escape("使えない制御文字（U+0000）")):
+        DepartmentField().clean("商工\x00観光課")
+    with pytest.raises(ValidationError, match=re.escape("使えない制御文字（U+0007）")):
+        DepartmentsField().clean("観光課\n地域\x07保健課")
+
+
+def test_a_refused_extension_shows_why_beside_the_department_typed(client, open_round, reviewer, staff_a):
+    url = reverse("reviews:manage-round-extend", args=[open_round.pk])
+    client.force_login(reviewer)
+    response = client.post(url, {"department": "課", "deadline": "2027-02-01"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "「課」に当たる部署が" in page and 'value="課"' in page
+    assert not open_round.extensions.exists()
+    # A department's clerk is refused the page, whatever they post.
+    client.force_login(staff_a)
+    assert client.post(url, {"department": "課", "deadline": "2027-02-01"}).status_code == 403
+
+
+def test_a_reviewer_downloading_a_sheet_for_an_ambiguous_department_is_told_which_ones_fit(client, open_round, reviewer):
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round-sheet-download", args=[open_round.pk]),
+                          {"download-department": "課"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "「課」に当たる部署が" in page and 'value="課"' in page

@@ -72,7 +72,7 @@ def test_a_clerk_cannot_download_or_upload_another_departments_or_the_citys_shee
     client.force_login(staff_a)
     hoken = Department.objects.get(name="地域保健課")
     url = reverse("reviews:round-sheet-download", args=[open_round.pk])
-    assert client.get(url, {"download-department": hoken.pk}, follow=True).status_code == 200
+    assert client.get(url, {"download-department": hoken.pk}, follow=True).status_code == 400
     assert "ダウンロードする入力表を選んでください" in client.get(url, {"download-department": hoken.pk},
                                                                follow=True).content.decode()
     assert "ダウンロードする入力表を選んでください" in client.get(url, {"download-department": ""},
