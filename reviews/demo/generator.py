@@ -25,7 +25,8 @@ Not generated: KPIs, messages, notifications, committee opinions beyond the demo
 
 It refuses (``Refused``) a database that holds anything a person may have entered: a user other
 than the demo users, a strategy or round other than the demo's (the seed's FY2017 and FY2018), a
-sheet upload, or departments and projects without the seed's round. There is no override.
+sheet upload, departments and projects without the seed's round, or a department, goal, policy
+or project the seed's sheet does not hold. There is no override.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from projects.fiscal_year import format_fiscal_year
 from projects.history import PROJECT_HISTORY_PREFETCH
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
-from projects.text import normalize_name
+from projects.text import normalize_name, parent_name_of
 from reviews.demo.seed import SEED_FISCAL_YEAR, read_seed
 from reviews.demo.users import DEMO_USERS
 from reviews.facts import Facts, live_facts
@@ -113,10 +114,38 @@ def refusal() -> str | None:
     if not Round.objects.filter(strategy__name=name, fiscal_year=SEED_FISCAL_YEAR).exists():
         if Department.objects.exists() or Project.objects.exists() or Goal.objects.exists():
             return "初期データの評価回がないのに、部署・基本目標・事業が登録されています。"
+    if problem := _beyond_the_seed():
+        return problem
     demo_round = Round.objects.filter(strategy__name=name, fiscal_year=DEMO_OPEN_YEAR).first()
     if demo_round is not None and demo_round.state != Round.State.OPEN:
         return (f"デモの評価回（{demo_round.title}）が「{demo_round.get_state_display()}」です。"
                 "生成する最後の評価回は受付中でなければなりません。")
+    return None
+
+
+def _beyond_the_seed() -> str | None:
+    """Departments, goals, policies or projects the seed's sheet does not hold: someone added them
+    (the admin, an import, a reorganisation)."""
+    seed = document_from_seed(read_seed())
+    # A project is the seed's if the seed's round holds its entry (the demo renames one of them).
+    seed_round = Round.objects.filter(strategy__name=seed_strategy_name(), fiscal_year=SEED_FISCAL_YEAR)
+    added = Project.objects.exclude(pk__in=Entry.objects.filter(round__in=seed_round).values("project_id"))
+    if (count := added.count()):
+        return f"初期データにない事業があります（{_some(list(added.values_list('name', flat=True)[:5]), count)}）。"
+    departments = {normalize_name(name) for project in seed.projects() for name in project.departments}
+    departments |= {normalize_name(parent) for name in departments if (parent := parent_name_of(name))}
+    goals = {goal.number for goal in seed.goals}
+    policies = {normalize_name(policy.title) for goal in seed.goals for policy in goal.policies}
+    for label, names, known in (
+        ("部署", Department.objects.values_list("name", flat=True), departments),
+        ("基本施策", Policy.objects.values_list("title", flat=True), policies),
+    ):
+        extra = sorted(name for name in names if normalize_name(name) not in known)
+        if extra:
+            return f"初期データにない{label}があります（{_some(extra, len(extra))}）。"
+    extra_goals = sorted(set(Goal.objects.values_list("number", flat=True)) - goals)
+    if extra_goals:
+        return f"初期データにない基本目標があります（{_some([f'基本目標{n}' for n in extra_goals], len(extra_goals))}）。"
     return None
 
 

@@ -1,6 +1,7 @@
 """The lists people work from: the current round, a round's entries grouped as on the sheet, the
 reviewers' queue. Views render what these return; the filters and the order are decided here."""
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | N
     paginator = Paginator(keys, per_page)
     if count is not None:
         paginator.count = count
-    page = paginator.get_page(params.get("page"))
+    page = paginator.get_page(_page_asked(params.get("page")))
     bottom = (page.number - 1) * per_page
     before = None
     if keys is items:
@@ -100,6 +101,18 @@ def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | N
     kept = params.copy()
     kept.pop("page", None)
     return ListPage(page, kept.urlencode() + "&" if kept else "", before)
+
+
+def _page_asked(text: str | None) -> str | int | None:
+    """The page number as Paginator.get_page takes it, except that 0 and below mean the first page
+    (get_page gives them the last, like a number past the end) and a number too long for int()
+    (4,300 digits) the last (get_page takes it for rubbish: the first)."""
+    text = (text or "").strip()
+    if not re.fullmatch(r"-?\d+", text):
+        return text or None
+    if len(text) > 18:
+        return 1 if text.startswith("-") else 10**18
+    return 1 if int(text) < 1 else text
 
 
 def current_round(user) -> Round | None:
@@ -257,19 +270,23 @@ def group_by_goal_and_policy(entries, before: Entry | None = None) -> list:
     """[(goal, [(policy, [entry, …]), …]), …] in the sheet's order, from the facts each entry's
     round shows (captured for a published round, live otherwise; as_rows gives them). ``before``
     is the entry just before a page: a goal or policy it shares with the page's first rows is
-    headed （続き）."""
-    groups: OrderedDict = OrderedDict()
+    headed （続き）, once, over all of the page's rows in it."""
+    goals: OrderedDict = OrderedDict()  # (number, band text) → (GoalHeading, {policy key → (PolicyHeading, rows)})
     as_rows([*entries, *([before] if before is not None else [])])
     previous = before.row_facts if before is not None else None
     for entry in sorted(entries, key=lambda e: (e.row_facts.sheet_order, e.pk)):
         facts = entry.row_facts
-        goal_continues = bool(previous and not groups and previous.goal_number == facts.goal_number)
-        goal = GoalHeading(facts.goal_number, facts.goal_band_text, goal_continues)
-        policy_continues = bool(previous and not groups.get(goal) and goal_continues
-                                and previous.policy_order == facts.policy_order)
-        policy = (facts.policy_order, PolicyHeading(facts.policy_title, policy_continues))
-        groups.setdefault(goal, OrderedDict()).setdefault(policy, []).append(entry)
-    return [(goal, [(policy, rows) for (_, policy), rows in policies.items()]) for goal, policies in groups.items()]
+        goal_key = (facts.goal_number, facts.goal_band_text)
+        if goal_key not in goals:
+            continues = bool(previous and not goals and previous.goal_number == facts.goal_number)
+            goals[goal_key] = (GoalHeading(facts.goal_number, facts.goal_band_text, continues), OrderedDict())
+        goal, policies = goals[goal_key]
+        policy_key = (facts.policy_order, facts.policy_title)
+        if policy_key not in policies:
+            continues = bool(goal.continued and not policies and previous.policy_order == facts.policy_order)
+            policies[policy_key] = (PolicyHeading(facts.policy_title, continues), [])
+        policies[policy_key][1].append(entry)
+    return [(goal, list(policies.values())) for goal, policies in goals.values()]
 
 
 def queue_entries(user, round_: Round, data: dict) -> QuerySet[Entry]:

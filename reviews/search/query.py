@@ -41,7 +41,10 @@ class SearchForm(forms.Form):
         show them: the public never sees a goal or department of an unpublished round, and a
         department renamed since still finds the rounds published under its old name."""
         super().__init__(*args, **kwargs)
-        numbers = sorted(n for n in entries.values_list("search__goal", flat=True).distinct() if n is not None)
+        # Without the entries' own order: DISTINCT then counts the ordering columns too (one
+        # 基本目標 option per entry, as an outside test found).
+        entries = entries.order_by()
+        numbers = sorted({n for n in entries.values_list("search__goal", flat=True).distinct() if n is not None})
         self.fields["goal"].choices = [("", "すべて"), *[(n, f"基本目標{n}") for n in numbers]]
         keys = entries.values_list("search__departments", flat=True).distinct()
         names = sorted({name for key in keys for name in key.strip("|").split("|") if name})

@@ -76,6 +76,23 @@ def test_it_refuses_a_hierarchy_entered_without_the_seed():
     assert Round.objects.count() == 0 and Department.objects.count() == 1
 
 
+@pytest.mark.parametrize("added", ["department", "project", "policy", "goal"])
+def test_it_refuses_a_department_project_policy_or_goal_added_to_the_seeds(seed, added):
+    # An administrator's new department passed before: it was built around as if it were the seed's.
+    project = Project.objects.first()
+    if added == "department":
+        Department.objects.create(name="本物の新設課")
+    elif added == "project":
+        Project.objects.create(name="新しい事業", policy=project.policy, order=999, category=project.category)
+    elif added == "policy":
+        project.policy.goal.policies.create(title="新しい基本施策", order=99)
+    else:
+        project.policy.goal.strategy.goals.create(number=9, title="新しい基本目標")
+    with pytest.raises(CommandError, match="初期データにない"):
+        generate()
+    assert Round.objects.count() == 1 and not Entry.objects.filter(round__fiscal_year__lt=2017).exists()
+
+
 def test_force_only_allows_production_settings_and_never_overrides_a_refusal(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG が無効"):

@@ -29,9 +29,15 @@ def test_a_rounds_list_comes_in_pages_and_every_entry_is_on_one_of_them(client, 
             for entry in rows]
     assert len(seen) == len(set(seen)) == open_round.entries.count() == 68
     assert len([1 for _, policies in pages[0].context["groups"] for _, rows in policies for _ in rows]) == PAGE_SIZE
-    # Page 2 starts inside a goal: its heading repeats with （続き）.
+    # Page 2 starts inside a goal: its heading repeats with （続き）, once, over every row of it on
+    # the page (the continued first row stood alone under it, and the heading came again below).
     body = pages[1].content.decode()
     assert "（続き）</h2>" in body and "全68件のうち 51〜68件目" in body
+    goals = [goal.number for goal, _ in pages[1].context["groups"]]
+    assert len(goals) == len(set(goals)) and pages[1].context["groups"][0][0].continued
+    assert len(re.findall(r'id="goal-(\d+)"', body)) == len(set(re.findall(r'id="goal-(\d+)"', body)))
+    first_goal, first_policies = pages[1].context["groups"][0]
+    assert len([p for p, _ in first_policies if p.title == first_policies[0][0].title]) == 1
     assert 'rel="prev"' in body and 'aria-current="page">2<' in body
 
 
@@ -69,6 +75,14 @@ def test_a_page_number_out_of_range_or_not_a_number_still_opens_a_page(client, o
     client.force_login(reviewer)
     response = client.get(reverse("reviews:round", args=[open_round.pk]) + f"?page={page}")
     assert response.status_code == 200 and response.context["listing"].page.object_list
+
+
+@pytest.mark.parametrize(("page", "shown"), [("0", 1), ("-1", 1), ("-00", 1), ("2", 2), ("999", 2), ("9" * 5000, 2),
+                                             ("1e3", 1), ("", 1)])
+def test_page_zero_and_below_open_the_first_page_and_past_the_end_the_last(client, open_round, reviewer, page, shown):
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round", args=[open_round.pk]), {"page": page})
+    assert response.status_code == 200 and response.context["listing"].page.number == shown
 
 
 def test_the_page_links_are_those_around_the_page_shown():

@@ -1,6 +1,8 @@
 """Search across the years: any part of a word, half-width and full-width alike, with filters,
 among what the user may see (and, on the public side, published rounds only)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -157,3 +159,12 @@ def test_a_search_of_three_characters_or_more_uses_the_trigram_index_on_postgres
 def test_half_width_seminar_finds_the_seed_projects_that_hold_seminars(seed):
     found = names(search(Entry.objects.all(), q="ｾﾐﾅｰ"))
     assert {"女性就労情報提供・支援事業", "創業支援事業", "雇用対策事業"} <= set(found)
+
+
+def test_the_goal_filter_offers_each_goal_once(client, open_round, reviewer):
+    # It offered one 基本目標 option per entry (the entries' default order defeated DISTINCT).
+    client.force_login(reviewer)
+    for url in (reverse("reviews:search"), reverse("public:search")):
+        page = client.get(url).content.decode()
+        offered = re.findall(r'<option value="(\d+)"[^>]*>基本目標\d+</option>', page)
+        assert offered and len(offered) == len(set(offered)) <= 4, (url, offered)
