@@ -115,6 +115,18 @@ class FlatResource(resources.ModelResource):
         if problems:
             raise ValidationError(problems)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The row's errors under the file's column names (部署名), not the model's (name), which
+        is how the import page labels them."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                raise
+            columns = {field.attribute: field.column_name for field in self.get_import_fields() if field.attribute}
+            raise ValidationError({columns.get(name, name): messages
+                                   for name, messages in error.error_dict.items()}) from None
+
 
 class DepartmentResource(FlatResource):
     name = fields.Field(attribute="name", column_name="部署名")

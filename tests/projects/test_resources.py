@@ -148,3 +148,14 @@ def test_entries_export_with_japanese_columns_and_wareki(seed):
     assert first["事業名"] == "女性就労情報提供・支援事業"
     assert first["状態"] == "承認済"
     assert first["基本目標"] == "1 働きやすいまちをつくる <しごと応援プロジェクト>"
+
+
+def test_a_value_too_long_is_reported_under_its_japanese_column(seed):
+    # The admin's import page labels each error with its key: it said "name", not 部署名.
+    too_long = "長" * 101
+    result = DepartmentResource().import_data(tablib.Dataset((too_long, ""), headers=("部署名", "上位の部署")),
+                                              dry_run=True)
+    assert result.has_validation_errors()
+    errors = result.invalid_rows[0].field_specific_errors
+    assert list(errors) == ["部署名"] and "100" in errors["部署名"][0]
+    assert not Department.objects.filter(name=too_long).exists()
