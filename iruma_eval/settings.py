@@ -282,6 +282,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own messages reach the console through the root's handler only: Django gives its
     # logger a console handler of its own (with DEBUG on), and every message then printed twice.
+    # This also drops Django's mail_admins handler: ADMINS is not set; set both together if wanted.
     "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 

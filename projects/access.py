@@ -108,7 +108,9 @@ def set_role(user, role: Role) -> None:
         user.groups.add(ensure_reviewer_group())
     else:
         user.groups.remove(*Group.objects.filter(name=REVIEWER_GROUP))
-    user.__dict__.pop("_is_reviewer", None)
+    # What the role decided for this user object, kept for the request (reviews.access keeps its rounds).
+    for kept in ("_is_reviewer", "_visible_rounds"):
+        user.__dict__.pop(kept, None)
 
 
 # Departments and their members ----------------------------------------------------------------

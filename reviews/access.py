@@ -92,8 +92,9 @@ def may_see_entry(user: UserLike, entry: Entry) -> bool:
 
 def visible_rounds(user: UserLike) -> list[Round]:
     """rounds_visible_to(user), newest first, read once a request: the page's round, the header's
-    current round and the lists' round switcher all come from it. Kept on the request's user, as
-    projects.access keeps the memberships (a round changed in a request shows on the next page)."""
+    current round and the lists' round switcher all come from it. Kept on the request's user (a new
+    object each request), as projects.access keeps the role: set_role forgets it; a round changed
+    during a request shows on the next page (every view that changes one redirects)."""
     cached = getattr(user, "_visible_rounds", None)
     if cached is None:
         cached = list(rounds_visible_to(user))

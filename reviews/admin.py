@@ -4,6 +4,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from projects.access import is_administrator
 from projects.admin import FlatSheetAdminMixin
@@ -28,6 +30,21 @@ from reviews.models import (
 )
 from reviews.resources import EntryExportResource
 from reviews.sheets import admin_views as admin_sheets
+
+
+class RecordedValues(HistoricalRecordContextHelper):
+    """A field's old and new value on a history page, empty where it had none: the package prints
+    Python's None, and an empty link as a deleted object "(pk=None)"."""
+
+    def prepare_delta_change_value(self, change, value):
+        if value is None or (isinstance(value, DeletedObject) and value.pk is None):
+            return ""
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    def get_historical_record_context_helper(self, request, historical_record):
+        return RecordedValues(self.model, historical_record)
 
 
 class ReadOnlyAdminMixin:
@@ -129,7 +146,7 @@ class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdminMixin, FlatSheetAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, FlatSheetAdminMixin, ExportMixin, HistoryAdmin):
     resource_classes = [EntryExportResource]
     list_display = ["project", "round", "status", "state", "updated_by", "updated_at"]
     # Filters that list their own choices (rounds, goals), never ones found by scanning every entry
@@ -226,7 +243,7 @@ class HelpContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Opinion)
-class OpinionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class OpinionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Opinions are recorded and edited on the round's 委員会意見 page, where the rules apply."""
 
     list_display = ["round", "subject", "project", "policy", "goal", "updated_at"]
@@ -243,7 +260,7 @@ class AnswerEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class AnswerAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Answers change only through their workflow (reviews.results.answers)."""
 
     list_display = ["round", "opinion", "department", "state", "updated_at"]

@@ -155,7 +155,9 @@ def test_an_entrys_history_page_shows_no_python_none(client, admin_user):
     cell, not the English "None" the history package prints."""
     client.force_login(admin_user)
     entry = Entry.objects.filter(state=Entry.State.DRAFT).first() or Entry.objects.first()
-    entry.memo = "確認中"
+    entry.text_author = None
+    entry.save()
+    entry.memo, entry.text_author = "確認中", admin_user  # a field changed from None, as a cell of its own
     entry.save()
     entry.memo = ""
     entry.save()

@@ -108,11 +108,12 @@ def _page_asked(text: str | None) -> str | int | None:
     (get_page gives them the last, like a number past the end) and a number too long for int()
     (4,300 digits) the last (get_page takes it for rubbish: the first)."""
     text = (text or "").strip()
-    if not re.fullmatch(r"-?\d+", text):
+    if not re.fullmatch(r"[-+]?\d+", text):
         return text or None
-    if len(text) > 18:
-        return 1 if text.startswith("-") else 10**18
-    return 1 if int(text) < 1 else text
+    digits = text.lstrip("+-").lstrip("0")
+    if text.startswith("-") or not digits:
+        return 1
+    return 10**18 if len(digits) > 18 else int(digits)
 
 
 def current_round(user) -> Round | None:

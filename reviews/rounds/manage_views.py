@@ -161,6 +161,7 @@ def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request.user)
     round_ = get_round_for(request.user, pk)
     # Any department: extend_deadline itself says plainly when one has no entries in the round.
     form = ExtensionForm(request.POST, departments=Department.objects.values_list("pk", "name"))

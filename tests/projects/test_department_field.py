@@ -113,9 +113,10 @@ def test_a_refused_extension_shows_why_beside_the_department_typed(client, open_
     assert response.status_code == 400
     assert "「課」に当たる部署が" in page and 'value="課"' in page
     assert not open_round.extensions.exists()
-    # A department's clerk is refused the page, whatever they post.
+    # A department's clerk is refused before the form is read: no message about what was typed.
     client.force_login(staff_a)
-    assert client.post(url, {"department": "課", "deadline": "2027-02-01"}).status_code == 403
+    refused = client.post(url, {"department": "課", "deadline": "2027-02-01"})
+    assert refused.status_code == 403 and "確かめてください" not in refused.content.decode()
 
 
 def test_a_reviewer_downloading_a_sheet_for_an_ambiguous_department_is_told_which_ones_fit(client, open_round, reviewer):

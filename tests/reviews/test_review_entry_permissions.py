@@ -71,3 +71,21 @@ def test_a_clerk_cannot_approve_or_return_their_own_submitted_entry(client, open
                                {"version": entry.version, "comment": "理由", "memo": "メモ"})
         assert response.status_code in (400, 403, 409), action
     assert Entry.objects.get(pk=entry.pk).state == Entry.State.SUBMITTED
+
+
+def test_a_user_whose_role_changes_no_longer_sees_the_rounds_the_old_role_saw(seed, reviewer):
+    # The rounds a user sees are read once a request and kept on the user object: a role taken
+    # away on that same object must not leave the rounds in preparation visible.
+    from django.http import Http404
+
+    from projects.access import Role, set_role
+    from reviews.access import get_round_for, visible_rounds
+
+    preparing = Round.objects.create(strategy=seed.round.strategy, fiscal_year=2019, title="令和元年度 実施事業評価",
+                                     implementation_heading="令和元年度の実施内容")
+    assert preparing.state == Round.State.PREPARING
+    assert preparing in visible_rounds(reviewer) and get_round_for(reviewer, preparing.pk) == preparing
+    set_role(reviewer, Role.STAFF)
+    assert preparing not in visible_rounds(reviewer)
+    with pytest.raises(Http404):
+        get_round_for(reviewer, preparing.pk)

@@ -77,8 +77,8 @@ def test_a_page_number_out_of_range_or_not_a_number_still_opens_a_page(client, o
     assert response.status_code == 200 and response.context["listing"].page.object_list
 
 
-@pytest.mark.parametrize(("page", "shown"), [("0", 1), ("-1", 1), ("-00", 1), ("2", 2), ("999", 2), ("9" * 5000, 2),
-                                             ("1e3", 1), ("", 1)])
+@pytest.mark.parametrize(("page", "shown"), [("0", 1), ("-1", 1), ("-00", 1), ("+0", 1), ("2", 2), ("+2", 2),
+                                             ("0" * 18 + "2", 2), ("999", 2), ("9" * 5000, 2), ("1e3", 1), ("", 1)])
 def test_page_zero_and_below_open_the_first_page_and_past_the_end_the_last(client, open_round, reviewer, page, shown):
     client.force_login(reviewer)
     response = client.get(reverse("reviews:round", args=[open_round.pk]), {"page": page})
@@ -98,3 +98,29 @@ def test_the_page_links_are_those_around_the_page_shown():
     numbers = [int(n) for n in re.findall(r'href="\?state=draft&amp;page=(\d+)"', html)]
     assert {39, 41, 1, 100} <= set(numbers) and 'aria-current="page">40<' in html
     assert "…" in html and 20 not in numbers
+
+
+@pytest.mark.parametrize("published", [False, True], ids=["open round", "published round"])
+def test_a_departments_list_in_pages_holds_each_of_its_entries_once_in_the_sheets_order(
+        client, open_round, staff_a, monkeypatch, published):
+    # A department's pages are read in one query each (paginate's by_id=False), not by id as a
+    # reviewer's: the same rows, the same order and the same （続き） headings, a few rows a page.
+    from reviews.access import entries_visible_to
+    from reviews.rounds import lists, views
+
+    real = lists.paginate
+    monkeypatch.setattr(views.lists, "paginate", lambda items, params, **kw: real(items, params, per_page=4, **kw))
+    round_ = Round.objects.get(fiscal_year=2017) if published else open_round
+    client.force_login(staff_a)
+    url = reverse("reviews:round", args=[round_.pk])
+    first = client.get(url)
+    pages = [first] + [client.get(url, {"page": n}) for n in range(2, first.context["listing"].page.paginator.num_pages + 1)]
+    seen = [entry for page in pages for _, policies in page.context["groups"] for _, rows in policies for entry in rows]
+    visible = set(entries_visible_to(staff_a).filter(round=round_).values_list("pk", flat=True))
+    assert len(pages) > 2 and len(seen) == len({e.pk for e in seen}) == first.context["counts"]["total"]
+    assert {e.pk for e in seen} == visible
+    order = [(entry.row_facts.sheet_order, entry.pk) for entry in seen]
+    assert order == sorted(order)
+    continued = [page for page in pages[1:] if page.context["listing"].before is not None
+                 and page.context["groups"][0][0].continued]
+    assert continued and all("（続き）" in page.content.decode() for page in continued)
