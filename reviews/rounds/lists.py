@@ -71,8 +71,8 @@ class ListPage:
 
 def paginate(items, params: QueryDict, per_page: int = PAGE_SIZE, count: int | None = None,
              by_id: bool = True) -> ListPage:
-    """The page ``params`` asks for (``page``; a number out of range gives the last page, rubbish
-    the first). ``count``: the number of items when the caller knows it (no query to count them).
+    """The page ``params`` asks for (``page``; a number past the end gives the last page, 0 and
+    below and rubbish the first). ``count``: the number of items when the caller knows it (no query to count them).
 
     A queryset's page is cut from its ids in its order, and the page's rows (with the one just
     before it, ``before``) are read by id: sorting every matching row of a big city's round with
