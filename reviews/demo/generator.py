@@ -114,7 +114,7 @@ def refusal() -> str | None:
     if not Round.objects.filter(strategy__name=name, fiscal_year=SEED_FISCAL_YEAR).exists():
         if Department.objects.exists() or Project.objects.exists() or Goal.objects.exists():
             return "初期データの評価回がないのに、部署・基本目標・事業が登録されています。"
-    if problem := _beyond_the_seed():
+    if problem := _beyond_the_seed(name):
         return problem
     demo_round = Round.objects.filter(strategy__name=name, fiscal_year=DEMO_OPEN_YEAR).first()
     if demo_round is not None and demo_round.state != Round.State.OPEN:
@@ -123,12 +123,12 @@ def refusal() -> str | None:
     return None
 
 
-def _beyond_the_seed() -> str | None:
+def _beyond_the_seed(strategy_name: str) -> str | None:
     """Departments, goals, policies or projects the seed's sheet does not hold: someone added them
-    (the admin, an import, a reorganisation)."""
+    (the admin, an import, a reorganisation). ``strategy_name``: the seed's (seed_strategy_name)."""
     seed = document_from_seed(read_seed())
     # A project is the seed's if the seed's round holds its entry (the demo renames one of them).
-    seed_round = Round.objects.filter(strategy__name=seed_strategy_name(), fiscal_year=SEED_FISCAL_YEAR)
+    seed_round = Round.objects.filter(strategy__name=strategy_name, fiscal_year=SEED_FISCAL_YEAR)
     added = Project.objects.exclude(pk__in=Entry.objects.filter(round__in=seed_round).values("project_id"))
     if (count := added.count()):
         return f"初期データにない事業があります（{_some(list(added.values_list('name', flat=True)[:5]), count)}）。"
