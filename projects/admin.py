@@ -55,6 +55,30 @@ class AdministratorImportMixin(FlatSheetAdminMixin):
     def has_import_permission(self, request) -> bool:
         return is_administrator(request.user)
 
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        # django-import-export's own message is English and names the Python exception.
+        form.add_error("import_file", FLAT_FILE_UNREADABLE)
+
+    def process_import(self, request, **kwargs):
+        """The confirmation, sent a second time (a double click, the browser's back button, a
+        second tab) or after the preview's file was cleared away, finds no file: say so."""
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            messages.error(request, FLAT_IMPORT_GONE)
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
+
+
+FLAT_FILE_UNREADABLE = (
+    "ファイルを読み込めませんでした。選んだ形式（CSV または XLSX）がファイルと合っているか、"
+    "CSV は UTF-8 か Shift_JIS（cp932）で保存されているかを確かめてください。"
+)
+FLAT_IMPORT_GONE = (
+    "この取り込みは、すでに実行されたか、確認画面から1日が過ぎて取り消されています。"
+    "一覧で結果を確かめ、必要ならファイルをもう一度選んでください。"
+)
+
 
 # Names and departments of what already exists change through 組織・事業の変更 (reviews.changes),
 # which keeps what they were for the rounds of earlier years; editing them here would rewrite them.

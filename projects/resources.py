@@ -1,15 +1,37 @@
 """Flat spreadsheets (CSV/XLSX) for the admin: one row per record, Japanese column names and
 natural keys instead of database ids. The official 入力表 has its own reader (reviews.sheets.workbook)."""
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from import_export import fields, resources, widgets
+from import_export import fields, resources, results, widgets
 
 from projects.models import Department, Goal, Kpi, KpiTarget, Policy, Project, ProjectDepartment, Strategy
 from projects.text import unsafe_character_message
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
+UNEXPECTED_IMPORT_ERROR = "{what}を取り込めませんでした（詳細はサーバーの記録にあります）。内容を確かめ、直らなければシステム管理者に伝えてください。"
+
+logger = logging.getLogger(__name__)
+
+
+class FlatImportRefused(Exception):
+    """A whole file refused before any row is read, with a message for the import page."""
+
+
+class FlatImportError(results.Error):
+    """An error as the import page shows it: our own Japanese message, never the English text of
+    an unexpected exception nor a traceback with the server's paths (those go to the log)."""
+
+    traceback = ""
+
+    def __init__(self, error, row=None, number=None):
+        if not isinstance(error, FlatImportRefused):
+            logger.error("Flat import failed at row %s", number, exc_info=error)
+            error = FlatImportRefused(UNEXPECTED_IMPORT_ERROR.format(what="この行" if number else "ファイル"))
+        super().__init__(error, row, number)
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -108,6 +130,21 @@ class DepartmentListWidget(widgets.Widget):
 class FlatResource(resources.ModelResource):
     """What every flat import shares: a cell with a control character refuses its row, and each
     record is validated as the admin's own form would (lengths, the models' validators)."""
+
+    def get_error_result_class(self):
+        return FlatImportError
+
+    def before_import(self, dataset, **kwargs):
+        """A file without the columns that name each record is refused as a whole, in Japanese."""
+        headers = [str(header) for header in dataset.headers or [] if header is not None]
+        needed = [self.fields[name].column_name for name in self.get_import_id_fields() if name in self.fields]
+        missing = [column for column in needed if column not in headers]
+        if missing:
+            found = "、".join(f"「{header}」" for header in headers[:20]) or "（なし）"
+            raise FlatImportRefused(
+                f"1行目に列「{'」「'.join(missing)}」がありません。この一覧から書き出したファイルの1行目"
+                f"（列名）を使ってください。ファイルの1行目: {found}"
+            )
 
     def before_import_row(self, row, **kwargs):
         problems = [message for column, value in row.items() if isinstance(value, str)

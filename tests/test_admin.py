@@ -167,3 +167,59 @@ def test_an_entrys_history_page_shows_no_python_none(client, admin_user):
     text = page.content.decode()
     assert "変更の理由" in text and "確認中" in text
     assert "None" not in text
+
+
+def test_confirming_a_flat_import_twice_says_it_is_done_instead_of_failing(client, admin_user):
+    """A double click on インポート実行, or the browser's back button and a second confirm, finds the
+    preview's file already gone: the administrator is told so, and the departments are imported once."""
+    client.force_login(admin_user)
+    csv_bytes = "部署名,上位の部署\r\n危機管理課,\r\n".encode("cp932")
+    upload = SimpleUploadedFile("部署.csv", csv_bytes)
+    preview = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+    confirm = preview.context["confirm_form"].initial
+
+    assert client.post(admin_url(Department, "process_import"), confirm).status_code == 302
+    again = client.post(admin_url(Department, "process_import"), confirm, follow=True)
+
+    assert again.status_code == 200
+    assert again.redirect_chain[-1][0] == admin_url(Department, "import")
+    assert "すでに実行されたか" in again.content.decode()
+    assert Department.objects.filter(name="危機管理課").count() == 1
+
+
+def test_a_flat_file_without_the_naming_column_is_refused_in_japanese_without_a_traceback(client, admin_user):
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.csv", "名前\r\n危機管理課\r\n".encode("cp932"))
+    page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+
+    text = page.content.decode()
+    assert "confirm_form" not in page.context  # nothing to confirm
+    assert "列「部署名」がありません" in text and "「名前」" in text
+    assert "Traceback" not in text and "import_id_fields" not in text and ".py" not in text
+    assert not Department.objects.filter(name="危機管理課").exists()
+
+
+def test_a_file_that_is_not_what_its_format_says_gets_a_japanese_message(client, admin_user):
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.xlsx", b"PK\x03\x04 not really a workbook")
+    page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "1", "resource": "0"})
+
+    text = page.content.decode()
+    assert "ファイルを読み込めませんでした" in text
+    assert "BadZipFile" not in text and "encountered" not in text
+
+
+def test_an_unexpected_error_in_a_row_shows_no_english_or_server_paths(client, admin_user, monkeypatch):
+    from projects.resources import DepartmentResource
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("/srv/secret/path.py exploded")
+
+    monkeypatch.setattr(DepartmentResource, "import_instance", broken)
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.csv", "部署名,上位の部署\r\n危機管理課,\r\n".encode("cp932"))
+    page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+
+    text = page.content.decode()
+    assert "この行を取り込めませんでした" in text
+    assert "exploded" not in text and "Traceback" not in text
