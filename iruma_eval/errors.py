@@ -3,6 +3,7 @@ without the request (no user, no CSRF token, no cookie), and link back to the pu
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import defaults
 
@@ -38,3 +39,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _public(request):
         return _public_page(500, "申し訳ありません。サーバーで問題が起きました。時間をおいてもう一度お試しください。")
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: a form sent from a page opened before a sign-out, or before a
+    sign-in in another tab, is refused for safety; say so in Japanese and how not to lose the text
+    (Django's own page is English with DEBUG on, and gives no advice)."""
+    if _public(request):
+        return _public_page(403, "このページは表示できません。")
+    return render(request, "403_csrf.html", status=403)
+
+
+def method_not_allowed(request: HttpRequest) -> HttpResponse:
+    """A button's address opened as a page (a bookmark, the address bar): Django's 405 is empty."""
+    if _public(request):
+        return _public_page(405, "このアドレスは開けません。")
+    return render(request, "405.html", status=405)

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "projects.middleware.PasswordChangeRequiredMiddleware",
     "projects.middleware.StripUnsafeCharactersMiddleware",
+    "projects.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a locked sign-in into our lockout page.
@@ -172,6 +173,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "media/"
 
 LOGIN_URL = "login"
+CSRF_FAILURE_VIEW = "iruma_eval.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "reviews:home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -25,6 +25,23 @@ class PasswordChangeRequiredMiddleware:
         return self.get_response(request)
 
 
+class MethodNotAllowedPageMiddleware:
+    """Django's require_POST answers a GET with an empty 405: give it a page in Japanese."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.streaming and not response.content:
+            from iruma_eval.errors import method_not_allowed
+
+            page = method_not_allowed(request)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
+
+
 class StripUnsafeCharactersMiddleware:
     """Pages never carry control characters or bidirectional overrides, even from records written
     before input refused them (the append-only history keeps what was written): one place for

@@ -1,7 +1,9 @@
 """One entry: read it, edit it, and take the workflow's actions on it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -126,18 +128,52 @@ def _opinion_answers(entry: Entry, user) -> list[tuple]:
     return [(answer, may_see_answer(user, answer)) for answer in every]
 
 
+# What a person typed and sent after their session had ended (SESSION_IDLE_HOURS): kept in the new
+# session through the sign-in and put back on the entry's form, unsaved, for them to save.
+TYPED_BEFORE_SIGN_IN = "entry-text-typed-before-sign-in"
+TYPED_FIELDS = ("version", "status", "implementation", "evaluation", "future_policy")
+
+
+def _sign_in_keeping_what_was_typed(request: HttpRequest, pk: int) -> HttpResponse:
+    request.session[TYPED_BEFORE_SIGN_IN] = {
+        "entry": pk, "data": {name: request.POST.get(name, "") for name in TYPED_FIELDS}}
+    messages.warning(request, "しばらく操作がなかったため、サインインが切れていました。入力した内容はまだ保存されていません。"
+                              "サインインし直すと、入力した内容を記入画面に戻します。")
+    return redirect_to_login(reverse("reviews:entry", args=[pk]), settings.LOGIN_URL)
+
+
+def _typed_before_sign_in(request: HttpRequest, entry: Entry) -> EntryForm | None:
+    """The form with what this person typed before signing in again, if it was for this entry."""
+    kept = request.session.pop(TYPED_BEFORE_SIGN_IN, None)
+    if not isinstance(kept, dict) or kept.get("entry") != entry.pk:
+        return None
+    messages.info(request, "サインインが切れる前に入力した内容を戻しました。まだ保存されていません。"
+                           "確かめてから「下書き保存」などのボタンを押してください。")
+    form = EntryForm.for_entry(entry, data=kept.get("data") or {})
+    form.is_valid()
+    return form
+
+
 @login_required
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for(request.user, pk)
     # Opening the entry is reading what the notices said about it.
     Notification.objects.filter(user=request.user, entry=entry, read_at__isnull=True).update(read_at=timezone.now())
-    return render_entry(request, entry)
+    form = None
+    if TYPED_BEFORE_SIGN_IN in request.session:
+        actions = workflow.available_actions(entry, request.user)
+        if any(rule.action in ("save", "correct") for rule in actions):
+            form = _typed_before_sign_in(request, entry)
+    return render_entry(request, entry, form=form)
 
 
-@login_required
-@require_POST
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a draft, submit (saving first), or correct as a reviewer: the button says which."""
+    if request.method != "POST":
+        # Where a sign-in that expired sends people back, or a bookmark: the entry page.
+        return redirect("reviews:entry", pk=pk)
+    if not request.user.is_authenticated:
+        return _sign_in_keeping_what_was_typed(request, pk)
     entry = get_entry_for(request.user, pk)
     intent = request.POST.get("intent")
     if intent not in ("save", "submit", "correct"):

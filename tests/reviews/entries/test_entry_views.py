@@ -61,10 +61,81 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client, world, name):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", POST_URLS)
+@pytest.mark.parametrize("name", [name for name in POST_URLS if name != "entry-edit"])
 def test_get_on_an_action_url_is_not_allowed(client, world, name):
     client.force_login(world["clerk"])
     assert client.get(url(name, world["entry"])).status_code == 405
+
+
+def test_an_action_opened_as_a_page_explains_itself_in_japanese(client, world):
+    client.force_login(world["clerk"])
+    response = client.get(url("entry-withdraw", world["entry"]))
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "ボタンから" in response.content.decode()
+
+
+def test_a_form_sent_from_a_page_opened_before_signing_in_again_is_refused_with_advice(world):
+    """A form left open in one tab while the person signs out and in again in another: the CSRF
+    check refuses it, on our Japanese page that tells how not to lose the text."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world["clerk"])
+    page = browser.get(url("entry", world["entry"]))
+    token = page.context["csrf_token"]
+    browser.logout()
+    browser.force_login(world["clerk"])  # signing in rotates the token the old page carries
+    response = browser.post(url("entry-edit", world["entry"]),
+                            {**form_data(world["entry"], "save"), "csrfmiddlewaretoken": str(token)})
+    assert response.status_code == 403
+    text = response.content.decode()
+    assert "送信できませんでした" in text and "入力した内容は保存されていません" in text
+    assert "DEBUG" not in text and "CSRF" not in text
+
+
+def test_opening_the_edit_address_leads_to_the_entry_page(client, world):
+    """Where a sign-in that expired while saving sends people back (its next=), or a bookmark."""
+    client.force_login(world["clerk"])
+    response = client.get(url("entry-edit", world["entry"]))
+    assert response.status_code == 302
+    assert response["Location"] == url("entry", world["entry"])
+
+
+def test_text_sent_after_the_session_ended_comes_back_on_the_form_after_signing_in(client, world):
+    """A clerk writes for longer than the idle limit; the save finds the session ended. After
+    signing in again the entry page shows what they typed, unsaved, and nothing was written."""
+    entry = world["entry"]
+    before = snapshot(entry)
+    typed = form_data(entry, "save", implementation="四時間かけて書いた実施内容", status="B")
+
+    response = client.post(url("entry-edit", entry), typed)  # no session: it had ended
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert snapshot(entry) == before
+    signed_in = client.post(response["Location"], {"username": "staff_a", "password": "pass-for-tests"}, follow=True)
+    assert signed_in.redirect_chain[-1][0] == url("entry", entry)
+    page = signed_in.content.decode()
+    assert "四時間かけて書いた実施内容" in page
+    assert "まだ保存されていません" in page
+    assert signed_in.context["unsaved"] is True
+    assert snapshot(entry) == before
+    # Shown once: a reload shows the saved entry again.
+    assert "四時間かけて書いた実施内容" not in client.get(url("entry", entry)).content.decode()
+
+    saved = client.post(url("entry-edit", entry), {**signed_in.context["form"].data, "intent": "save"})
+    assert saved.status_code == 302
+    assert Entry.objects.get(pk=entry.pk).implementation == "四時間かけて書いた実施内容"
+
+
+def test_text_kept_over_a_sign_in_is_not_shown_to_someone_of_another_department(client, world):
+    entry = world["entry"]
+    typed = form_data(entry, "save", implementation="商工観光課の下書き")
+    response = client.post(url("entry-edit", entry), typed)
+    page = client.post(response["Location"], {"username": "staff_b", "password": "pass-for-tests"}, follow=True)
+    assert page.status_code == 404
+    assert "商工観光課の下書き" not in page.content.decode()
 
 
 @pytest.mark.parametrize("name", ["entry", *POST_URLS])
