@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import is_reviewer, project_department_ids, with_sub_units
-from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
+from projects.fiscal_year import format_date_wareki, format_fiscal_year, format_fiscal_year_with_western
 from projects.history import current_successors, runs_today
 from projects.models import Department, Project, ProjectDepartment, Strategy
 from projects.text import normalize_text, unsafe_character_message
@@ -126,6 +126,10 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
         raise RoundError(f"評価回が「{locked.get_state_display()}」のため、{rule.verb}ことはできません。")
     if action == "open" and locked.deadline is None:
         raise RoundError("提出期限を設定してから受付を開始してください。")
+    if action == "open" and not system and locked.deadline < timezone.localdate():
+        # Opened so, every department would find it past its deadline at once and be reminded of it.
+        raise RoundError(f"提出期限（{format_date_wareki(locked.deadline)}）がすでに過ぎているため、受付を開始できません。"
+                         "提出期限を今日以降に直してから受付を開始してください。")
     if action == "publish":
         waiting = locked.entries.exclude(state=Entry.State.APPROVED).count()
         if waiting:

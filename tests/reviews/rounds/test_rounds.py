@@ -58,6 +58,19 @@ def test_departments_see_a_round_only_once_it_is_open(client, reviewer, staff_a,
     assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 200
 
 
+def test_a_round_whose_deadline_has_passed_is_not_opened(client, reviewer, staff_a, seed):
+    """Opened so, every department would find it past its deadline at once (and be reminded of
+    it): the reviewer is told to move the deadline first, and the round stays in preparation."""
+    round_ = rounds.create_round(Round.objects.get(fiscal_year=2017), by=reviewer, fiscal_year=2018, title="t",
+                                 implementation_heading="h", legend="", deadline=TODAY - timedelta(days=1))
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-state", args=[round_.pk, "open"]), follow=True)
+    assert "がすでに過ぎているため、受付を開始できません" in response.content.decode()
+    assert Round.objects.get(pk=round_.pk).state == Round.State.PREPARING
+    client.force_login(staff_a)
+    assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 404
+
+
 def test_publishing_refuses_while_an_entry_is_not_approved(client, reviewer, open_round):
     client.force_login(reviewer)
     client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"]), {"confirmed": "yes"})
