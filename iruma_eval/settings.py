@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
-    "axes",
+    "projects.apps.AxesConfig",  # django-axes, under a Japanese heading
     "csp",
     "projects",
     "reviews",
@@ -285,7 +285,11 @@ LOGGING = {
     # Django's own messages reach the console through the root's handler only: Django gives its
     # logger a console handler of its own (with DEBUG on), and every message then printed twice.
     # This also drops Django's mail_admins handler: ADMINS is not set; set both together if wanted.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # django-axes announces itself at every start, so in every cron mail of every command.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 # The public side (reviews/public/) and its open data: the licence every dataset is published

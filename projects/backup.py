@@ -125,9 +125,18 @@ def write_backup(path: Path, using: str = DEFAULT_DB_ALIAS,
     connection = connections[using]
     summary = Summary()
     path = Path(path)
+    if not path.parent.is_dir():
+        raise BackupError(f"書き出し先のフォルダ {path.parent} がありません。先に作成してください"
+                          f"（例: mkdir -p {path.parent}）。")
     partial = path.with_name(path.name + ".partial")
     try:
-        with gzip.open(partial, "wt", encoding="utf-8", newline="\n") as out, transaction.atomic(using=using):
+        # Readable by the owner only, whatever the umask: the file holds every entry and password hash.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise BackupError(f"{partial} に書き込めません（{error.strerror}）。") from None
+    try:
+        with (open(descriptor, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8", newline="\n") as out,
+              transaction.atomic(using=using)):
             _consistent_snapshot(connection)
             header = {
                 "backup": BACKUP_FORMAT,

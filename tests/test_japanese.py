@@ -76,6 +76,7 @@ def test_the_sign_in_protection_pages_speak_japanese(client, seed, admin_user):
     client.force_login(admin_user)
     index = client.get(reverse("admin:index")).content.decode()
     assert "アクセスの試行" in index and "Access attempts" not in index
+    assert "サインインの保護" in index and ">Axes<" not in index
     attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "Attempt Time" not in attempts
 

@@ -14,7 +14,8 @@ STRATEGY_HELP = ("総合戦略のコード（senryaku-2015 など）か名称。
 
 
 def fiscal_year_option(value: str) -> int:
-    """argparse type for --round: 2017, FY2017, H29, 平成29年度, R1, 令和元年度 …"""
+    """--round: 2017, FY2017, H29, 平成29年度, R1, 令和元年度 … Read in handle(), not as argparse's
+    type: argparse would show a CommandError as a traceback and its own errors in English."""
     try:
         return parse_fiscal_year(value)
     except ValueError as error:
@@ -64,21 +65,27 @@ class Command(BaseCommand):
     help = "評価回を実施事業評価等入力表（.xlsx）として書き出します。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--round", required=True, type=fiscal_year_option, help=ROUND_HELP)
+        parser.add_argument("--round", required=True, help=ROUND_HELP)
         parser.add_argument("--strategy", help=STRATEGY_HELP)
         parser.add_argument("--department", help="この担当課の事業だけを書き出します。")
         parser.add_argument("--with-memo", action="store_true", help="企画課の内部用メモを含めます（内部用）。")
         parser.add_argument("-o", "--output", required=True, help="書き出すファイル（.xlsx）")
 
     def handle(self, *args, **options):
-        round_ = get_round(options["round"], get_strategy(options["strategy"]))
+        round_ = get_round(fiscal_year_option(options["round"]), get_strategy(options["strategy"]))
         department = get_department(options["department"])
         path = Path(options["output"])
         if path.suffix.lower() != ".xlsx":
             raise CommandError("書き出し先のファイル名は .xlsx で終わるようにしてください。")
+        if not path.parent.is_dir():
+            raise CommandError(f"書き出し先のフォルダ {path.parent} がありません。先に作成してください。")
         temporary = path.with_name(path.name + ".part")
         # Write beside the target and rename, so a failed export never leaves half a sheet behind.
-        with open(temporary, "wb") as stream:
-            export_round(round_, stream, department=department, with_memo=options["with_memo"])
-        temporary.replace(path)
+        try:
+            with open(temporary, "wb") as stream:
+                export_round(round_, stream, department=department, with_memo=options["with_memo"])
+            temporary.replace(path)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise CommandError(f"{path} に書き出せません（{error.strerror}）。") from None
         self.stdout.write(f"{round_} の入力表を書き出しました: {path}")

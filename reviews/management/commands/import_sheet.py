@@ -39,7 +39,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="取り込むファイル（.xlsx）")
-        parser.add_argument("--round", required=True, type=fiscal_year_option, help=ROUND_HELP)
+        parser.add_argument("--round", required=True, help=ROUND_HELP)
         parser.add_argument("--strategy", help=STRATEGY_HELP)
         parser.add_argument("--department", help="担当課の入力表として取り込みます（その課の行だけ変更できます）。")
         parser.add_argument("--dry-run", action="store_true", help="確認だけして、何も書き込みません。")
@@ -50,6 +50,7 @@ class Command(BaseCommand):
                             help="過去の評価回として読み込みます（公表済み・全件承認済み）。")
 
     def handle(self, *args, **options):
+        options["round"] = fiscal_year_option(options["round"])
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"ファイル {path} が見つかりません。")
