@@ -46,6 +46,11 @@ _ERA_STARTS: tuple[tuple[str, date], ...] = (
 )
 
 
+def format_date(day: date) -> str:
+    """A date as the pages print it (``Y年n月j日``): 2027-01-05 → 2027年1月5日, without zero padding."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def format_date_wareki(day: date) -> str:
     """A date as 和暦, as a cover page prints it: 2026-12-01 → 令和8年12月1日, 2019-05-01 → 令和元年5月1日."""
     for name, start in _ERA_STARTS:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.access import reviewers
+from projects.fiscal_year import format_date
 from projects.models import wants_digest
 from reviews.entries.notifications import entry_url
 from reviews.mail import deliver
@@ -53,11 +54,11 @@ def _since(user, now: datetime) -> datetime:
 
 
 def _send(user, submissions: list[Event], today: date, since: datetime, now: datetime) -> DigestSent | None:
-    lines = [f"{timezone.localtime(since):%Y年%m月%d日 %H:%M} 以降に提出された評価が {len(submissions)} 件あります。", ""]
+    lines = [f"{format_date(timezone.localtime(since))} {timezone.localtime(since):%H:%M} 以降に提出された評価が {len(submissions)} 件あります。", ""]
     for event in submissions:
         entry = event.entry
         lines.append(f"・{entry.round.display_name}「{entry.project.name}」"
-                     f"（{timezone.localtime(event.created_at):%Y年%m月%d日 %H:%M}） {entry_url(entry)}")
+                     f"（{format_date(timezone.localtime(event.created_at))} {timezone.localtime(event.created_at):%H:%M}） {entry_url(entry)}")
     lines += ["", "このメールが不要なときは、システムの「設定」で受け取らないようにできます。"]
     try:
         with transaction.atomic():

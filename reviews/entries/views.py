@@ -64,9 +64,10 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
                  comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
                  unsaved: bool | None = None, unanswered: list | None = None,
                  kpi_forms: dict | None = None, incomplete_kpis: list | None = None,
-                 kpi_amend_forms: dict | None = None) -> HttpResponse:
+                 kpi_amend_forms: dict | None = None, message_error: str = "") -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
-    comment, shown beside its field with what was typed kept."""
+    comment, and ``message_error`` for a refused message, each shown beside its field with what was
+    typed kept."""
     user = request.user
     # The events and the history, newest first, read once for the page's parts (the approval's
     # check among them: workflow.wrote_text_under_review reads them from the entry).
@@ -114,6 +115,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "unanswered": unanswered,
             "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms, kpi_amend_forms),
             "incomplete_kpis": incomplete_kpis,
+            "message_error": message_error,
+            "message_typed": request.POST.get("body", "") if message_error else "",
         },
         status=status,
     )
@@ -314,7 +317,7 @@ def entry_message(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         conversation.post_message(entry, by=request.user, body=request.POST.get("body", ""))
     except conversation.ConversationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "メッセージを送りました。")
+        # Shown again with what was typed: a message a few characters too long is not lost.
+        return render_entry(request, entry, message_error=error.message, status=400)
+    messages.success(request, "メッセージを送りました。")
     return redirect(f"{reverse('reviews:entry', args=[entry.pk])}#conversation-heading")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import Role, is_member_for, is_reviewer
+from projects.fiscal_year import format_date
 from projects.history import departments_in
 from projects.models import ProjectSuccession
 from reviews.entries import notifications
@@ -209,11 +210,11 @@ def check_state(rule: Rule, round_: Round, state: str, state_label: str, *, noun
             if rule.action == "withdraw":
                 # A draft cannot be submitted again after the deadline: withdrawing would trap it.
                 raise WorkflowError(
-                    f"提出期限（{due:%Y年%m月%d日}）を過ぎたため、取り下げられません。"
+                    f"提出期限（{format_date(due)}）を過ぎたため、取り下げられません。"
                     "直す必要があるときは、企画課に差戻しを依頼してください。"
                 )
             raise WorkflowError(
-                f"提出期限（{due:%Y年%m月%d日}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
+                f"提出期限（{format_date(due)}）を過ぎているため提出できません。企画課に期限の延長を依頼してください。"
             )
 
 

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from projects.access import is_administrator, is_reviewer
+from projects.fiscal_year import format_date
 from reviews.access import entries_visible_to
 from reviews.models import Entry, HelpContact, Round
 from reviews.rounds.life import deadline_for
@@ -40,7 +41,7 @@ def now_to_do(user) -> list[str]:
         steps = [f"{round_.display_name}（{round_.get_state_display()}）: 審査待ちが {waiting} 件、未提出が {left} 件あります。"
                  "「審査待ち」で古い提出から確認し、承認するか理由を書いて差し戻してください。"]
         if round_.state == Round.State.OPEN and round_.deadline:
-            steps.append(f"提出期限は {round_.deadline:%Y年%m月%d日} です。遅れている課は「進み具合」で分かります。")
+            steps.append(f"提出期限は {format_date(round_.deadline)} です。遅れている課は「進み具合」で分かります。")
         return steps
     mine = entries_visible_to(user).filter(round=round_)
     left = mine.filter(state__in=Entry.UNFINISHED_STATES).count()
@@ -53,7 +54,7 @@ def now_to_do(user) -> list[str]:
         steps.append(f"差し戻された評価が {returned} 件あります。評価の画面の一番上の理由を読んで直し、もう一度提出してください。")
     if deadline and round_.state == Round.State.OPEN:
         days = (deadline - timezone.localdate()).days
-        steps.append(f"提出期限は {deadline:%Y年%m月%d日} です（{'あと ' + str(days) + ' 日' if days >= 0 else '過ぎています'}）。")
+        steps.append(f"提出期限は {format_date(deadline)} です（{'あと ' + str(days) + ' 日' if days >= 0 else '過ぎています'}）。")
     return steps
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import is_reviewer, project_department_ids, with_sub_units
-from projects.fiscal_year import format_date_wareki, format_fiscal_year, format_fiscal_year_with_western
+from projects.fiscal_year import format_date, format_fiscal_year, format_fiscal_year_with_western
 from projects.history import current_successors, runs_today
 from projects.models import Department, Project, ProjectDepartment, Strategy
 from projects.text import normalize_text, unsafe_character_message
@@ -128,7 +128,7 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
         raise RoundError("提出期限を設定してから受付を開始してください。")
     if action == "open" and not system and locked.deadline < timezone.localdate():
         # Opened so, every department would find it past its deadline at once and be reminded of it.
-        raise RoundError(f"提出期限（{format_date_wareki(locked.deadline)}）がすでに過ぎているため、受付を開始できません。"
+        raise RoundError(f"提出期限（{format_date(locked.deadline)}）がすでに過ぎているため、受付を開始できません。"
                          "提出期限を今日以降に直してから受付を開始してください。")
     if action == "publish":
         waiting = locked.entries.exclude(state=Entry.State.APPROVED).count()
@@ -177,7 +177,7 @@ def set_deadline(round_: Round, deadline: date, *, by, system: bool = False) -> 
     locked.deadline = deadline
     locked.save(update_fields=["deadline", "updated_at"])
     RoundEvent.objects.create(round=locked, action=RoundEvent.Action.DEADLINE, actor=by,
-                              comment=f"提出期限を {deadline:%Y年%m月%d日} にしました。")
+                              comment=f"提出期限を {format_date(deadline)} にしました。")
     return locked
 
 
@@ -192,13 +192,22 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     if not locked.entries.filter(runs_today(reach) | entries_of_departments(reach)).exists():
         raise RoundError(f"{department.name} には、この評価回の評価がありません（課の事業にも、その係・センターの事業にもありません）。延長する担当課を選び直してください。")
     if locked.deadline and deadline <= locked.deadline:
-        raise RoundError(f"延長後の期限は、評価回の提出期限（{locked.deadline:%Y年%m月%d日}）より後の日にしてください。")
+        raise RoundError(f"延長後の期限は、評価回の提出期限（{format_date(locked.deadline)}）より後の日にしてください。")
+    earlier = DeadlineExtension.objects.filter(round=locked, department=department).first()
     extension, _ = DeadlineExtension.objects.update_or_create(
         round=locked, department=department, defaults={"deadline": deadline, "granted_by": by}
     )
     RoundEvent.objects.create(round=locked, action=RoundEvent.Action.EXTEND, actor=by,
-                              comment=f"{department.name} の提出期限を {deadline:%Y年%m月%d日} まで延長しました。")
+                              comment=extension_message(department, deadline, earlier.deadline if earlier else None))
     return extension
+
+
+def extension_message(department: Department, deadline: date, earlier: date | None) -> str:
+    """What an extension did, in the round's record and on the page: an earlier extension moved
+    back is said so, not called an extension."""
+    if earlier is not None and deadline < earlier:
+        return f"{department.name} の延長後の提出期限を {format_date(earlier)} から {format_date(deadline)} に早めました。"
+    return f"{department.name} の提出期限を {format_date(deadline)} まで延長しました。"
 
 
 def deadline_for(round_: Round, department_ids: set[int]) -> date | None:

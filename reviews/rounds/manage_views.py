@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
-from projects.fiscal_year import format_fiscal_year
+from projects.fiscal_year import format_date, format_fiscal_year
 from projects.models import Department, Project
 from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
@@ -154,7 +154,7 @@ def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     except rounds.RoundError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"提出期限を {form.cleaned_data['deadline']:%Y年%m月%d日} にしました。")
+        messages.success(request, f"提出期限を {format_date(form.cleaned_data['deadline'])} にしました。")
     return redirect("reviews:manage-round", pk=round_.pk)
 
 
@@ -169,12 +169,14 @@ def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "担当課と延長後の提出期限を確かめてください。")
         return _manage_page(request, round_, extension_form=form, status=400)
     data = form.cleaned_data
+    earlier = round_.extensions.filter(department=data["department"]).values_list("deadline", flat=True).first()
     try:
         rounds.extend_deadline(round_, data["department"], data["deadline"], by=request.user)
     except rounds.RoundError as error:
+        # The page again with what was typed, as for a refused form.
         messages.error(request, error.message)
-    else:
-        messages.success(request, f"{data['department'].name} の提出期限を {data['deadline']:%Y年%m月%d日} まで延長しました。")
+        return _manage_page(request, round_, extension_form=form, status=400)
+    messages.success(request, rounds.extension_message(data["department"], data["deadline"], earlier))
     return redirect("reviews:manage-round", pk=round_.pk)
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from projects.access import department_members
+from projects.fiscal_year import format_date
 from projects.history import PROJECT_HISTORY_PREFETCH, current_successors, departments_in
 from projects.models import Department
 from reviews.entries.notifications import entry_url
@@ -83,9 +84,9 @@ def _send(round_: Round, department: Department, entries: list[Entry], today: da
     users = list(department_members(department))
     deadline = min(entry_deadline(e) for e in entries)
     if late:
-        subject = f"{department.name}: {round_.display_name}の提出期限（{deadline:%Y年%m月%d日}）を過ぎた評価があります"
+        subject = f"{department.name}: {round_.display_name}の提出期限（{format_date(deadline)}）を過ぎた評価があります"
     else:
-        subject = f"{department.name}: {round_.display_name}の提出期限（{deadline:%Y年%m月%d日}）まであと{(deadline - today).days}日です"
+        subject = f"{department.name}: {round_.display_name}の提出期限（{format_date(deadline)}）まであと{(deadline - today).days}日です"
     lines = [f"{round_.display_name} で、{department.name} のまだ提出されていない評価が {len(entries)} 件あります。", ""]
     lines += [f"・{e.project.name}（{e.get_state_display()}） {entry_url(e)}" for e in entries]
     results = [deliver(u, subject, "\n".join(lines), MailDelivery.Kind.REMINDER) for u in users if u.email]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from projects.fiscal_year import format_fiscal_year
+from projects.fiscal_year import format_date, format_fiscal_year
 from reviews.demo.changes import NEW_NAME, OLD_NAME, YEAR, record_demo_changes
 from reviews.demo.seed import create_demo_round, load_seed
 from reviews.demo.users import DEMO_PASSWORD, create_demo_users
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("初期データはすでに読み込まれています（変更はありません）。")
         self.stdout.write(
-            f"受付中の評価回: {demo_round} （提出期限 {demo_round.deadline:%Y年%m月%d日}）"
+            f"受付中の評価回: {demo_round} （提出期限 {format_date(demo_round.deadline)}）"
         )
 
         users = create_demo_users()

@@ -95,6 +95,19 @@ def test_an_empty_message_is_refused_with_a_message(client, submitted, staff_a):
     assert "メッセージを入力してください" in response.content.decode()
 
 
+def test_a_message_too_long_is_refused_and_what_was_typed_stays_in_the_box(client, submitted, staff_a):
+    client.force_login(staff_a)
+    typed = "確認のお願いです。" * 120  # 1,080 characters
+    response = client.post(reverse("reviews:entry-message", args=[submitted.pk]), {"body": typed})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "1,000文字以内" in page
+    box = page[page.index('id="message-body"'):]
+    assert box[:box.index("</textarea>")].endswith(typed)
+    assert 'aria-describedby="message-body-error"' in box[:300]
+    assert submitted.messages.count() == 0
+
+
 def test_the_conversation_never_appears_in_a_sheet(submitted, staff_a):
     from reviews.sheets.export import round_document
 

@@ -123,6 +123,30 @@ def test_an_extension_must_be_later_than_the_round_deadline(reviewer, open_round
     assert not DeadlineExtension.objects.exists()
 
 
+def test_a_refused_extension_shows_the_page_again_with_what_was_typed(client, reviewer, open_round):
+    client.force_login(reviewer)
+    too_early = open_round.deadline
+    response = client.post(reverse("reviews:manage-round-extend", args=[open_round.pk]),
+                           {"department": "商工観光課", "deadline": str(too_early)})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "より後の日にしてください" in page
+    assert 'value="商工観光課"' in page and f'value="{too_early.isoformat()}"' in page
+    assert not DeadlineExtension.objects.exists()
+
+
+def test_moving_an_extension_earlier_is_not_called_an_extension(client, reviewer, open_round):
+    client.force_login(reviewer)
+    url = reverse("reviews:manage-round-extend", args=[open_round.pk])
+    later, less_late = open_round.deadline + timedelta(days=20), open_round.deadline + timedelta(days=10)
+    first = client.post(url, {"department": "商工観光課", "deadline": str(later)}, follow=True)
+    assert f"{later.year}年{later.month}月{later.day}日 まで延長しました" in first.content.decode()
+    second = client.post(url, {"department": "商工観光課", "deadline": str(less_late)}, follow=True)
+    text = second.content.decode()
+    assert "に早めました" in text and "延長しました。" not in text.split("に早めました")[0][-80:]
+    assert open_round.events.order_by("-pk").first().comment.endswith("に早めました。")
+
+
 def test_the_progress_page_lists_late_departments_and_links_to_the_summary(client, reviewer, staff_a, open_round):
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     entry = workflow.save_draft(entry, by=staff_a, version=entry.version, **FILLED)
