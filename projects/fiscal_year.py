@@ -96,6 +96,24 @@ def parse_fiscal_year(text: str | int) -> int:
     return year
 
 
+_NAMED_ERA_YEARS = re.compile(r"(令和|平成|昭和)((?:元|\d{1,2})(?:[、,・](?:元|\d{1,2}))*)年度")
+_NAMED_WESTERN_YEARS = re.compile(r"(?<!\d)(\d{4})年度")
+
+
+def fiscal_years_named(text: str) -> list[int]:
+    """The fiscal years a heading names, in order: 「平成28、29年度の実施内容」 → [2016, 2017],
+    「令和元年度の実施内容」 → [2019], 「2018年度の実施内容」 → [2018]; none for a heading without one."""
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
+    years = []
+    for era, numbers in _NAMED_ERA_YEARS.findall(cleaned):
+        for number in re.split(r"[、,・]", numbers):
+            year = _parse_cleaned(f"{era}{number}")
+            if year is not None:
+                years.append(year)
+    years += [int(year) for year in _NAMED_WESTERN_YEARS.findall(cleaned) if MIN_YEAR <= int(year) <= MAX_YEAR]
+    return years
+
+
 def _parse_cleaned(cleaned: str) -> int | None:
     match = _WESTERN.match(cleaned)
     if match:

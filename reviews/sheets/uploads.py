@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from projects.fiscal_year import fiscal_years_named, format_fiscal_year_with_western
 from projects.models import Department, Strategy
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
@@ -92,12 +93,35 @@ def load_document(upload: Upload, document: SheetDocument, *, by, dry_run: bool,
     return import_update(document, upload.round, by=by, department=upload.department, dry_run=dry_run)
 
 
+def another_years_sheet(upload: Upload, document: SheetDocument) -> str:
+    """Why a sheet whose heading names another year than the round it is loaded into is refused
+    (「平成30年度の実施内容」 into 令和2年度), or "". A new round would be created under the wrong year;
+    an update matched by names would write that year's texts over this one's. A heading that names
+    no year is not judged."""
+    named = fiscal_years_named(document.implementation_heading)
+    if not named:
+        return ""
+    if upload.round is None:
+        if upload.fiscal_year is None or max(named) == upload.fiscal_year:
+            return ""
+        target = f"{format_fiscal_year_with_western(upload.fiscal_year)}の評価回"
+    else:
+        expected = fiscal_years_named(upload.round.implementation_heading) or [upload.round.fiscal_year]
+        if max(named) == max(expected):
+            return ""
+        target = f"この評価回（{upload.round.title}）"
+    return (f"入力表の見出し「{document.implementation_heading}」は{format_fiscal_year_with_western(max(named))}の"
+            f"実施内容です。{target}には取り込めません。年度と、取り込む入力表を確かめてください。")
+
+
 def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
     """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
     and what it changed are recorded in the same transaction."""
     read = read_sheet(content, filename=original_name, limits=sheet_limits())
     if not read.ok:
         return ImportResult(errors=read.errors)
+    if problem := another_years_sheet(upload, read.document):
+        return ImportResult(errors=[SheetError("", None, None, problem)])
     with transaction.atomic():
         result = load_document(upload, read.document, by=by, dry_run=dry_run)
         if result.applied:

@@ -71,10 +71,22 @@ def test_a_tampered_confirmation_token_is_refused(client, reviewer, open_round):
     assert SheetUpload.objects.count() == 0
 
 
+def with_heading(data: bytes, old: str, new: str) -> bytes:
+    """The sheet with its 実施内容 heading retyped, as the planning division does for a new year."""
+    workbook = load_workbook(io.BytesIO(data))
+    for row in workbook.active.iter_rows():
+        for cell in row:
+            if cell.value == old:
+                cell.value = new
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def test_an_administrator_loads_a_sheet_as_a_new_round(client, admin_user, open_round):
     client.force_login(admin_user)
     url = reverse("admin:reviews_round_load_sheet")
-    data = (GOLDEN / "clean.xlsx").read_bytes()
+    data = with_heading((GOLDEN / "clean.xlsx").read_bytes(), "平成28、29年度の実施内容", "令和元年度の実施内容")
     preview = client.post(url, {"file": SimpleUploadedFile("clean.xlsx", data), "fiscal_year": "R1"})
     assert "作成されるもの" in preview.content.decode()
     done = client.post(url, {"token": preview.context["token"], "fiscal_year": "2019"}, follow=True)
@@ -82,6 +94,33 @@ def test_an_administrator_loads_a_sheet_as_a_new_round(client, admin_user, open_
     round_ = Round.objects.get(fiscal_year=2019)
     assert round_.entries.count() == 5 and round_.state == Round.State.PREPARING
     assert SheetUpload.objects.get().kind == SheetUpload.Kind.NEW_ROUND
+
+
+def test_a_sheet_of_another_year_is_not_loaded_as_a_new_round(client, admin_user, open_round):
+    """The FY2016–17 sheet loaded as 令和元年度 would create that round with those years' texts."""
+    client.force_login(admin_user)
+    url = reverse("admin:reviews_round_load_sheet")
+    data = (GOLDEN / "clean.xlsx").read_bytes()
+    preview = client.post(url, {"file": SimpleUploadedFile("clean.xlsx", data), "fiscal_year": "R1"})
+    text = preview.content.decode()
+    assert "「平成28、29年度の実施内容」は平成29年度（2017年度）の実施内容です" in text
+    assert "令和元年度（2019年度）の評価回には取り込めません" in text
+    assert not preview.context.get("token")
+    assert not Round.objects.filter(fiscal_year=2019).exists()
+
+
+def test_last_years_sheet_uploaded_to_this_years_round_is_refused(client, staff_a, open_round):
+    """Matched by names alone, its rows would write last year's texts over this year's entries."""
+    shoko = Department.objects.get(name="商工観光課")
+    last_year = Round.objects.get(fiscal_year=2017)
+    data = edited_sheet(last_year, {}, department=shoko)
+    client.force_login(staff_a)
+    before = list(Entry.objects.filter(round=open_round).values_list("pk", "version"))
+    response = client.post(reverse("reviews:round-sheet-upload", args=[open_round.pk]),
+                           {"upload-file": SimpleUploadedFile("last.xlsx", data), "upload-department": str(shoko.pk)})
+    assert "平成29年度（2017年度）の実施内容です。この評価回（平成30年度 実施事業評価）には取り込めません" in \
+        response.content.decode()
+    assert list(Entry.objects.filter(round=open_round).values_list("pk", "version")) == before
 
 
 def test_a_department_user_cannot_reach_the_sheet_pages_of_the_admin(client, staff_a, open_round):
