@@ -223,3 +223,19 @@ def test_an_unexpected_error_in_a_row_shows_no_english_or_server_paths(client, a
     text = page.content.decode()
     assert "この行を取り込めませんでした" in text
     assert "exploded" not in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("model", [Department, Project], ids=lambda m: m.__name__)
+def test_a_departments_or_projects_admin_history_points_to_where_its_changes_are_recorded(client, admin_user, model):
+    """Renames and merges go through 組織・事業の変更, not the admin's form: the admin's own history
+    page would otherwise say there is none."""
+    client.force_login(admin_user)
+    obj = model.objects.first()
+    page = client.get(admin_url(model, "history", obj.pk))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "組織・事業の変更" in text
+    target = reverse("reviews:department", args=[obj.pk]) if model is Department else \
+        reverse("reviews:project-story", args=[obj.pk])
+    assert f'href="{target}"' in text
+    assert client.get(target).status_code == 200
