@@ -15,6 +15,7 @@ from django.db.models import F, QuerySet
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
 from projects.forms import match_name
+from projects.text import normalize_name
 from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
@@ -22,6 +23,16 @@ from reviews.models import Entry, several_strategies
 from reviews.search.text import Piece, excerpt, terms_of
 
 RESULT_LIMIT = 100
+
+
+def _is_a_department(text: str) -> bool:
+    """Whether ``text`` is (part of) one department's name, now or before a rename."""
+    from projects.models import Department, DepartmentFormerName
+
+    names = [*Department.objects.values_list("name", flat=True),
+             *DepartmentFormerName.objects.values_list("name", flat=True)]
+    wanted = normalize_name(text)
+    return any(wanted and wanted in normalize_name(name) for name in names)
 
 
 class SearchForm(forms.Form):
@@ -36,7 +47,7 @@ class SearchForm(forms.Form):
     year = forms.CharField(label="年度", required=False, max_length=20,
                            help_text="例: 2019、令和元年度、R1、H31")
 
-    def __init__(self, *args, entries: QuerySet[Entry], **kwargs):
+    def __init__(self, *args, entries: QuerySet[Entry], elsewhere: str = "", **kwargs):
         """The choices are the goals and departments of the ``entries`` searched, as their rounds
         show them: the public never sees a goal or department of an unpublished round, and a
         department renamed since still finds the rounds published under its old name."""
@@ -50,12 +61,21 @@ class SearchForm(forms.Form):
         names = sorted({name for key in keys for name in key.strip("|").split("|") if name})
         # Typed and matched among these (a big city has ~1,000 departments: no select of them all).
         self.department_names = names
+        # Said when the typed name is a department whose entries this search does not hold.
+        self.elsewhere = elsewhere
         for name in ("goal", "status"):
             self.fields[name].error_messages["invalid_choice"] = "一覧から選んでください。"
 
     def clean_department(self) -> str:
         text = self.cleaned_data["department"].strip()
-        return match_name(text, [(n, n) for n in self.department_names]) if text else ""
+        if not text:
+            return ""
+        try:
+            return match_name(text, [(n, n) for n in self.department_names])
+        except forms.ValidationError:
+            if self.elsewhere and _is_a_department(text):
+                raise forms.ValidationError(self.elsewhere.format(name=text)) from None
+            raise
 
     def clean_year(self) -> int | None:
         text = self.cleaned_data["year"].strip()

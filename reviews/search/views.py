@@ -3,7 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from projects.access import sees_everything
 from reviews.access import entries_visible_to
 from reviews.search.query import SearchForm, search
 
@@ -20,7 +22,10 @@ def run(form: SearchForm, entries):
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
     entries = entries_visible_to(request.user)
-    form = SearchForm(request.GET or None, entries=entries)
+    elsewhere = "" if sees_everything(request.user) else (
+        "「{name}」の評価は、ここでは探せません。ここで探せるのは、担当する課の評価だけです。"
+        f"公表された評価は、公開ページの検索（{reverse('public:search')}）で探せます。")
+    form = SearchForm(request.GET or None, entries=entries, elsewhere=elsewhere)
     result = run(form, entries)
     return render(request, "reviews/search/search.html", {"form": form, "result": result},
                   status=400 if form.is_bound and form.errors else 200)

@@ -168,3 +168,16 @@ def test_the_goal_filter_offers_each_goal_once(client, open_round, reviewer):
         page = client.get(url).content.decode()
         offered = re.findall(r'<option value="(\d+)"[^>]*>基本目標\d+</option>', page)
         assert offered and len(offered) == len(set(offered)) <= 4, (url, offered)
+
+
+def test_a_clerk_typing_another_departments_name_is_told_where_to_look(client, open_round, staff_b):
+    """Not 「見つかりません」 for a department that exists: its entries are outside what a clerk may
+    search here, and the published ones are on the public search."""
+    client.force_login(staff_b)
+    response = client.get(reverse("reviews:search"), {"department": "商工観光課"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "ここで探せるのは、担当する課の評価だけです" in text and reverse("public:search") in text
+    assert "見つかりません" not in text
+    nowhere = client.get(reverse("reviews:search"), {"department": "存在しない課"}).content.decode()
+    assert "という部署は見つかりません" in nowhere
