@@ -17,10 +17,11 @@ _SEPARATORS = re.compile(r"[\n、，,;；]+")
 _NAME_LENGTH = Department._meta.get_field("name").max_length
 
 
-def _as_id(text: str) -> int | None:
-    """An id as an old link carries it (ASCII digits only: "²" is a digit to isdigit(), not to
-    int(); at most 18 of them: ids fit in 63 bits, and int() refuses more than 4,300 digits)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+def as_id(text: str) -> int | None:
+    """An id or a version number as a form or link carries it, else None (ASCII digits only: "²" is
+    a digit to isdigit(), not to int(); at most 18 of them: they fit in 63 bits, and int() refuses
+    more than 4,300 digits). Every number read from a request's raw text goes through here."""
+    return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _check_typed(text: str) -> None:
@@ -69,7 +70,7 @@ class DepartmentField(forms.Field):
     def prepare_value(self, value):
         if isinstance(value, Department):
             return value.name
-        key = value if isinstance(value, int) else _as_id(value) if isinstance(value, str) else None
+        key = value if isinstance(value, int) else as_id(value) if isinstance(value, str) else None
         if key is not None:
             return dict(self.pairs()).get(key, value)
         return value
@@ -80,7 +81,7 @@ class DepartmentField(forms.Field):
             return None
         _check_typed(value)
         pairs = self.pairs()
-        key = _as_id(value)
+        key = as_id(value)
         if key not in dict(pairs):
             key = match_name(value, pairs)
         return Department.objects.get(pk=key)
@@ -119,7 +120,7 @@ class DepartmentsField(DepartmentField):
         for part in parts:
             try:
                 _check_typed(part)
-                key = _as_id(part)
+                key = as_id(part)
                 keys.append(key if key in dict(pairs) else match_name(part, pairs))
             except ValidationError as error:
                 errors.extend(error.messages)

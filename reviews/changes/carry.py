@@ -64,11 +64,13 @@ def parse_hierarchy(text: str) -> list[PlannedGoal]:
         indented = raw[:1] in (" ", "　", "\t") or raw.strip()[:1] in ("・", "-", "－")
         match = None if indented else _GOAL_LINE.match(raw)
         if match:
-            goal_number = int(match.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
-            if any(g.number == goal_number for g in goals):
-                raise ChangeError(f"{number}行目: 基本目標 {goal_number} が2回あります。")
+            digits = match.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+            # Checked before int(): it refuses more than 4,300 digits, and no goal needs three.
+            goal_number = int(digits) if len(digits) <= 2 else 0
             if not 1 <= goal_number <= 99:
                 raise ChangeError(f"{number}行目: 基本目標の番号は 1 から 99 にしてください。")
+            if any(g.number == goal_number for g in goals):
+                raise ChangeError(f"{number}行目: 基本目標 {goal_number} が2回あります。")
             goals.append(PlannedGoal(goal_number, match.group(2).strip(), (match.group(3) or "").strip()))
             continue
         if not goals:

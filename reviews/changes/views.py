@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 
 from projects.access import is_administrator, reach_ids_of, sees_everything
 from projects.fiscal_year import format_fiscal_year_with_western
+from projects.forms import as_id
 from projects.models import Change, Department, Strategy
 from reviews.changes import carry, departments, projects
 from reviews.changes.common import ChangeError
@@ -237,7 +238,7 @@ def strategy_carry(request: HttpRequest) -> HttpResponse:
 
 def carry_source(pk: str | None) -> Strategy | None:
     """The strategy to carry from: the one asked for, else the latest."""
-    if pk and pk.isascii() and pk.isdigit() and int(pk) < 2**63:  # "²" is a digit to isdigit(), not to int()
-        return Strategy.objects.filter(pk=int(pk)).first()
+    if (strategy_id := as_id(pk)) is not None:
+        return Strategy.objects.filter(pk=strategy_id).first()
     return Strategy.objects.order_by("-first_year").first()
 

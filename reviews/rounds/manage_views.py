@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
 from projects.fiscal_year import format_date, format_fiscal_year
+from projects.forms import as_id
 from projects.models import Department, Project
 from reviews.access import entries_visible_to, get_round_for
 from reviews.entries import workflow
@@ -203,20 +204,20 @@ def approve_selected(request: HttpRequest, pk: int) -> HttpResponse:
     _require_reviewer(request.user)
     chosen = []
     for raw_id in request.POST.getlist("entry"):
-        if not (raw_id.isascii() and raw_id.isdigit()):  # "²" is a digit to isdigit(), not to int()
+        if (entry_id := as_id(raw_id)) is None:
             continue
-        entry = entries_visible_to(request.user).filter(round=round_, pk=int(raw_id)).select_related("project").first()
+        entry = entries_visible_to(request.user).filter(round=round_, pk=entry_id).select_related("project").first()
         if entry is not None:
             chosen.append((entry, request.POST.get(f"version-{entry.pk}", "")))
     if chosen and request.POST.get("confirmed") != "yes":
         return render(request, "reviews/rounds/confirm_approve.html", {"round": round_, "chosen": chosen})
     approved, refused = [], []
     for entry, raw_version in chosen:
-        if not (raw_version.isascii() and raw_version.isdigit()):
+        if (version := as_id(raw_version)) is None:
             refused.append(f"{entry.project.name}: 画面を開き直してから、もう一度選んでください。")
             continue
         try:
-            workflow.approve(entry, by=request.user, version=int(raw_version))
+            workflow.approve(entry, by=request.user, version=version)
         except (PermissionDenied, workflow.WorkflowError) as error:
             refused.append(f"{entry.project.name}: {getattr(error, 'message', '') or str(error)}")
         else:

@@ -62,3 +62,19 @@ def test_an_entry_id_of_zero_is_not_found(client, open_round, staff_a):
     client.force_login(staff_a)
     assert client.get(reverse("reviews:entry", args=[0])).status_code == 404
     assert Entry.objects.filter(pk=0).count() == 0
+
+
+@pytest.mark.parametrize("field", ["entry", "version"])
+def test_bulk_approval_with_thousands_of_digits_is_refused_not_a_server_error(client, open_round, reviewer, field):
+    entry = Entry.objects.filter(round=open_round).first()
+    data = {"entry": str(entry.pk), f"version-{entry.pk}": str(entry.version), "confirmed": "yes"}
+    if field == "entry":
+        data["entry"] = "9" * 5000
+    else:
+        data[f"version-{entry.pk}"] = "9" * 5000
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:approve-selected", args=[open_round.pk]), data, follow=True)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert ("承認する評価を選んでください" in text) if field == "entry" else ("画面を開き直してから" in text)
+    assert Entry.objects.get(pk=entry.pk).state == entry.state

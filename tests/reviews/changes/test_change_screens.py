@@ -145,6 +145,16 @@ def test_a_split_gives_what_was_not_chosen_to_the_part_chosen_for_everything(cli
 
 def test_a_carry_asked_from_a_strategy_typed_as_a_superscript_opens_the_latest(client, open_round, admin_user):
     client.force_login(admin_user)
-    for rubbish in ("²", "①", "9" * 30, "abc"):
+    for rubbish in ("²", "①", "9" * 30, "9" * 5000, "abc"):
         response = client.get(reverse("reviews:changes-strategy-carry"), {"old": rubbish})
         assert response.status_code == 200, rubbish
+
+
+def test_a_goal_number_of_thousands_of_digits_is_refused_like_any_number_past_99(client, open_round, admin_user):
+    client.force_login(admin_user)
+    url = reverse("reviews:changes-strategy-carry")
+    for number in ("9" * 5000, "100", "００５"):
+        response = client.post(url, {"old": open_round.strategy.pk, "name": "第2期", "year": "2020", "reason": "x",
+                                     "hierarchy": f"{number} 目標\n　施策"})
+        assert response.status_code in (200, 400)
+        assert "基本目標の番号は 1 から 99 にしてください" in response.content.decode(), number[:5]
