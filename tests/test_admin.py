@@ -239,3 +239,14 @@ def test_a_departments_or_projects_admin_history_points_to_where_its_changes_are
         reverse("reviews:project-story", args=[obj.pk])
     assert f'href="{target}"' in text
     assert client.get(target).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["foo=1", "page=x", "year=1", "state=bogus", "round__id__exact=2", "o=zz"])
+@pytest.mark.parametrize("model", [Entry, Department, Project], ids=lambda m: m.__name__)
+def test_an_export_address_with_conditions_the_list_does_not_know_opens_without_them(client, admin_user, model, query):
+    client.force_login(admin_user)
+    response = client.get(admin_url(model, "export") + "?" + query, follow=True)
+    assert response.status_code in (200, 400), response.status_code
+    if response.redirect_chain:
+        assert response.redirect_chain[-1][0] == admin_url(model, "export")
+        assert "絞り込みの条件を読み取れませんでした" in response.content.decode()
