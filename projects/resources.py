@@ -21,6 +21,11 @@ class FlatImportRefused(Exception):
     """A whole file refused before any row is read, with a message for the import page."""
 
 
+class FlatValueError(ValueError):
+    """A cell our widgets cannot use, with a Japanese message for the import page (a ValueError, so
+    that django-import-export reports it as the cell's error)."""
+
+
 class FlatImportError(results.Error):
     """An error as the import page shows it: our own Japanese message, never the English text of
     an unexpected exception nor a traceback with the server's paths (those go to the log)."""
@@ -28,10 +33,37 @@ class FlatImportError(results.Error):
     traceback = ""
 
     def __init__(self, error, row=None, number=None):
-        if not isinstance(error, FlatImportRefused):
+        if not isinstance(error, FlatImportRefused | FlatValueError):
             logger.error("Flat import failed at row %s", number, exc_info=error)
             error = FlatImportRefused(UNEXPECTED_IMPORT_ERROR.format(what="この行" if number else "ファイル"))
         super().__init__(error, row, number)
+
+
+def shown(value, limit: int = 30) -> str:
+    """A cell's value as an error message quotes it: a few words, not 10,000 characters."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}…（{len(text):,}文字）"
+
+
+def goal_number(value) -> int:
+    """A 基本目標 number as a cell holds it (Excel gives 1.0), else a Japanese ValueError: checked
+    before int(), which refuses more than 4,300 digits, and before any query, whose English error
+    would reach the page."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit() and 1 <= len(text) <= 2 and int(text) >= 1):
+        raise FlatValueError(f"基本目標番号の欄は 1 から 99 までの半角数字で入力してください（「{shown(value)}」は使えません）。")
+    return int(text)
+
+
+class FlatImportResult(results.Result):
+    """The import's result, whose refused rows are shown on the page cell by cell: a long cell
+    is cut short there (the row is refused anyway), not echoed in full."""
+
+    def append_invalid_row(self, number, row, validation_error):
+        short = {column: shown(value, 50) if isinstance(value, str) else value for column, value in row.items()}
+        super().append_invalid_row(number, short, validation_error)
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -47,11 +79,11 @@ class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
         try:
             return super().clean(str(value).strip(), row=row, **kwargs)
         except self.model.DoesNotExist:
-            raise ValueError(
-                f"{self.label}「{value}」が見つかりません。先に登録するか、綴りを確認してください。"
+            raise FlatValueError(
+                f"{self.label}「{shown(value)}」が見つかりません。先に登録するか、綴りを確認してください。"
             ) from None
         except self.model.MultipleObjectsReturned:
-            raise ValueError(f"{self.label}「{value}」に当てはまるものが複数あります。") from None
+            raise FlatValueError(f"{self.label}「{shown(value)}」に当てはまるものが複数あります。") from None
 
 
 class GoalWidget(NamedForeignKeyWidget):
@@ -64,9 +96,9 @@ class GoalWidget(NamedForeignKeyWidget):
         return Goal.objects.filter(strategy__name=str((row or {}).get("総合戦略", "")).strip())
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # Excel hands numbers back as floats
-        return super().clean(value, row=row, **kwargs)
+        if value in (None, ""):
+            return None
+        return super().clean(goal_number(value), row=row, **kwargs)
 
 
 class PolicyWidget(NamedForeignKeyWidget):
@@ -77,11 +109,8 @@ class PolicyWidget(NamedForeignKeyWidget):
 
     def get_queryset(self, value, row, *args, **kwargs):
         row = row or {}
-        number = row.get("基本目標番号")
-        if isinstance(number, float) and number.is_integer():
-            number = int(number)
         return Policy.objects.filter(
-            goal__strategy__name=str(row.get("総合戦略", "")).strip(), goal__number=number
+            goal__strategy__name=str(row.get("総合戦略", "")).strip(), goal__number=goal_number(row.get("基本目標番号"))
         )
 
 
@@ -90,7 +119,7 @@ class CategoryWidget(widgets.Widget):
         labels = {label: key for key, label in Project.Category.choices}
         text = str(value or "").strip()
         if text not in labels:
-            raise ValueError(f"継続/新規の欄は「継続」か「新規」です（「{text}」は使えません）。")
+            raise FlatValueError(f"継続/新規の欄は「継続」か「新規」です（「{shown(text)}」は使えません）。")
         return labels[text]
 
     def render(self, value, obj=None, **kwargs):
@@ -104,7 +133,7 @@ class YesNoWidget(widgets.Widget):
             return True
         if text in {"いいえ", "0", "false", "×", "no", ""}:
             return False
-        raise ValueError(f"「{value}」は「はい」か「いいえ」で入力してください。")
+        raise FlatValueError(f"「{shown(value)}」は「はい」か「いいえ」で入力してください。")
 
     def render(self, value, obj=None, **kwargs):
         return "はい" if value else "いいえ"
@@ -116,11 +145,11 @@ class DepartmentListWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs) -> list[Department]:
         names = _split_departments(value)
         if not names:
-            raise ValueError("担当課を一つ以上入力してください。")
+            raise FlatValueError("担当課を一つ以上入力してください。")
         found = {d.name: d for d in Department.objects.filter(name__in=names)}
         unknown = [n for n in names if n not in found]
         if unknown:
-            raise ValueError(f"担当課「{'」「'.join(unknown)}」が見つかりません。部署を先に登録してください。")
+            raise FlatValueError(f"担当課「{'」「'.join(unknown)}」が見つかりません。部署を先に登録してください。")
         return [found[n] for n in names]
 
     def render(self, value, obj=None, **kwargs) -> str:
@@ -133,6 +162,9 @@ class FlatResource(resources.ModelResource):
 
     def get_error_result_class(self):
         return FlatImportError
+
+    def get_result_class(self):
+        return FlatImportResult
 
     def before_import(self, dataset, **kwargs):
         """A file without the columns that name each record is refused as a whole, in Japanese."""
@@ -184,11 +216,44 @@ class DepartmentResource(FlatResource):
         return Department.objects.order_by(F("parent").asc(nulls_first=True), "name")
 
 
+class JapaneseDecimalWidget(widgets.DecimalWidget):
+    def __init__(self, label: str, **kwargs):
+        self.label = label
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            number = super().clean(value, row=row, **kwargs)
+        except Exception:  # noqa: BLE001 (decimal raises its own kinds)
+            raise FlatValueError(f"{self.label}の欄は数字で入力してください（「{shown(value)}」は読めません）。") from None
+        if number is not None and (not number.is_finite() or abs(number) >= 10**14):
+            raise FlatValueError(f"{self.label}の欄は14桁までの数字で入力してください。")
+        return number
+
+
+class JapaneseIntegerWidget(widgets.IntegerWidget):
+    def __init__(self, label: str, **kwargs):
+        self.label = label
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        # Nine digits are more than any year, order or number here needs, and int() stays cheap.
+        if value is not None and len(str(value).strip()) > 12:
+            raise FlatValueError(f"{self.label}の欄は9桁までの半角の整数で入力してください（「{shown(value)}」は使えません）。")
+        try:
+            number = super().clean(value, row=row, **kwargs)
+        except Exception:  # noqa: BLE001
+            raise FlatValueError(f"{self.label}の欄は半角の整数で入力してください（「{shown(value)}」は読めません）。") from None
+        if number is not None and abs(number) >= 10**9:
+            raise FlatValueError(f"{self.label}の欄は9桁までの半角の整数で入力してください（「{shown(value)}」は使えません）。")
+        return number
+
+
 class GoalResource(FlatResource):
     strategy = fields.Field(
         attribute="strategy", column_name="総合戦略", widget=NamedForeignKeyWidget(Strategy, "name", "総合戦略")
     )
-    number = fields.Field(attribute="number", column_name="番号", widget=widgets.IntegerWidget())
+    number = fields.Field(attribute="number", column_name="番号", widget=JapaneseIntegerWidget("番号"))
     title = fields.Field(attribute="title", column_name="基本目標")
     project_label = fields.Field(attribute="project_label", column_name="プロジェクト名")
 
@@ -204,7 +269,7 @@ class GoalResource(FlatResource):
 class PolicyResource(FlatResource):
     strategy = fields.Field(column_name="総合戦略", attribute="goal__strategy__name", readonly=True)
     goal = fields.Field(attribute="goal", column_name="基本目標番号", widget=GoalWidget())
-    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=JapaneseIntegerWidget("表示順"))
     title = fields.Field(attribute="title", column_name="基本施策")
 
     class Meta:
@@ -220,7 +285,7 @@ class ProjectResource(FlatResource):
     strategy = fields.Field(column_name="総合戦略", attribute="policy__goal__strategy__name", readonly=True)
     goal_number = fields.Field(column_name="基本目標番号", attribute="policy__goal__number", readonly=True)
     policy = fields.Field(attribute="policy", column_name="基本施策", widget=PolicyWidget())
-    order = fields.Field(attribute="order", column_name="表示順", widget=widgets.IntegerWidget())
+    order = fields.Field(attribute="order", column_name="表示順", widget=JapaneseIntegerWidget("表示順"))
     name = fields.Field(attribute="name", column_name="事業名")
     description = fields.Field(attribute="description", column_name="事業内容")
     category = fields.Field(attribute="category", column_name="継続/新規", widget=CategoryWidget())
@@ -295,7 +360,7 @@ class ChoiceLabelWidget(widgets.Widget):
             return by_label[text]
         if text in dict(self.choices):
             return text
-        raise ValueError(f"{self.label}の欄は「{'」「'.join(by_label)}」のどれかです（「{text}」は使えません）。")
+        raise FlatValueError(f"{self.label}の欄は「{'」「'.join(by_label)}」のどれかです（「{text}」は使えません）。")
 
     def render(self, value, obj=None, **kwargs):
         return str(dict(self.choices).get(value, value or ""))
@@ -313,33 +378,6 @@ class ProjectByNameWidget(NamedForeignKeyWidget):
         if str(row.get("基本施策") or "").strip():
             projects = projects.filter(policy__title=str(row["基本施策"]).strip())
         return projects
-
-
-class JapaneseDecimalWidget(widgets.DecimalWidget):
-    def __init__(self, label: str, **kwargs):
-        self.label = label
-        super().__init__(**kwargs)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            number = super().clean(value, row=row, **kwargs)
-        except Exception:  # noqa: BLE001 (decimal raises its own kinds)
-            raise ValueError(f"{self.label}の欄は数字で入力してください（「{value}」は読めません）。") from None
-        if number is not None and (not number.is_finite() or abs(number) >= 10**14):
-            raise ValueError(f"{self.label}の欄は14桁までの数字で入力してください。")
-        return number
-
-
-class JapaneseIntegerWidget(widgets.IntegerWidget):
-    def __init__(self, label: str, **kwargs):
-        self.label = label
-        super().__init__(**kwargs)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row=row, **kwargs)
-        except Exception:  # noqa: BLE001
-            raise ValueError(f"{self.label}の欄は半角の整数で入力してください（「{value}」は読めません）。") from None
 
 
 class KpiResource(FlatResource):

@@ -250,3 +250,23 @@ def test_an_export_address_with_conditions_the_list_does_not_know_opens_without_
     if response.redirect_chain:
         assert response.redirect_chain[-1][0] == admin_url(model, "export")
         assert "絞り込みの条件を読み取れませんでした" in response.content.decode()
+
+
+@pytest.mark.parametrize(("goal", "order", "message"), [
+    ("9" * 5000, "1", "基本目標番号の欄は 1 から 99 までの半角数字で入力してください"),
+    ("1", "9" * 5000, "表示順の欄は9桁までの半角の整数で入力してください"),
+    ("1", "12345678901", "表示順の欄は9桁までの半角の整数で入力してください"),
+    ("abc", "1", "基本目標番号の欄は 1 から 99 までの半角数字で入力してください"),
+])
+def test_a_flat_import_with_numbers_out_of_reason_says_so_in_japanese_without_echoing_them(
+        client, admin_user, goal, order, message):
+    client.force_login(admin_user)
+    strategy = Strategy.objects.get()
+    rows = f"総合戦略,基本目標番号,表示順,基本施策\r\n{strategy.name},{goal},{order},新しい施策\r\n"
+    upload = SimpleUploadedFile("施策.csv", rows.encode("utf-8"))
+    page = client.post(admin_url(Policy, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+    text = page.content.decode()
+    assert message in text
+    assert "9" * 100 not in text
+    assert "expected a number" not in text and "magnitude" not in text and "Traceback" not in text
+    assert not Policy.objects.filter(title="新しい施策").exists()
