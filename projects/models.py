@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.fiscal_year import format_fiscal_year_with_western
-from projects.validators import validate_safe_text
+from projects.validators import validate_department_name, validate_safe_text
 
 DESCRIPTION_MAX_LENGTH = 1000
 
@@ -24,7 +24,8 @@ def person_name(user) -> str:
 class Department(models.Model):
     """A 担当課. A sub-unit such as 青少年課（児童センター） records its parent."""
 
-    name = models.CharField("部署名", max_length=100, unique=True, validators=[validate_safe_text])
+    name = models.CharField("部署名", max_length=100, unique=True,
+                            validators=[validate_safe_text, validate_department_name])
     parent = models.ForeignKey(
         "self",
         verbose_name="上位の部署",

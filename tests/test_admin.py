@@ -270,3 +270,14 @@ def test_a_flat_import_with_numbers_out_of_reason_says_so_in_japanese_without_ec
     assert "9" * 100 not in text
     assert "expected a number" not in text and "magnitude" not in text and "Traceback" not in text
     assert not Policy.objects.filter(title="新しい施策").exists()
+
+
+def test_a_department_name_with_a_list_separator_is_refused_by_the_flat_import_and_the_form(client, admin_user):
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.csv", '部署名,上位の部署\r\n"産業,観光課",\r\n'.encode())
+    page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+    assert "部署名に「,」は使えません" in page.content.decode()
+    assert "confirm_form" not in page.context
+    form = client.post(admin_url(Department, "add"), {"name": "産業、観光課"})
+    assert form.status_code == 200 and "部署名に「、」は使えません" in form.content.decode()
+    assert not Department.objects.filter(name__startswith="産業").exists()

@@ -23,7 +23,8 @@ from projects.models import (
     ProjectDepartmentPeriod,
     ProjectFormerName,
 )
-from projects.text import normalize_name
+from projects.text import normalize_name, unsafe_character_message
+from projects.validators import department_name_problem
 from reviews.models import Entry, Round
 from reviews.search.index import refresh as refresh_search
 
@@ -83,6 +84,8 @@ def check_department_name(name: str, *, other_than: Department | None = None) ->
         raise ChangeError("部署名を入力してください。")
     if len(name) > 100:
         raise ChangeError("部署名は100文字以内で入力してください。")
+    if problem := unsafe_character_message(name, "部署名") or department_name_problem(name):
+        raise ChangeError(problem)
     key = normalize_name(name)
     for existing in Department.objects.exclude(pk=other_than.pk if other_than else None):
         if normalize_name(existing.name) == key:

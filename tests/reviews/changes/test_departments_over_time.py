@@ -200,3 +200,17 @@ def test_a_department_renamed_and_merged_still_reads_back_its_sheet_of_the_year_
     result = import_update(doc, fy2018, by=staff_a, department=merged)
     assert result.errors == [] and result.warnings == [] and result.applied
     assert Entry.objects.filter(round=fy2018, implementation="令和元年度の組織改正後に記入した。").count() == 1
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","商工")', "産業、観光課", "産業 観光課", "産業；観光課", "産業\n観光課"])
+def test_a_department_name_holding_what_splits_department_lists_is_refused(three_rounds, admin_user, name):
+    """The sheet's 担当課 cell, the department field and the open data's lists split on these: the
+    department would come back as two, and its own sheet would no longer load."""
+    shoko = Department.objects.get(name="商工観光課")
+    with pytest.raises(ChangeError, match="部署名に"):
+        changes.rename_department(shoko, name=name, year=2019, by=admin_user, reason="組織改正")
+    with pytest.raises(ChangeError, match="部署名に"):
+        changes.merge_departments([shoko, Department.objects.get(name="地域保健課")], new_name=name, year=2019,
+                                  by=admin_user, reason="統合")
+    assert Department.objects.get(pk=shoko.pk).name == "商工観光課" and not Change.objects.exists()
+
