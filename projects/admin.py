@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core import signing
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -38,6 +39,7 @@ from projects.resources import (
     PolicyResource,
     ProjectResource,
 )
+from projects.text import unsafe_character_message
 
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"
@@ -276,8 +278,27 @@ class LeaversForm(forms.Form):
         label="名簿にない職員（上の一覧）の利用を停止し、所属を外す（退職・転出した人の場合）", required=False)
 
 
+class StaffUserChangeForm(UserChangeForm):
+    """A person's names and address are one line each, printed in the header, lists, history and
+    mail: control characters, line breaks and tabs are refused, as in every other field."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("first_name", "last_name", "email"):
+            value = cleaned.get(name)
+            if not isinstance(value, str):
+                continue
+            label = self.fields[name].label
+            if problem := unsafe_character_message(value, label):
+                self.add_error(name, problem)
+            elif any(character in "\r\n\t" for character in value):
+                self.add_error(name, f"{label}に改行やタブは使えません。")
+        return cleaned
+
+
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    form = StaffUserChangeForm
     inlines = [UserMembershipInline, StaffProfileInline]
     # Plain selects instead of the two-box filter, whose search icons carry an aria-label that axe
     # reports as prohibited; roles are given by the staff import anyway. Sign-in dates are records.

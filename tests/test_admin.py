@@ -281,3 +281,23 @@ def test_a_department_name_with_a_list_separator_is_refused_by_the_flat_import_a
     form = client.post(admin_url(Department, "add"), {"name": "産業、観光課"})
     assert form.status_code == 200 and "部署名に「、」は使えません" in form.content.decode()
     assert not Department.objects.filter(name__startswith="産業").exists()
+
+
+@pytest.mark.parametrize("first_name", ["花子\r\nBcc: attacker@example.com", "花子\x07", "花子\t子"])
+def test_a_persons_name_with_a_line_break_or_control_character_is_refused(client, admin_user, staff_a, first_name):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(admin_user)
+    url = admin_url(get_user_model(), "change", staff_a.pk)
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update({"first_name": first_name, "last_name": staff_a.last_name, "username": staff_a.username,
+                 "is_active": "on", "date_joined_0": "2026-04-01", "date_joined_1": "09:00:00"})
+    for prefix in ("memberships", "staff_profile"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, not saved
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["first_name"], errors
+    staff_a.refresh_from_db()
+    assert "花子" not in staff_a.first_name
