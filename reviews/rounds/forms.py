@@ -1,8 +1,11 @@
 """Forms of the planning division's year: list filters, a new round, deadlines."""
 
-from django import forms
+from datetime import date, timedelta
 
-from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
+from django import forms
+from django.utils import timezone
+
+from projects.fiscal_year import format_date, format_fiscal_year, parse_fiscal_year
 from projects.forms import DepartmentField
 from projects.models import Strategy
 from projects.validators import validate_safe_text
@@ -46,6 +49,27 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+DEADLINE_YEARS_AHEAD = 3
+
+
+class DeadlineField(forms.DateField):
+    """A deadline people will work to: from today (a past one would make every department late at
+    once and send them the late reminder) to a few years ahead (0001-01-01 and 9999-12-31 are typos)."""
+
+    widget = DateInput
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        today = timezone.localdate()
+        if value < today:
+            raise forms.ValidationError(f"{self.label}は今日（{format_date(today)}）以降の日にしてください。")
+        if value > today + timedelta(days=366 * DEADLINE_YEARS_AHEAD):
+            raise forms.ValidationError(f"{self.label}は{DEADLINE_YEARS_AHEAD}年以内の日にしてください"
+                                        f"（入力: {format_date(value)}）。")
+
+
 class StrategyChoiceForm(forms.Form):
     """Which strategy's next round to create, when several strategies are evaluated that year."""
 
@@ -76,7 +100,7 @@ class RoundCreateForm(forms.Form):
     legend = forms.CharField(label="凡例", required=False, widget=forms.Textarea(attrs={"rows": 6}),
                              validators=[validate_safe_text],
                              help_text="段落の間は空行で区切ります。")
-    deadline = forms.DateField(label="提出期限", required=False, widget=DateInput)
+    deadline = DeadlineField(label="提出期限", required=False)
     retire = forms.ModelMultipleChoiceField(
         label="終了する事業（チェックした事業は評価の対象から外します）", required=False,
         queryset=None, widget=forms.CheckboxSelectMultiple,
@@ -88,12 +112,12 @@ class RoundCreateForm(forms.Form):
 
 
 class DeadlineForm(forms.Form):
-    deadline = forms.DateField(label="提出期限", widget=DateInput)
+    deadline = DeadlineField(label="提出期限")
 
 
 class ExtensionForm(forms.Form):
     department = DepartmentField(label="担当課", choices=())
-    deadline = forms.DateField(label="延長後の提出期限", widget=DateInput)
+    deadline = DeadlineField(label="延長後の提出期限")
 
     def __init__(self, *args, departments=(), **kwargs):
         # departments: (id, name as the round names it), from reviews.rounds.lists.round_departments

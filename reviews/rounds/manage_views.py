@@ -89,7 +89,7 @@ def round_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _manage_page(request: HttpRequest, round_: Round, *, extension_form: ExtensionForm | None = None,
-                 status: int = 200) -> HttpResponse:
+                 deadline_form: DeadlineForm | None = None, status: int = 200) -> HttpResponse:
     _require_reviewer(request.user)  # checked here: a refused extension shows this page too
     departments = lists.round_departments(round_)
     return render(request, "reviews/rounds/round_manage.html", {
@@ -98,7 +98,7 @@ def _manage_page(request: HttpRequest, round_: Round, *, extension_form: Extensi
         "may_add_projects": rounds.may_add_projects(round_),
         "may_set_deadline": rounds.may_set_deadline(round_),
         "may_extend_deadline": rounds.may_extend_deadline(round_),
-        "deadline_form": DeadlineForm(initial={"deadline": round_.deadline}),
+        "deadline_form": deadline_form or DeadlineForm(initial={"deadline": round_.deadline}),
         "extension_form": extension_form or ExtensionForm(departments=departments),
         "extensions": round_.extensions.select_related("department", "granted_by").order_by("department__name"),
         "events": round_.events.select_related("actor"),
@@ -114,6 +114,10 @@ def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "yes":
         # Hard to undo: first a page (rendered here, no script needed) saying what will happen.
         _require_reviewer(request.user)
+        if round_.state not in rounds.ROUND_RULES[action].sources:  # not offered for a change that cannot be made
+            rule = rounds.ROUND_RULES[action]
+            messages.error(request, f"評価回が「{round_.get_state_display()}」のため、{rule.verb}ことはできません。")
+            return redirect("reviews:manage-round", pk=round_.pk)
         return render(request, "reviews/rounds/confirm_state.html", {
             "round": round_, "rule": rounds.ROUND_RULES[action], "action": action,
             "question": CONFIRMED_ACTIONS[action],
@@ -147,15 +151,15 @@ def round_add_projects(request: HttpRequest, pk: int) -> HttpResponse:
 def round_set_deadline(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_round_for(request.user, pk)
     form = DeadlineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "提出期限を日付で入力してください（例: 2026-12-28）。")
-        return redirect("reviews:manage-round", pk=round_.pk)
+    if not form.is_valid():  # the page again, with what was typed and why beside it
+        messages.error(request, "提出期限を確かめてください。")
+        return _manage_page(request, round_, deadline_form=form, status=400)
     try:
         rounds.set_deadline(round_, form.cleaned_data["deadline"], by=request.user)
     except rounds.RoundError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, f"提出期限を {format_date(form.cleaned_data['deadline'])} にしました。")
+        return _manage_page(request, round_, deadline_form=form, status=400)
+    messages.success(request, f"提出期限を {format_date(form.cleaned_data['deadline'])} にしました。")
     return redirect("reviews:manage-round", pk=round_.pk)
 
 

@@ -71,6 +71,15 @@ def test_a_round_whose_deadline_has_passed_is_not_opened(client, reviewer, staff
     assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 404
 
 
+def test_closing_a_published_round_is_not_even_offered_for_confirmation(client, reviewer, seed):
+    published = Round.objects.get(fiscal_year=2017)
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-state", args=[published.pk, "close"]), follow=True)
+    text = response.content.decode()
+    assert "ことはできません" in text and "よいですか" not in text
+    assert Round.objects.get(pk=published.pk).state == Round.State.PUBLISHED
+
+
 def test_publishing_refuses_while_an_entry_is_not_approved(client, reviewer, open_round):
     client.force_login(reviewer)
     client.post(reverse("reviews:manage-round-state", args=[open_round.pk, "close"]), {"confirmed": "yes"})
@@ -132,6 +141,22 @@ def test_a_refused_extension_shows_the_page_again_with_what_was_typed(client, re
     page = response.content.decode()
     assert "より後の日にしてください" in page
     assert 'value="商工観光課"' in page and f'value="{too_early.isoformat()}"' in page
+    assert not DeadlineExtension.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "9999-12-31", "yesterday"])
+def test_a_deadline_in_the_past_or_years_away_is_refused_with_the_reason(client, reviewer, open_round, typed):
+    client.force_login(reviewer)
+    day = str(TODAY - timedelta(days=1)) if typed == "yesterday" else typed
+    before = Round.objects.get(pk=open_round.pk).deadline
+    deadline = client.post(reverse("reviews:manage-round-deadline", args=[open_round.pk]), {"deadline": day},
+                           follow=True)
+    extension = client.post(reverse("reviews:manage-round-extend", args=[open_round.pk]),
+                            {"department": "商工観光課", "deadline": day})
+    for response in (deadline, extension):
+        text = response.content.decode()
+        assert "以降の日にしてください" in text or "年以内の日にしてください" in text
+    assert Round.objects.get(pk=open_round.pk).deadline == before
     assert not DeadlineExtension.objects.exists()
 
 
