@@ -91,3 +91,11 @@ def test_no_template_comment_spans_lines_and_shows_on_a_page():
             if "{#" in line and "#}" not in line.split("{#", 1)[1]:
                 broken.append(f"{path.name}:{number}")
     assert broken == []
+
+
+def test_a_nul_character_is_named_as_such_not_as_an_empty_field(client, seed, reviewer):
+    """Django's own Japanese for "Null characters are not allowed." reads 「何か文字を入力してください」."""
+    client.force_login(reviewer)
+    page = client.get(reverse("reviews:search"), {"q": "事業\x00"}).content.decode()
+    assert "U+0000" in page
+    assert "何か文字を入力してください" not in page
