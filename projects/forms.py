@@ -132,3 +132,22 @@ class DepartmentsField(DepartmentField):
     def validate(self, value) -> None:
         if self.required and not value:
             raise ValidationError(self.error_messages["required"], code="required")
+
+
+_DATE_SHAPE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+
+
+class DateField(forms.DateField):
+    """A date typed as 2026-12-01 (a browser's date box sends that), with a Japanese message that
+    tells a wrong shape from a day that does not exist (2026-02-30)."""
+
+    default_error_messages = {"invalid": "日付は 2026-12-01 の形で入力してください。"}
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if isinstance(value, str) and _DATE_SHAPE.match(value):
+                raise ValidationError(f"{value.strip()} という日付はありません。月と日を確かめてください。",
+                                      code="invalid") from None
+            raise

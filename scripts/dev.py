@@ -130,6 +130,8 @@ def serve() -> None:
     run(PYTHON, "manage.py", "load_demo")
     print(f"\n起動します: http://{HOST}:{PORT}/ （管理画面 http://{HOST}:{PORT}/admin/）", flush=True)
     print("止めるには Ctrl+C を押してください。\n", flush=True)
+    # Links in the mail the demo sends (to the console) point where this server listens.
+    os.environ.setdefault("SITE_URL", f"http://{'127.0.0.1' if HOST in ('0.0.0.0', '::') else HOST}:{PORT}")
     os.execv(PYTHON, [str(PYTHON), "manage.py", "runserver", f"{HOST}:{PORT}"])
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from projects.forms import DateField
 from reviews.access import get_round_for, may_see_summary, rounds_visible_to
 from reviews.changes.history import project_history
 from reviews.results import packet as packets
@@ -77,8 +78,8 @@ class PacketForm(forms.Form):
     label = forms.CharField(label="資料番号", required=False, max_length=20,
                             help_text="例: 資料2（空欄なら資料1）",
                             error_messages={"max_length": "資料番号は「資料1」のように、20文字以内で入力してください。"})
-    day = forms.DateField(label="表紙の日付", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                          help_text="空欄なら今日の日付", error_messages={"invalid": "日付は 2026-12-01 の形で入力してください。"})
+    day = DateField(label="表紙の日付", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                    help_text="空欄なら今日の日付")
 
     def clean_day(self):
         day = self.cleaned_data["day"]

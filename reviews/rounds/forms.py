@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from projects.fiscal_year import format_date, format_fiscal_year, parse_fiscal_year
-from projects.forms import DepartmentField
+from projects.forms import DateField, DepartmentField
 from projects.models import Strategy
 from projects.validators import validate_safe_text
 from reviews.models import Entry
@@ -52,7 +52,7 @@ class DateInput(forms.DateInput):
 DEADLINE_YEARS_AHEAD = 3
 
 
-class DeadlineField(forms.DateField):
+class DeadlineField(DateField):
     """A deadline people will work to: from today (a past one would make every department late at
     once and send them the late reminder) to a few years ahead (0001-01-01 and 9999-12-31 are typos)."""
 

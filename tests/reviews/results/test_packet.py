@@ -59,8 +59,10 @@ def test_the_cover_date_defaults_to_today_in_wareki_and_a_bad_label_is_named(cli
     response = client.get(packet_url(fy2017(), label="<b>x</b>", day="2018-13-40"))
     page = response.content.decode()
     assert response.status_code == 400
-    assert "資料番号は「資料1」のように" in page and "日付は 2026-12-01 の形で入力してください。" in page
+    assert "資料番号は「資料1」のように" in page and "2018-13-40 という日付はありません" in page
     assert "<b>x</b>" not in page
+    assert "2026-02-30 という日付はありません" in client.get(packet_url(fy2017(), day="2026-02-30")).content.decode()
+    assert "日付は 2026-12-01 の形で入力してください" in client.get(packet_url(fy2017(), day="7月10日")).content.decode()
 
 
 def test_the_packet_workbook_holds_the_cover_the_official_sheet_the_summaries_and_opinions(client, seed, staff_a):
