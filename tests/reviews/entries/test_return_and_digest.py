@@ -100,6 +100,16 @@ def test_nothing_new_sends_no_digest(reviewer):
     assert send_digests() == []
 
 
+def test_a_reviewer_without_a_mail_address_is_told_the_digest_cannot_reach_them(client, reviewer):
+    reviewer.email = ""
+    reviewer.save()
+    client.force_login(reviewer)
+    assert "メールアドレスが登録されていないため" in client.get(reverse("settings")).content.decode()
+    reviewer.email = "r1@example.jp"
+    reviewer.save()
+    assert "メールアドレスが登録されていないため" not in client.get(reverse("settings")).content.decode()
+
+
 def test_a_clerk_has_no_digest_to_turn_off(client, staff_a):
     client.force_login(staff_a)
     assert "変更できる設定はありません" in client.get(reverse("settings")).content.decode()
