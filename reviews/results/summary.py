@@ -423,8 +423,12 @@ def sentences(summary: Summary) -> list[str]:
     for row in summary.goals:
         counts, number = row.counts, row.key[0]
         sentence = f"基本目標{number}では{counts.total}事業のうち{counts.A}事業（{counts.share('A')}%）がA"
-        if change is not None:
-            sentence += f"で、{_difference(counts.A, change.goals.get(number, Counts()).A)}。"
+        before = change.goals.get(number, Counts()) if change is not None else None
+        if before is not None and summary.provisional:
+            # Part of the round is counted so far: its number of A's is not comparable, its share is.
+            sentence += f"でした（前回は{before.total}事業のうち{before.A}事業（{before.share('A')}%））。"
+        elif before is not None:
+            sentence += f"で、{_difference(counts.A, before.A)}。"
         else:
             sentence += "でした。"
         result.append(sentence)
