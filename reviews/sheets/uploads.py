@@ -118,10 +118,21 @@ def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool
     """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
     and what it changed are recorded in the same transaction."""
     read = read_sheet(content, filename=original_name, limits=sheet_limits())
-    if not read.ok:
+    document = read.document or read.partial
+    if document is None:
         return ImportResult(errors=read.errors)
-    if problem := another_years_sheet(upload, read.document):
-        return ImportResult(errors=[SheetError("", None, None, problem)])
+    year_problem = another_years_sheet(upload, document)
+    if not read.ok:
+        if year_problem:
+            return ImportResult(errors=[SheetError("", None, None, year_problem), *read.errors])
+        # The rows that could be read are still checked (planned, never written), so that a person
+        # hears of every error in one upload, not of the next one after fixing the first.
+        planned = load_document(upload, document, by=by, dry_run=True)
+        rows = {(error.row, error.column) for error in read.errors}
+        more = [error for error in planned.errors if (error.row, error.column) not in rows]
+        return ImportResult(errors=sorted([*read.errors, *more], key=lambda error: error.row or 0))
+    if year_problem:
+        return ImportResult(errors=[SheetError("", None, None, year_problem)])
     with transaction.atomic():
         result = load_document(upload, read.document, by=by, dry_run=dry_run)
         if result.applied:

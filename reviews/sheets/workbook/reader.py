@@ -64,6 +64,10 @@ class SheetError:
 class ReadResult:
     document: SheetDocument | None  # None whenever there is an error: imports are all-or-nothing
     errors: list[SheetError] = field(default_factory=list)
+    # With errors found in rows (a text too long, a name that cannot be read): what could be read,
+    # so that the import's own checks still run on the other rows and every error is told at once.
+    # Never imported.
+    partial: SheetDocument | None = None
 
     @property
     def ok(self) -> bool:
@@ -463,11 +467,12 @@ class _SheetParser:
                     values = tuple(self.merged_down.get((r, c), v) for c, v in enumerate(values, start=1))
                 self.row(r, values[self.offset:])
 
+        document = SheetDocument(title=title, document_label=label, legend_paragraphs=legend,
+                                 implementation_heading=heading, goals=self.goals,
+                                 sheet_name=self.sheet, columns=self.columns())
         if self.errors:
-            return ReadResult(None, self.errors)
-        return ReadResult(SheetDocument(title=title, document_label=label, legend_paragraphs=legend,
-                                        implementation_heading=heading, goals=self.goals,
-                                        sheet_name=self.sheet, columns=self.columns()))
+            return ReadResult(None, self.errors, partial=document)
+        return ReadResult(document)
 
     def columns(self) -> dict[str, str]:
         """Each field's column letter in this worksheet (the table may start right of A)."""

@@ -302,6 +302,26 @@ def test_the_planning_division_cannot_change_an_approved_row_by_upload(seed):
     assert "承認済の評価は入力表から変更できません" in result.errors[0].message
 
 
+def test_an_upload_tells_a_text_too_long_and_a_change_to_an_approved_row_at_once(seed):
+    """The reader's errors (a text over its limit) and the import's (an approved row changed) come
+    from two passes: both are told in one upload, not the second after the first is fixed."""
+    from reviews.sheets import uploads
+
+    fy2017 = Round.objects.get(fiscal_year=2017)
+    data = edited_sheet(fy2017, {"企業等誘致事業": {"evaluation": "書き換え"},
+                                 "妊婦健診事業": {"implementation": "長" * 1001}})
+    Round.objects.filter(pk=fy2017.pk).update(state=Round.State.OPEN)
+    Entry.objects.filter(round=fy2017, project__name="妊婦健診事業").update(state=Entry.State.SUBMITTED)
+    before = entry_texts(2017)
+    result = uploads.run(uploads.Upload(round=Round.objects.get(pk=fy2017.pk)), data, "all.xlsx", by=None,
+                         dry_run=False)
+    messages = [error.message for error in result.errors]
+    assert any("1,001文字あります" in message for message in messages)
+    assert any("承認済の評価は入力表から変更できません" in message for message in messages)
+    assert [error.row for error in result.errors] == sorted(error.row for error in result.errors)
+    assert not result.applied and entry_texts(2017) == before
+
+
 def test_a_published_round_cannot_be_changed_by_upload(seed):
     data = edited_sheet(Round.objects.get(fiscal_year=2017), {"企業等誘致事業": {"memo": "メモ"}}, with_memo=True)
     result = import_update(load(data), Round.objects.get(fiscal_year=2017))
