@@ -99,3 +99,10 @@ def test_a_nul_character_is_named_as_such_not_as_an_empty_field(client, seed, re
     page = client.get(reverse("reviews:search"), {"q": "事業\x00"}).content.decode()
     assert "U+0000" in page
     assert "何か文字を入力してください" not in page
+
+
+
+def test_the_admins_search_box_has_no_english_label(client, seed, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:projects_project_changelist")).content.decode()
+    assert 'alt="検索"' in page and 'alt="Search"' not in page

@@ -21,7 +21,7 @@ def read_settings(env: dict[str, str], expression: str) -> subprocess.CompletedP
 def test_a_missing_secret_key_with_debug_off_is_an_error():
     result = read_settings({"DEBUG": "false"}, "s.SECRET_KEY")
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY を環境変数で設定してください" in result.stderr
 
 
 def test_production_settings_start_with_a_secret_key():
