@@ -84,6 +84,10 @@ def rename_department(department: Department, *, name: str, year: int, by, reaso
     name = check_department_name(name, other_than=department)
     if name == department.name:
         raise ChangeError("新しい名称が今の名称と同じです。")
+    if department.first_year is not None and year < department.first_year:
+        # Before it existed there is no name to change: the old name would be recorded for no year.
+        raise ChangeError(f"「{department.name}」は {years_label(department.first_year)}にできた部署です。"
+                          f"名称の変更は {years_label(department.first_year)}以降から適用してください。")
     _check_free(department, year)
     projects = _projects_of([department], year)
     before = department_name_in(department, year - 1)  # a second rename from the same year keeps the first's old name

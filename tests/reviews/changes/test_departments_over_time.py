@@ -214,3 +214,15 @@ def test_a_department_name_holding_what_splits_department_lists_is_refused(three
                                   by=admin_user, reason="統合")
     assert Department.objects.get(pk=shoko.pk).name == "商工観光課" and not Change.objects.exists()
 
+
+
+
+def test_a_department_made_by_a_merge_is_not_renamed_from_before_it_existed(three_rounds, admin_user):
+    shoko, hoken = Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")
+    changes.merge_departments([shoko, hoken], new_name="産業保健部", year=2019, by=admin_user, reason="統合")
+    merged = Department.objects.get(name="産業保健部")
+    with pytest.raises(ChangeError, match="にできた部署です"):
+        changes.rename_department(merged, name="産業部", year=1989, by=admin_user, reason="誤り")
+    changes.rename_department(Department.objects.get(pk=merged.pk), name="産業部", year=2019, by=admin_user,
+                              reason="名称の誤りを直す")
+    assert Department.objects.get(pk=merged.pk).name == "産業部"
