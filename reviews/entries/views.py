@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -116,6 +117,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms, kpi_amend_forms),
             "incomplete_kpis": incomplete_kpis,
             "message_error": message_error,
+            "writer_token": writer_token(user) if form is not None else "",
             "message_typed": request.POST.get("body", "") if message_error else "",
         },
         status=status,
@@ -132,23 +134,42 @@ def _opinion_answers(entry: Entry, user) -> list[tuple]:
 
 
 # What a person typed and sent after their session had ended (SESSION_IDLE_HOURS): kept in the new
-# session through the sign-in and put back on the entry's form, unsaved, for them to save.
+# session through the sign-in and put back on the entry's form, unsaved, for them to save. Only for
+# the person the form was shown to (the page signs their id into it: the session alone cannot say
+# who, and the next person to sign in on that browser, or anyone posting to the address, must not
+# get or plant text as theirs).
 TYPED_BEFORE_SIGN_IN = "entry-text-typed-before-sign-in"
 TYPED_FIELDS = ("version", "status", "implementation", "evaluation", "future_policy")
+TYPED_KEPT_CHARACTERS = 10_000  # per field: the form refuses more than 1,000 anyway
+WRITER_SALT = "reviews.entries.writer"
+WRITER_MAX_AGE = 2 * 24 * 60 * 60  # a page left open over a weekend is not kept
+
+
+def writer_token(user) -> str:
+    """The entry form's hidden proof of whom it was shown to."""
+    return signing.dumps(user.pk, salt=WRITER_SALT)
 
 
 def _sign_in_keeping_what_was_typed(request: HttpRequest, pk: int) -> HttpResponse:
-    request.session[TYPED_BEFORE_SIGN_IN] = {
-        "entry": pk, "data": {name: request.POST.get(name, "") for name in TYPED_FIELDS}}
-    messages.warning(request, "しばらく操作がなかったため、サインインが切れていました。入力した内容はまだ保存されていません。"
-                              "サインインし直すと、入力した内容を記入画面に戻します。")
+    try:
+        writer = signing.loads(request.POST.get("writer", ""), salt=WRITER_SALT, max_age=WRITER_MAX_AGE)
+    except signing.BadSignature:
+        writer = None
+    if isinstance(writer, int):
+        request.session[TYPED_BEFORE_SIGN_IN] = {
+            "entry": pk, "writer": writer,
+            "data": {name: request.POST.get(name, "")[:TYPED_KEPT_CHARACTERS] for name in TYPED_FIELDS}}
+        messages.warning(request, "しばらく操作がなかったため、サインインが切れていました。入力した内容はまだ保存されていません。"
+                                  "サインインし直すと、入力した内容を記入画面に戻します。")
+    else:
+        messages.warning(request, "サインインが切れていたため、保存できませんでした。サインインしてから入力し直してください。")
     return redirect_to_login(reverse("reviews:entry", args=[pk]), settings.LOGIN_URL)
 
 
 def _typed_before_sign_in(request: HttpRequest, entry: Entry) -> EntryForm | None:
-    """The form with what this person typed before signing in again, if it was for this entry."""
+    """The form with what this person typed before signing in again, if it was theirs, for this entry."""
     kept = request.session.pop(TYPED_BEFORE_SIGN_IN, None)
-    if not isinstance(kept, dict) or kept.get("entry") != entry.pk:
+    if not isinstance(kept, dict) or kept.get("entry") != entry.pk or kept.get("writer") != request.user.pk:
         return None
     messages.info(request, "サインインが切れる前に入力した内容を戻しました。まだ保存されていません。"
                            "確かめてから「下書き保存」などのボタンを押してください。")

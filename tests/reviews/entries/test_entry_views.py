@@ -4,9 +4,11 @@ import re
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.urls import reverse
 
 from reviews.entries import workflow
+from reviews.entries.views import writer_token
 from reviews.models import Entry, Event, Round
 from tests.factories import FILLED, make_department, make_entry, make_project, make_round, make_user
 
@@ -107,7 +109,11 @@ def test_text_sent_after_the_session_ended_comes_back_on_the_form_after_signing_
     signing in again the entry page shows what they typed, unsaved, and nothing was written."""
     entry = world["entry"]
     before = snapshot(entry)
-    typed = form_data(entry, "save", implementation="四時間かけて書いた実施内容", status="B")
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", entry)).content.decode()
+    writer = re.search(r'name="writer" value="([^"]+)"', page).group(1)
+    client.logout()
+    typed = {**form_data(entry, "save", implementation="四時間かけて書いた実施内容", status="B"), "writer": writer}
 
     response = client.post(url("entry-edit", entry), typed)  # no session: it had ended
 
@@ -131,11 +137,37 @@ def test_text_sent_after_the_session_ended_comes_back_on_the_form_after_signing_
 
 def test_text_kept_over_a_sign_in_is_not_shown_to_someone_of_another_department(client, world):
     entry = world["entry"]
-    typed = form_data(entry, "save", implementation="商工観光課の下書き")
+    typed = {**form_data(entry, "save", implementation="商工観光課の下書き"), "writer": writer_token(world["clerk"])}
     response = client.post(url("entry-edit", entry), typed)
     page = client.post(response["Location"], {"username": "staff_b", "password": "pass-for-tests"}, follow=True)
     assert page.status_code == 404
     assert "商工観光課の下書き" not in page.content.decode()
+
+
+def test_text_kept_over_a_sign_in_goes_back_to_its_writer_only(client, world):
+    """The next person to sign in on that browser, here a colleague of the same department, does not
+    get another's unsaved text as their own."""
+    entry = world["entry"]
+    colleague = make_user("colleague", "商工観光課")
+    typed = {**form_data(entry, "save", implementation="staff_a の書きかけ"), "writer": writer_token(world["clerk"])}
+    client.post(url("entry-edit", entry), typed)
+    client.force_login(colleague)
+    page = client.get(url("entry", entry)).content.decode()
+    assert "staff_a の書きかけ" not in page and "入力した内容を戻しました" not in page
+
+
+def test_text_posted_without_a_page_shown_to_someone_is_not_kept(client, world):
+    """Anyone can post to the address without signing in: what they send must not come back on a
+    clerk's form as the clerk's own text, ready to be saved under their name."""
+    entry = world["entry"]
+    for writer in ("", "forged", signing.dumps(world["clerk"].pk, salt="another-purpose")):
+        planted = {**form_data(entry, "save", implementation="仕込まれた文章", status="D"), "writer": writer}
+        response = client.post(url("entry-edit", entry), planted)
+        assert response.status_code == 302
+    signed_in = client.post(response["Location"], {"username": "staff_a", "password": "pass-for-tests"}, follow=True)
+    page = signed_in.content.decode()
+    assert "仕込まれた文章" not in page and "保存できませんでした" in page
+    assert Entry.objects.get(pk=entry.pk).implementation == ""
 
 
 @pytest.mark.parametrize("name", ["entry", *POST_URLS])
