@@ -12,8 +12,11 @@ def validate_safe_text(value: str) -> None:
         raise ValidationError(message, code="unsafe_characters")
 
 
-# What splits a 担当課 cell into departments (the sheet's reader, the department field, the open
-# data's lists): a name holding one would come back as two departments.
+# Every character that splits a list of departments somewhere, besides spaces and line breaks: the
+# sheet's reader (reviews.sheets.workbook.reader.split_departments), the department field
+# (projects.forms), the flat import (projects.resources) and the open data's lists. A name holding
+# one would come back as two departments. tests/projects/test_department_names.py keeps each
+# splitter within this set.
 DEPARTMENT_NAME_SEPARATORS = "、,，､;；"
 
 

@@ -110,7 +110,9 @@ def another_years_sheet(upload: Upload, document: SheetDocument) -> str:
         if max(named) == max(expected):
             return ""
         target = f"この評価回（{upload.round.title}）"
-    return (f"入力表の見出し「{document.implementation_heading}」は{format_fiscal_year_with_western(max(named))}の"
+    heading = document.implementation_heading
+    heading = heading if len(heading) <= 40 else f"{heading[:40]}…"
+    return (f"入力表の見出し「{heading}」は{format_fiscal_year_with_western(max(named))}の"
             f"実施内容です。{target}には取り込めません。年度と、取り込む入力表を確かめてください。")
 
 
@@ -128,8 +130,9 @@ def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool
         # The rows that could be read are still checked (planned, never written), so that a person
         # hears of every error in one upload, not of the next one after fixing the first.
         planned = load_document(upload, document, by=by, dry_run=True)
-        rows = {(error.row, error.column) for error in read.errors}
-        more = [error for error in planned.errors if (error.row, error.column) not in rows]
+        # A row the reader refused is told by the reader alone (its over-long text is not quoted again).
+        rows = {error.row for error in read.errors}
+        more = [error for error in planned.errors if error.row is None or error.row not in rows]
         return ImportResult(errors=sorted([*read.errors, *more], key=lambda error: error.row or 0))
     if year_problem:
         return ImportResult(errors=[SheetError("", None, None, year_problem)])

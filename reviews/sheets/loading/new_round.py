@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from projects.fiscal_year import format_fiscal_year, format_fiscal_year_with_western
 from projects.models import Department, Goal, Policy, Project, ProjectDepartment, Strategy
 from projects.text import normalize_name, parent_name_of
+from projects.validators import department_name_problem
 from reviews.facts import Facts
 from reviews.models import Entry, EntrySearch, Event, Round
 from reviews.public.cache import public_changed
@@ -217,7 +218,18 @@ def _plan_departments(plan: NewRoundPlan, may_create: bool) -> None:
                 result.errors.append(sheet_error(doc, project.row, "departments", f"担当課「{name}」は登録されていません。綴りを確認するか、管理者に部署の登録を依頼してください。"))
                 planned.add(key)  # one error per unknown name is enough
                 continue
+            # Created in bulk, past the model's validators: the same rules as every other new name.
+            problem = department_name_problem(name) or (
+                f"部署名は{DEPARTMENT_NAME_LENGTH}文字以内にしてください（{len(name):,}文字あります）。"
+                if len(name) > DEPARTMENT_NAME_LENGTH else "")
+            if problem:
+                result.errors.append(sheet_error(doc, project.row, "departments", f"担当課「{name[:30]}」: {problem}"))
+                planned.add(key)
+                continue
             plan_new(name)
+
+
+DEPARTMENT_NAME_LENGTH = Department._meta.get_field("name").max_length
 
 
 # Applying it -------------------------------------------------------------------------------------

@@ -309,14 +309,15 @@ def test_an_upload_tells_a_text_too_long_and_a_change_to_an_approved_row_at_once
 
     fy2017 = Round.objects.get(fiscal_year=2017)
     data = edited_sheet(fy2017, {"企業等誘致事業": {"evaluation": "書き換え"},
-                                 "妊婦健診事業": {"implementation": "長" * 1001}})
+                                 "妊婦健診事業": {"implementation": "長" * 30_000}})
     Round.objects.filter(pk=fy2017.pk).update(state=Round.State.OPEN)
     Entry.objects.filter(round=fy2017, project__name="妊婦健診事業").update(state=Entry.State.SUBMITTED)
     before = entry_texts(2017)
     result = uploads.run(uploads.Upload(round=Round.objects.get(pk=fy2017.pk)), data, "all.xlsx", by=None,
                          dry_run=False)
     messages = [error.message for error in result.errors]
-    assert any("1,001文字あります" in message for message in messages)
+    assert any("30,000文字あります" in message for message in messages)
+    assert max(len(message) for message in messages) < 500  # the long text is counted, never quoted
     assert any("承認済の評価は入力表から変更できません" in message for message in messages)
     assert [error.row for error in result.errors] == sorted(error.row for error in result.errors)
     assert not result.applied and entry_texts(2017) == before
