@@ -1,4 +1,5 @@
 import base64
+import logging
 
 from django import forms
 from django.contrib import admin, messages
@@ -41,6 +42,8 @@ from projects.resources import (
 )
 from projects.text import unsafe_character_message
 
+logger = logging.getLogger(__name__)
+
 admin.site.site_header = "入間市 総合戦略 実施事業評価 管理画面"
 admin.site.site_title = "実施事業評価 管理画面"
 admin.site.index_title = "管理メニュー"
@@ -57,6 +60,9 @@ class FlatSheetAdminMixin:
         try:
             return super().export_action(request)
         except (IncorrectLookupParameters, FieldError, ValueError, ValidationError):
+            if not request.GET:
+                raise  # not a condition of the address: a real fault, for the log and the 500 page
+            logger.warning("Export refused the conditions %r", request.GET.urlencode()[:200], exc_info=True)
             messages.error(request, "絞り込みの条件を読み取れませんでした。条件を外した書き出し画面を開きました。")
             return redirect(request.path)
 

@@ -132,6 +132,7 @@ def write_backup(path: Path, using: str = DEFAULT_DB_ALIAS,
     try:
         # Readable by the owner only, whatever the umask: the file holds every entry and password hash.
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # also when a killed run left the partial file with another mode
     except OSError as error:
         raise BackupError(f"{partial} に書き込めません（{error.strerror}）。") from None
     try:

@@ -69,3 +69,12 @@ def test_a_restore_into_a_database_that_cannot_be_opened_says_so(seed, tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "DATABASE_URL を確かめてください" in result.stderr
+
+
+def test_a_backup_over_a_partial_file_left_readable_by_others_is_still_private(seed, tmp_path):
+    """A run killed midway leaves its .partial behind; the next writes over it."""
+    left = tmp_path / "b.jsonl.gz.partial"
+    left.write_bytes(b"cut short")
+    left.chmod(0o644)
+    call_command("backup", "-o", str(tmp_path / "b.jsonl.gz"), stdout=StringIO())
+    assert stat.S_IMODE((tmp_path / "b.jsonl.gz").stat().st_mode) == 0o600

@@ -424,7 +424,9 @@ def sentences(summary: Summary) -> list[str]:
         counts, number = row.counts, row.key[0]
         sentence = f"基本目標{number}では{counts.total}事業のうち{counts.A}事業（{counts.share('A')}%）がA"
         before = change.goals.get(number, Counts()) if change is not None else None
-        if before is not None and summary.provisional:
+        if before is not None and not before.total and summary.provisional:
+            sentence += "でした（前回はこの基本目標の評価はありません）。"
+        elif before is not None and summary.provisional:
             # Part of the round is counted so far: its number of A's is not comparable, its share is.
             sentence += f"でした（前回は{before.total}事業のうち{before.A}事業（{before.share('A')}%））。"
         elif before is not None:

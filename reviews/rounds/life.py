@@ -110,6 +110,21 @@ def may_extend_deadline(round_: Round) -> bool:
     return round_.state in Round.ACTIVE_STATES
 
 
+def state_change_refusal(round_: Round, action: str, *, system: bool = False) -> str:
+    """Why the round's state or deadline forbids ``action`` now (a Japanese message), or "". The
+    confirmation page asks this before offering itself; change_state asks it again under the lock."""
+    rule = ROUND_RULES[action]
+    if round_.state not in rule.sources:
+        return f"評価回が「{round_.get_state_display()}」のため、{rule.verb}ことはできません。"
+    if action == "open" and round_.deadline is None:
+        return "提出期限を設定してから受付を開始してください。"
+    if action in ("open", "reopen") and not system and round_.deadline and round_.deadline < timezone.localdate():
+        # Opened so, every department would find it past its deadline at once and be reminded of it.
+        return (f"提出期限（{format_date(round_.deadline)}）がすでに過ぎているため、{rule.verb}ことはできません。"
+                "提出期限を今日以降に直してから、もう一度操作してください。")
+    return ""
+
+
 @transaction.atomic
 def change_state(round_: Round, action: str, *, by, comment: str = "", system: bool = False) -> Round:
     """Open, close, reopen or publish a round. Opening needs a deadline; publishing needs every
@@ -122,14 +137,8 @@ def change_state(round_: Round, action: str, *, by, comment: str = "", system: b
     if len(comment) > TEXT_MAX_LENGTH:
         raise RoundError(f"コメントは{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 {len(comment):,} 文字）。")
     locked = _lock(round_)
-    if locked.state not in rule.sources:
-        raise RoundError(f"評価回が「{locked.get_state_display()}」のため、{rule.verb}ことはできません。")
-    if action == "open" and locked.deadline is None:
-        raise RoundError("提出期限を設定してから受付を開始してください。")
-    if action == "open" and not system and locked.deadline < timezone.localdate():
-        # Opened so, every department would find it past its deadline at once and be reminded of it.
-        raise RoundError(f"提出期限（{format_date(locked.deadline)}）がすでに過ぎているため、受付を開始できません。"
-                         "提出期限を今日以降に直してから受付を開始してください。")
+    if refusal := state_change_refusal(locked, action, system=system):
+        raise RoundError(refusal)
     if action == "publish":
         waiting = locked.entries.exclude(state=Entry.State.APPROVED).count()
         if waiting:
@@ -182,8 +191,9 @@ def set_deadline(round_: Round, deadline: date, *, by, system: bool = False) -> 
 
 
 @transaction.atomic
-def extend_deadline(round_: Round, department: Department, deadline: date, *, by, system: bool = False) -> DeadlineExtension:
-    """Give one department a later deadline; it may then submit in an open round until then."""
+def extend_deadline(round_: Round, department: Department, deadline: date, *, by, system: bool = False) -> RoundEvent:
+    """Give one department a later deadline; it may then submit in an open round until then.
+    Returns the round's record of it, whose comment says what was done."""
     _check_manager(by, system)
     locked = _lock(round_)
     if not may_extend_deadline(locked):
@@ -194,12 +204,11 @@ def extend_deadline(round_: Round, department: Department, deadline: date, *, by
     if locked.deadline and deadline <= locked.deadline:
         raise RoundError(f"延長後の期限は、評価回の提出期限（{format_date(locked.deadline)}）より後の日にしてください。")
     earlier = DeadlineExtension.objects.filter(round=locked, department=department).first()
-    extension, _ = DeadlineExtension.objects.update_or_create(
+    DeadlineExtension.objects.update_or_create(
         round=locked, department=department, defaults={"deadline": deadline, "granted_by": by}
     )
-    RoundEvent.objects.create(round=locked, action=RoundEvent.Action.EXTEND, actor=by,
-                              comment=extension_message(department, deadline, earlier.deadline if earlier else None))
-    return extension
+    return RoundEvent.objects.create(round=locked, action=RoundEvent.Action.EXTEND, actor=by,
+                                     comment=extension_message(department, deadline, earlier.deadline if earlier else None))
 
 
 def extension_message(department: Department, deadline: date, earlier: date | None) -> str:

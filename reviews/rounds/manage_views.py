@@ -114,9 +114,8 @@ def round_change_state(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "yes":
         # Hard to undo: first a page (rendered here, no script needed) saying what will happen.
         _require_reviewer(request.user)
-        if round_.state not in rounds.ROUND_RULES[action].sources:  # not offered for a change that cannot be made
-            rule = rounds.ROUND_RULES[action]
-            messages.error(request, f"評価回が「{round_.get_state_display()}」のため、{rule.verb}ことはできません。")
+        if refusal := rounds.state_change_refusal(round_, action):  # not offered for what cannot be done
+            messages.error(request, refusal)
             return redirect("reviews:manage-round", pk=round_.pk)
         return render(request, "reviews/rounds/confirm_state.html", {
             "round": round_, "rule": rounds.ROUND_RULES[action], "action": action,
@@ -174,14 +173,13 @@ def round_extend(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "担当課と延長後の提出期限を確かめてください。")
         return _manage_page(request, round_, extension_form=form, status=400)
     data = form.cleaned_data
-    earlier = round_.extensions.filter(department=data["department"]).values_list("deadline", flat=True).first()
     try:
-        rounds.extend_deadline(round_, data["department"], data["deadline"], by=request.user)
+        record = rounds.extend_deadline(round_, data["department"], data["deadline"], by=request.user)
     except rounds.RoundError as error:
         # The page again with what was typed, as for a refused form.
         messages.error(request, error.message)
         return _manage_page(request, round_, extension_form=form, status=400)
-    messages.success(request, rounds.extension_message(data["department"], data["deadline"], earlier))
+    messages.success(request, record.comment)
     return redirect("reviews:manage-round", pk=round_.pk)
 
 

@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError
+from django.db import DEFAULT_DB_ALIAS, OperationalError
 
 from projects.backup import BackupError, restore_backup
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             summary = restore_backup(backup_file, using=database, progress=progress)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        except DatabaseError as exc:
+        except OperationalError as exc:
             # Most often an address that cannot be opened: a folder that does not exist, a server down.
             raise CommandError(f"復元先のデータベースを使えません（{exc}）。DATABASE_URL を確かめてください。") from None
         if verbosity >= 2:

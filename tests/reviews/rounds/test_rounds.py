@@ -65,10 +65,24 @@ def test_a_round_whose_deadline_has_passed_is_not_opened(client, reviewer, staff
                                  implementation_heading="h", legend="", deadline=TODAY - timedelta(days=1))
     client.force_login(reviewer)
     response = client.post(reverse("reviews:manage-round-state", args=[round_.pk, "open"]), follow=True)
-    assert "がすでに過ぎているため、受付を開始できません" in response.content.decode()
+    assert "がすでに過ぎているため、受付を開始することはできません" in response.content.decode()
     assert Round.objects.get(pk=round_.pk).state == Round.State.PREPARING
     client.force_login(staff_a)
     assert client.get(reverse("reviews:round", args=[round_.pk])).status_code == 404
+
+
+def test_a_closed_round_whose_deadline_has_passed_is_not_reopened_until_the_deadline_moves(
+        client, reviewer, open_round):
+    rounds.change_state(open_round, "close", by=reviewer)
+    past_deadline(open_round)
+    client.force_login(reviewer)
+    url = reverse("reviews:manage-round-state", args=[open_round.pk, "reopen"])
+    refused = client.post(url, follow=True).content.decode()
+    assert "すでに過ぎているため、受付を再開することはできません" in refused
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.CLOSED
+    client.post(reverse("reviews:manage-round-deadline", args=[open_round.pk]), {"deadline": str(TODAY)})
+    client.post(url)
+    assert Round.objects.get(pk=open_round.pk).state == Round.State.OPEN
 
 
 def test_closing_a_published_round_is_not_even_offered_for_confirmation(client, reviewer, seed):
