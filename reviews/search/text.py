@@ -104,8 +104,10 @@ def excerpt(original: str, terms: list[str], around: int = 40) -> list[Piece] | 
 def entry_search_text(name: str, description: str, *texts: str, other_names=()) -> str:
     """What an entry is searched by: its project's name and 事業内容 as its round shows them, the
     three texts, and the other names the project has had (renamed before or since); one field per
-    line, so that no word is found across two fields."""
-    return "\n".join(fold(part or "") for part in (name, description, *texts, *other_names))
+    line, so that no word is found across two fields. Folded as one text: NFKC and case folding
+    leave the line breaks between the fields as they are, and one call a row instead of five
+    matters to a 5,000-project load."""
+    return fold("\n".join(part or "" for part in (name, description, *texts, *other_names)))
 
 
 def departments_key(names) -> str:
