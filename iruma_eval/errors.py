@@ -20,7 +20,9 @@ def _public_page(status: int, message: str) -> HttpResponse:
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if _public(request):
         return _public_page(400, "リクエストの内容を読み取れませんでした。")
-    return defaults.bad_request(request, exception)
+    # Django's own 400 page is English ("Bad Request (400)"); ours says what to do. The request may be
+    # the bad part (too big, too many fields): the page reads nothing of its body.
+    return HttpResponse(render_to_string("400.html", {"exception": exception}), status=400)
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:

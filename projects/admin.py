@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core import signing
-from django.core.exceptions import FieldError, PermissionDenied, ValidationError
+from django.core.exceptions import FieldError, PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -18,6 +18,7 @@ from projects import staff_import
 from projects.access import is_administrator
 from projects.fiscal_year import format_fiscal_year_with_western
 from projects.formats import FLAT_FORMATS
+from projects.forms import as_id
 from projects.models import (
     Change,
     Department,
@@ -80,11 +81,16 @@ class AdministratorImportMixin(FlatSheetAdminMixin):
     def process_import(self, request, **kwargs):
         """The confirmation, sent a second time (a double click, the browser's back button, a
         second tab) or after the preview's file was cleared away, finds no file: say so."""
+        opts = self.model._meta
+        chosen = as_id(request.POST.get("format", ""))
+        if request.method == "POST" and (chosen is None or chosen >= len(self.get_import_formats())):
+            # The hidden fields of the confirmation came back changed: nothing to confirm.
+            messages.error(request, FLAT_IMPORT_GONE)
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
         try:
             return super().process_import(request, **kwargs)
-        except FileNotFoundError:
+        except (FileNotFoundError, SuspiciousFileOperation):
             messages.error(request, FLAT_IMPORT_GONE)
-            opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_import")
 
 

@@ -125,6 +125,9 @@ def write_backup(path: Path, using: str = DEFAULT_DB_ALIAS,
     connection = connections[using]
     summary = Summary()
     path = Path(path)
+    if path.is_dir():
+        raise BackupError(f"{path} はフォルダです。書き出すファイルの名前まで指定してください"
+                          f"（例: {path / 'iruma-eval-backup.jsonl.gz'}）。")
     if not path.parent.is_dir():
         raise BackupError(f"書き出し先のフォルダ {path.parent} がありません。先に作成してください"
                           f"（例: mkdir -p {path.parent}）。")

@@ -87,8 +87,9 @@ def parse_fiscal_year(text: str | int) -> int:
         cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).upper()
         year = _parse_cleaned(cleaned)
         if year is None:
+            typed = str(text) if len(str(text)) <= 20 else f"{str(text)[:20]}…"
             raise ValueError(
-                f"「{text}」は年度として読めません。2017、FY2017、H29、平成29年度、R1、令和元年度"
+                f"「{typed}」は年度として読めません。2017、FY2017、H29、平成29年度、R1、令和元年度"
                 "のように入力してください。"
             )
     if not MIN_YEAR <= year <= MAX_YEAR:

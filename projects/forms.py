@@ -4,6 +4,7 @@ matches names (NFKC, spaces ignored, projects.text.normalize_name): an exact nam
 name that fits one department only. It needs no script, and the error says what was found."""
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from django import forms
@@ -134,7 +135,7 @@ class DepartmentsField(DepartmentField):
             raise ValidationError(self.error_messages["required"], code="required")
 
 
-_DATE_SHAPE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+_DATE_SHAPE = re.compile(r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$")
 
 
 class DateField(forms.DateField):
@@ -144,6 +145,8 @@ class DateField(forms.DateField):
     default_error_messages = {"invalid": "日付は 2026-12-01 の形で入力してください。"}
 
     def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value)  # ２０２７-０１-１０ typed with an IME
         try:
             return super().to_python(value)
         except ValidationError:

@@ -149,7 +149,8 @@ class DepartmentListWidget(widgets.Widget):
         found = {d.name: d for d in Department.objects.filter(name__in=names)}
         unknown = [n for n in names if n not in found]
         if unknown:
-            raise FlatValueError(f"担当課「{'」「'.join(unknown)}」が見つかりません。部署を先に登録してください。")
+            raise FlatValueError(f"担当課「{'」「'.join(shown(name) for name in unknown[:10])}」が見つかりません。"
+                                 "部署を先に登録してください。")
         return [found[n] for n in names]
 
     def render(self, value, obj=None, **kwargs) -> str:
@@ -172,7 +173,7 @@ class FlatResource(resources.ModelResource):
         needed = [self.fields[name].column_name for name in self.get_import_id_fields() if name in self.fields]
         missing = [column for column in needed if column not in headers]
         if missing:
-            found = "、".join(f"「{header}」" for header in headers[:20]) or "（なし）"
+            found = "、".join(f"「{shown(header)}」" for header in headers[:20]) or "（なし）"
             raise FlatImportRefused(
                 f"1行目に列「{'」「'.join(missing)}」がありません。この一覧から書き出したファイルの1行目"
                 f"（列名）を使ってください。ファイルの1行目: {found}"

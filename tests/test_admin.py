@@ -301,3 +301,24 @@ def test_a_persons_name_with_a_line_break_or_control_character_is_refused(client
     assert list(errors) == ["first_name"], errors
     staff_a.refresh_from_db()
     assert "花子" not in staff_a.first_name
+
+
+
+@pytest.mark.parametrize("changed", [{"format": "9"}, {"format": "abc"}, {"import_file_name": "../../etc/passwd"}])
+def test_a_flat_import_confirmation_with_changed_hidden_fields_confirms_nothing(client, admin_user, changed):
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.csv", "部署名,上位の部署\r\n危機管理課,\r\n".encode("cp932"))
+    preview = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+    confirm = {**preview.context["confirm_form"].initial, **changed}
+    response = client.post(admin_url(Department, "process_import"), confirm, follow=True)
+    assert response.status_code == 200
+    assert "すでに実行されたか" in response.content.decode()
+    assert not Department.objects.filter(name="危機管理課").exists()
+
+
+def test_a_flat_import_quotes_a_huge_header_or_department_name_short(client, admin_user):
+    client.force_login(admin_user)
+    upload = SimpleUploadedFile("部署.csv", ("部" * 20_000 + "\r\n危機管理課\r\n").encode("utf-8"))
+    page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+    text = page.content.decode()
+    assert "列「部署名」がありません" in text and "部" * 100 not in text

@@ -78,3 +78,9 @@ def test_a_backup_over_a_partial_file_left_readable_by_others_is_still_private(s
     left.chmod(0o644)
     call_command("backup", "-o", str(tmp_path / "b.jsonl.gz"), stdout=StringIO())
     assert stat.S_IMODE((tmp_path / "b.jsonl.gz").stat().st_mode) == 0o600
+
+
+
+def test_a_backup_given_a_folder_asks_for_a_file_name(seed, tmp_path):
+    with pytest.raises(CommandError, match="はフォルダです"):
+        call_command("backup", "-o", str(tmp_path), stdout=StringIO())

@@ -106,3 +106,14 @@ def test_the_admins_search_box_has_no_english_label(client, seed, admin_user):
     client.force_login(admin_user)
     page = client.get(reverse("admin:projects_project_changelist")).content.decode()
     assert 'alt="検索"' in page and 'alt="Search"' not in page
+
+
+
+def test_a_request_too_big_to_read_gets_a_japanese_page(client, seed, reviewer, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client.force_login(reviewer)
+    entry = Entry.objects.first()
+    response = client.post(reverse("reviews:entry-message", args=[entry.pk]), {f"f{n}": "x" for n in range(50)})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "送信を受け付けられませんでした" in text and "Bad Request" not in text

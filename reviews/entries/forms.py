@@ -35,7 +35,7 @@ def _text_field(name: str) -> forms.CharField:
 class EntryForm(forms.Form):
     """The department's letter and three texts, and the version the person started from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(label="版", widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=FIELDS["status"].label,
         choices=Entry.Status.choices,

@@ -65,7 +65,8 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
                  comment_error: tuple[str, str] | None = None, memo_form: MemoForm | None = None,
                  unsaved: bool | None = None, unanswered: list | None = None,
                  kpi_forms: dict | None = None, incomplete_kpis: list | None = None,
-                 kpi_amend_forms: dict | None = None, message_error: str = "") -> HttpResponse:
+                 kpi_amend_forms: dict | None = None, message_error: str = "",
+                 not_restored: list | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, and ``message_error`` for a refused message, each shown beside its field with what was
     typed kept."""
@@ -117,6 +118,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "kpi_rows": kpi_actuals.kpi_rows(entry, user, kpi_forms, kpi_amend_forms),
             "incomplete_kpis": incomplete_kpis,
             "message_error": message_error,
+            "not_restored": not_restored or [],
             "writer_token": writer_token(user) if form is not None else "",
             "message_typed": request.POST.get("body", "") if message_error else "",
         },
@@ -166,16 +168,28 @@ def _sign_in_keeping_what_was_typed(request: HttpRequest, pk: int) -> HttpRespon
     return redirect_to_login(reverse("reviews:entry", args=[pk]), settings.LOGIN_URL)
 
 
-def _typed_before_sign_in(request: HttpRequest, entry: Entry) -> EntryForm | None:
-    """The form with what this person typed before signing in again, if it was theirs, for this entry."""
-    kept = request.session.pop(TYPED_BEFORE_SIGN_IN, None)
-    if not isinstance(kept, dict) or kept.get("entry") != entry.pk or kept.get("writer") != request.user.pk:
-        return None
+def _typed_before_sign_in(request: HttpRequest, entry: Entry) -> tuple[EntryForm | None, list]:
+    """What this person typed for this entry before signing in again: on the form when they may
+    still edit it, else as (label, text) pairs to copy (a colleague submitted it meanwhile). Kept
+    until that entry is opened, and only for its writer."""
+    kept = request.session.get(TYPED_BEFORE_SIGN_IN)
+    if not isinstance(kept, dict) or kept.get("entry") != entry.pk:
+        return None, []
+    del request.session[TYPED_BEFORE_SIGN_IN]
+    if kept.get("writer") != request.user.pk:
+        return None, []
+    data = kept.get("data") or {}
+    if not any(rule.action in ("save", "correct") for rule in workflow.available_actions(entry, request.user)):
+        messages.warning(request, "サインインし直すまでの間にこの評価が編集できない状態になったため、入力した内容を"
+                                  "記入欄に戻せませんでした。必要なら、下の「保存されなかった内容」を控えてください。")
+        labels = field_labels(entry.round.implementation_heading)
+        return None, [(labels[name], data[name]) for name in DEPARTMENT_FIELDS
+                      if name != "status" and data.get(name)]
     messages.info(request, "サインインが切れる前に入力した内容を戻しました。まだ保存されていません。"
-                           "確かめてから「下書き保存」などのボタンを押してください。")
-    form = EntryForm.for_entry(entry, data=kept.get("data") or {})
+                           "確かめてから保存のボタンを押してください。")
+    form = EntryForm.for_entry(entry, data=data)
     form.is_valid()
-    return form
+    return form, []
 
 
 @login_required
@@ -183,12 +197,8 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for(request.user, pk)
     # Opening the entry is reading what the notices said about it.
     Notification.objects.filter(user=request.user, entry=entry, read_at__isnull=True).update(read_at=timezone.now())
-    form = None
-    if TYPED_BEFORE_SIGN_IN in request.session:
-        actions = workflow.available_actions(entry, request.user)
-        if any(rule.action in ("save", "correct") for rule in actions):
-            form = _typed_before_sign_in(request, entry)
-    return render_entry(request, entry, form=form)
+    form, not_restored = _typed_before_sign_in(request, entry)
+    return render_entry(request, entry, form=form, not_restored=not_restored)
 
 
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -110,6 +110,11 @@ def plan_new_round(doc: SheetDocument, *, fiscal_year: int, may_create_departmen
         result.errors.append(sheet_error(doc, None, None, f"{format_fiscal_year_with_western(fiscal_year)}の評価回はすでにあります（{plan.strategy.name}）。既存の評価回を更新する取込みを使ってください。"))
         return plan
 
+    heading_length = Round._meta.get_field("implementation_heading").max_length
+    if len(doc.implementation_heading) > heading_length:
+        # Created with the round, past the model's validators: a 500 on PostgreSQL, a round nobody can edit.
+        result.errors.append(sheet_error(doc, None, "implementation", f"実施内容の見出しが{len(doc.implementation_heading):,}文字あります。{heading_length}文字以内にしてください。"))
+        return plan
     if plan.strategy is None:
         result.created.append(f"総合戦略「{plan.strategy_name}」")
     _plan_departments(plan, may_create_departments)

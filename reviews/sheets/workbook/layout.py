@@ -133,7 +133,9 @@ GOAL_BAND_RE = re.compile(r"^(?P<number>[0-9０-９]{1,3})(?P<sep>[\s.．、,，
 PROJECT_LABEL_RE = re.compile(r"^(?P<title>.*?)\s*[<＜〈](?P<label>[^<>＜＞〈〉]*)[>＞〉]\s*$", re.DOTALL)
 
 # --- hidden entry reference ----------------------------------------------------------------------
-ENTRY_REF_RE = re.compile(r"^\s*(?P<id>\d+)\s*(?::\s*(?P<version>\d+)\s*)?$")
+# At most 18 ASCII digits each (what the writer puts there): int() refuses more than 4,300, and a
+# longer or other number is a tampered cell, refused as unreadable.
+ENTRY_REF_RE = re.compile(r"^\s*(?P<id>[0-9]{1,18})\s*(?::\s*(?P<version>[0-9]{1,18})\s*)?$")
 
 
 def format_entry_ref(entry_id: int, entry_version: int | None) -> str:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from projects.models import Department
 from reviews.entries import workflow
 from reviews.entries.views import writer_token
 from reviews.models import Entry, Event, Round
@@ -154,6 +155,31 @@ def test_text_kept_over_a_sign_in_goes_back_to_its_writer_only(client, world):
     client.force_login(colleague)
     page = client.get(url("entry", entry)).content.decode()
     assert "staff_a の書きかけ" not in page and "入力した内容を戻しました" not in page
+
+
+def test_text_kept_for_one_entry_waits_while_the_writer_opens_another(client, world):
+    entry = world["entry"]
+    other = make_entry(world["round"], make_project(Department.objects.get(name="商工観光課"), name="別の事業"))
+    typed = {**form_data(entry, "save", implementation="待っている文章"), "writer": writer_token(world["clerk"])}
+    client.post(url("entry-edit", entry), typed)
+    client.force_login(world["clerk"])
+    assert "待っている文章" not in client.get(url("entry", other)).content.decode()
+    assert "待っている文章" in client.get(url("entry", entry)).content.decode()
+
+
+def test_text_kept_for_an_entry_submitted_meanwhile_is_shown_to_copy_not_lost(client, world):
+    """A colleague submitted the entry while its writer was signing in again: the text cannot go
+    back on a form, so the page shows it to copy, and says why."""
+    entry = world["entry"]
+    typed = {**form_data(entry, "save", implementation="提出に間に合わなかった文章"),
+             "writer": writer_token(world["clerk"])}
+    client.post(url("entry-edit", entry), typed)
+    submitted(world)
+    client.force_login(world["clerk"])
+    page = client.get(url("entry", entry)).content.decode()
+    assert "保存されなかった内容" in page and "提出に間に合わなかった文章" in page
+    assert "記入欄に戻せませんでした" in page
+    assert "提出に間に合わなかった文章" not in client.get(url("entry", entry)).content.decode()  # shown once
 
 
 def test_text_posted_without_a_page_shown_to_someone_is_not_kept(client, world):

@@ -174,6 +174,14 @@ def test_a_deadline_in_the_past_or_years_away_is_refused_with_the_reason(client,
     assert not DeadlineExtension.objects.exists()
 
 
+def test_a_deadline_typed_in_full_width_digits_is_read(client, reviewer, open_round):
+    client.force_login(reviewer)
+    day = TODAY + timedelta(days=40)
+    typed = str(day).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    client.post(reverse("reviews:manage-round-deadline", args=[open_round.pk]), {"deadline": typed})
+    assert Round.objects.get(pk=open_round.pk).deadline == day
+
+
 def test_moving_an_extension_earlier_is_not_called_an_extension(client, reviewer, open_round):
     client.force_login(reviewer)
     url = reverse("reviews:manage-round-extend", args=[open_round.pk])

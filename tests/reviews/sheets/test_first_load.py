@@ -119,3 +119,14 @@ def test_a_load_that_fails_while_writing_leaves_nothing_behind(db):
         import_new_round(doc, fiscal_year=2017, historical=True)
     assert database_state() == before
     assert not Round.objects.exists() and not Department.objects.exists()
+
+
+def test_a_heading_longer_than_a_round_holds_is_refused_before_anything_is_created(seed):
+    """The round is created past the model's validators: a 500 on PostgreSQL, a round nobody can edit."""
+    doc = seed_document()
+    doc.implementation_heading = "令和5年度の実施内容" + "あ" * 200
+    before = database_state()
+    result = import_new_round(doc, fiscal_year=2023)
+    assert not result.applied
+    assert any("実施内容の見出しが210文字あります" in error.message for error in result.errors)
+    assert database_state() == before

@@ -222,3 +222,19 @@ def _errors(rows) -> list[SheetError]:
     result = read_sheet(_bytes(_workbook(rows)))
     assert result.document is None or not result.errors
     return result.errors
+
+
+@pytest.mark.parametrize("ref", ["9" * 5000 + ":1", "121:" + "9" * 5000, "９９:1"])
+def test_a_tampered_hidden_id_is_refused_as_unreadable_not_a_server_error(small_doc, ref):
+    """int() refuses more than 4,300 digits: the cell is refused before it gets there."""
+    for project in small_doc.projects():
+        project.entry_id, project.entry_version = 121, 1
+    workbook = openpyxl.load_workbook(io.BytesIO(write_bytes(small_doc)))
+    sheet = workbook.active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == "121:1")
+    cell.value = ref
+    out = io.BytesIO()
+    workbook.save(out)
+    result = read_sheet(out.getvalue(), filename="x.xlsx")
+    assert result.document is None
+    assert any("非表示の ID 列の値" in e.message and len(e.message) < 300 for e in result.errors)
