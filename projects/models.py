@@ -48,7 +48,8 @@ class Department(models.Model):
         verbose_name_plural = "部署（担当課）"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="department_not_own_parent"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="department_not_own_parent",
+                                   violation_error_message="部署を自分自身の上位の部署にはできません。"),
         ]
 
     def __str__(self) -> str:
@@ -56,6 +57,17 @@ class Department(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.name,)
+
+    def clean(self) -> None:
+        """A department is not its own parent, nor its own parent's parent: the database's check
+        sees only the first, and only when saving (the admin's form does not ask it, having no id field)."""
+        super().clean()
+        seen, parent = {self.pk}, self.parent
+        while parent is not None:
+            if parent.pk in seen:
+                raise ValidationError({"parent": "部署を自分自身（や自分の下の部署）の上位の部署にはできません。"})
+            seen.add(parent.pk)
+            parent = parent.parent
 
     @property
     def is_current(self) -> bool:

@@ -322,3 +322,21 @@ def test_a_flat_import_quotes_a_huge_header_or_department_name_short(client, adm
     page = client.post(admin_url(Department, "import"), {"import_file": upload, "format": "0", "resource": "0"})
     text = page.content.decode()
     assert "列「部署名」がありません" in text and "部" * 100 not in text
+
+
+
+@pytest.mark.parametrize("parent_of", ["itself", "its own sub-unit"])
+def test_a_department_made_its_own_parent_is_refused_in_plain_japanese(client, admin_user, parent_of):
+    """The admin's form has no id field, so Django does not check the database's constraint: it
+    was a 500 (an IntegrityError), and a loop through a sub-unit was not caught at all."""
+    client.force_login(admin_user)
+    department = Department.objects.get(name="商工観光課")
+    parent = department if parent_of == "itself" else Department.objects.create(name="商工観光課（分室）",
+                                                                                  parent=department)
+    response = client.post(admin_url(Department, "change", department.pk),
+                           {"name": department.name, "parent": parent.pk,
+                            "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "上位の部署にはできません" in text and "department_not_own_parent" not in text
+    assert Department.objects.get(pk=department.pk).parent is None

@@ -182,6 +182,17 @@ def test_a_deadline_typed_in_full_width_digits_is_read(client, reviewer, open_ro
     assert Round.objects.get(pk=open_round.pk).deadline == day
 
 
+def test_an_extension_the_rounds_later_deadline_overtook_is_marked_as_without_effect(client, reviewer, open_round):
+    rounds.extend_deadline(open_round, Department.objects.get(name="商工観光課"), open_round.deadline + timedelta(days=5),
+                           by=reviewer)
+    client.force_login(reviewer)
+    url = reverse("reviews:manage-round", args=[open_round.pk])
+    assert "いまは効果がありません" not in client.get(url).content.decode()
+    client.post(reverse("reviews:manage-round-deadline", args=[open_round.pk]),
+                {"deadline": str(open_round.deadline + timedelta(days=10))})
+    assert "いまは効果がありません" in client.get(url).content.decode()
+
+
 def test_moving_an_extension_earlier_is_not_called_an_extension(client, reviewer, open_round):
     client.force_login(reviewer)
     url = reverse("reviews:manage-round-extend", args=[open_round.pk])
