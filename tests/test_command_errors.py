@@ -84,3 +84,43 @@ def test_a_backup_over_a_partial_file_left_readable_by_others_is_still_private(s
 def test_a_backup_given_a_folder_asks_for_a_file_name(seed, tmp_path):
     with pytest.raises(CommandError, match="はフォルダです"):
         call_command("backup", "-o", str(tmp_path), stdout=StringIO())
+
+
+@pytest.mark.parametrize("args, told", [
+    (["export_sheet"], "必要な指定がありません: --round, -o/--output"),
+    (["restore"], "必要な指定がありません: backup_file"),
+    (["send_reminders", "--bogus"], "この命令では使えない指定です: --bogus"),
+    (["export_sheet", "-o", "a.xlsx", "--round"], "--round: 値を一つ続けて書いてください。"),
+    (["generate_installation", "--projects", "abc"], "--projects: 'abc' は整数として読めません。"),
+])
+def test_a_missing_or_unknown_argument_is_told_in_japanese_in_one_line(args, told, tmp_path):
+    """argparse's own errors, not only the commands': no English usage block in cron's mail."""
+    result = run_manage(*args, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert told in result.stderr
+    assert "usage:" not in result.stderr and "error:" not in result.stderr and "Traceback" not in result.stderr
+    assert f"使い方は「python manage.py {args[0]} --help」で表示できます。" in result.stderr
+
+
+def test_an_argument_error_of_a_command_called_from_code_is_a_japanese_command_error():
+    with pytest.raises(CommandError, match=r"^必要な指定がありません: --round$"):
+        call_command("import_sheet", "a.xlsx", stdout=StringIO())
+
+
+def test_every_command_of_the_project_tells_argument_errors_in_japanese():
+    from django.core.management import get_commands, load_command_class
+
+    from projects.commands import JapaneseCommand
+
+    ours = {name: app for name, app in get_commands().items() if app in ("projects", "reviews")}
+    assert {"export_sheet", "import_sheet", "backup", "restore", "send_reminders", "send_digest"} <= set(ours)
+    for name, app in ours.items():
+        assert isinstance(load_command_class(app, name), JapaneseCommand), name
+
+
+def test_an_argparse_message_not_known_is_still_led_in_japanese_and_quoted_short():
+    from projects.commands import japanese_argument_error
+
+    told = japanese_argument_error("argument --x: something new " + "z" * 500)
+    assert told.startswith("--x: 指定を読めません（something new ")
+    assert len(told) < 120

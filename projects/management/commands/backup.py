@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from projects.backup import BackupError, write_backup
+from projects.commands import JapaneseCommand
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "データベースの全テーブル（セッションとログイン試行の記録を除く）と、ディスク上の保存ファイルを"
         "一つのファイル（gzip 圧縮の JSON Lines）に書き出します。restore で空のデータベースへ戻せます。"

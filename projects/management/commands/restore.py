@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, OperationalError
 
 from projects.backup import BackupError, restore_backup
+from projects.commands import JapaneseCommand
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "backup で書き出したファイルを空のデータベースへ戻します。必要なマイグレーションを実行し、"
         "全行を一つのトランザクションで読み込みます。データのあるデータベースには何もせず中止します。"

@@ -1,7 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from projects.commands import JapaneseCommand
 from projects.fiscal_year import parse_fiscal_year
 from projects.models import Department, DepartmentFormerName, Strategy
 from reviews.models import Round
@@ -61,7 +62,7 @@ def get_department(name: str | None) -> Department | None:
     return department
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = "評価回を実施事業評価等入力表（.xlsx）として書き出します。"
 
     def add_arguments(self, parser):

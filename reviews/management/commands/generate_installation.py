@@ -1,6 +1,7 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from projects.commands import JapaneseCommand
 from reviews.demo.generator import (
     DEFAULT_DEPARTMENTS,
     DEFAULT_PROJECTS,
@@ -11,7 +12,7 @@ from reviews.demo.generator import (
 )
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "性能の計測用に、大きな市のデータ（部署約945、事業5,000、評価回10年分）を空のデータベースに作成します。"
         "デモのデータ（load_demo）の上に作り、デモ用以外の利用者・評価回・入力表の取込みがあるデータベースには作成しません。"

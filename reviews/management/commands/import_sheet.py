@@ -1,8 +1,9 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from projects.commands import JapaneseCommand
 from reviews.management.commands.export_sheet import (
     ROUND_HELP,
     STRATEGY_HELP,
@@ -31,7 +32,7 @@ def describe(result: ImportResult) -> list[str]:
     return lines
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "実施事業評価等入力表（.xlsx）を取り込みます。指定した年度（と総合戦略）の評価回がなければ評価回として"
         "読み込み（総合戦略は入力表の表題から）、あれば評価を更新します。エラーが一つでもあれば何も書き込みません。"

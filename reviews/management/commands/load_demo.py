@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from projects.commands import JapaneseCommand
 from projects.fiscal_year import format_date, format_fiscal_year
 from reviews.demo.changes import NEW_NAME, OLD_NAME, YEAR, record_demo_changes
 from reviews.demo.seed import create_demo_round, load_seed
@@ -13,7 +14,7 @@ DEMO_FISCAL_YEAR = 2018
 DEMO_DEADLINE_DAYS = 30
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = "平成29年度の入力表（初期データ）、デモ用の利用者、次の評価回（平成30年度）を読み込みます。"
 
     def add_arguments(self, parser):

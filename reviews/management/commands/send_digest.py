@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
+from projects.commands import JapaneseCommand
 from reviews.entries.digest import send_digests
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "審査担当者に、前回のまとめメール以降に提出された評価を一日一通のメールで知らせます。"
         "同じ日に二度は送りません。cron から毎日実行してください。"

@@ -1,10 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from projects.commands import JapaneseCommand
 from reviews.rounds.reminders import send_reminders
 
 
-class Command(BaseCommand):
+class Command(JapaneseCommand):
     help = (
         "未提出の評価がある担当課に、提出期限の N 日前（と期限後に一度）督促メールを送ります。"
         "同じ日に二度は送りません。cron から毎日実行してください。"
