@@ -9,9 +9,11 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 
 from projects.models import Department
 from projects.text import normalize_name, unsafe_character_message
+from projects.validators import validate_safe_text
 
 MAX_LISTED = 8  # candidates named in an error before "ほか"
 _SEPARATORS = re.compile(r"[\n、，,;；]+")
@@ -23,6 +25,17 @@ def as_id(text: str) -> int | None:
     a digit to isdigit(), not to int(); at most 18 of them: they fit in 63 bits, and int() refuses
     more than 4,300 digits). Every number read from a request's raw text goes through here."""
     return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+class SafeCharField(forms.CharField):
+    """A text field that refuses control characters with one message: validate_safe_text's, which
+    names U+0000 too (Django's own NUL check, which every CharField adds, would say it twice)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        if validate_safe_text not in self.validators:
+            self.validators.insert(0, validate_safe_text)
 
 
 def _check_typed(text: str) -> None:

@@ -141,6 +141,49 @@ def test_the_entry_form_refuses_a_control_character_with_a_japanese_message(clie
     assert Entry.objects.get(pk=entry.pk).evaluation == ""
 
 
+def test_a_nul_typed_in_the_search_is_told_once(client, seed, staff_a):
+    client.force_login(staff_a)
+    response = client.get(reverse("reviews:search"), {"q": "講座\x00"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "使えない制御文字（U+0000）" in page and "NUL 文字" not in page
+    assert len(response.context["form"].errors["q"]) == 1
+
+
+def every_form_field():
+    """(form, name, field) for every declared field of every form of the project's apps."""
+    import pkgutil
+
+    from django import forms
+
+    for package in ("projects", "reviews"):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".migrations" not in module.name and ".management" not in module.name:
+                importlib.import_module(module.name)
+    pending, seen = [forms.BaseForm], set()
+    while pending:
+        for form in pending.pop().__subclasses__():
+            if form not in seen:
+                seen.add(form)
+                pending.append(form)
+                if form.__module__.startswith(("projects.", "reviews.")):
+                    for name, field in getattr(form, "base_fields", {}).items():
+                        yield form, name, field
+
+
+def test_every_form_field_that_refuses_control_characters_says_so_once():
+    """Its message names U+0000 itself: Django's NUL check beside it would be a second message."""
+    from django.core.validators import ProhibitNullCharactersValidator
+
+    from projects.validators import validate_safe_text
+
+    checked = [(form, name, field) for form, name, field in every_form_field() if validate_safe_text in field.validators]
+    assert len(checked) >= 15
+    for form, name, field in checked:
+        assert not any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators), (form, name)
+
+
 def test_line_breaks_and_tabs_are_kept_and_crlf_becomes_lf(client, open_round, staff_a):
     entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
     client.force_login(staff_a)

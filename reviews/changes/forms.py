@@ -3,7 +3,7 @@
 
 from django import forms
 
-from projects.forms import DepartmentField, DepartmentsField
+from projects.forms import DepartmentField, DepartmentsField, SafeCharField
 from projects.models import Department, Project, Strategy
 from projects.validators import validate_safe_text
 from reviews.rounds.forms import FiscalYearField
@@ -33,7 +33,7 @@ class ChangeForm(forms.Form):
     year = FiscalYearField(label="適用する年度", error_messages={"required": "適用する年度を入力してください。"},
                            help_text="この年度の評価回から新しい内容で表示します（例: 2019、令和元年度、R1）。"
                                      "それより前の年度の評価回は、これまでの内容のままです。")
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+    reason = SafeCharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
                              validators=[validate_safe_text],
                              error_messages={"required": "理由を入力してください（変更の記録に残ります）。",
                                              "max_length": "理由は1000文字以内で入力してください。"},
@@ -50,7 +50,7 @@ class ChangeForm(forms.Form):
 
 class DepartmentRenameForm(ChangeForm):
     department = DepartmentField(label="名称を変える部署", queryset=current_departments(), error_messages=REQUIRED)
-    name = forms.CharField(label="新しい名称", max_length=100, validators=[validate_safe_text], error_messages=REQUIRED)
+    name = SafeCharField(label="新しい名称", max_length=100, validators=[validate_safe_text], error_messages=REQUIRED)
     field_order = ["department", "name", "year", "reason"]
 
 
@@ -60,7 +60,7 @@ class DepartmentMergeForm(ChangeForm):
     into = DepartmentField(label="統合先（既存の部署）", queryset=current_departments(), required=False,
                            help_text="統合する部署の一つ（ほかの部署を吸収する）か、別の既存の部署の名称。"
                                      "新しい部署にするときは空欄のまま、下に新しい名称を入力します。")
-    new_name = forms.CharField(label="新しい部署の名称", max_length=100, required=False, validators=[validate_safe_text])
+    new_name = SafeCharField(label="新しい部署の名称", max_length=100, required=False, validators=[validate_safe_text])
     field_order = ["departments", "into", "new_name", "year", "reason"]
 
     def clean(self):
@@ -72,7 +72,7 @@ class DepartmentMergeForm(ChangeForm):
 
 class DepartmentSplitForm(ChangeForm):
     department = DepartmentField(label="分割する部署", queryset=current_departments(), error_messages=REQUIRED)
-    parts = forms.CharField(label="分割後の部署", widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_safe_text],
+    parts = SafeCharField(label="分割後の部署", widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_safe_text],
                             error_messages=REQUIRED,
                             help_text="1行に1つずつ、2つ以上。既存の部署の名称を書くと、その部署が引き継ぎます。")
     field_order = ["department", "parts", "year", "reason"]
@@ -143,7 +143,7 @@ class ProjectDepartmentsForm(ChangeForm):
 
 class ProjectRenameForm(ChangeForm):
     project = _ProjectChoice(label="事業", queryset=active_projects(), empty_label="選んでください", error_messages=REQUIRED)
-    name = forms.CharField(label="新しい事業名", max_length=200, validators=[validate_safe_text], error_messages=REQUIRED)
+    name = SafeCharField(label="新しい事業名", max_length=200, validators=[validate_safe_text], error_messages=REQUIRED)
     field_order = ["project", "name", "year", "reason"]
 
 
@@ -166,7 +166,7 @@ class ProjectRetireForm(ChangeForm):
 class CarryForm(ChangeForm):
     old = forms.ModelChoiceField(label="引き継ぐ総合戦略（今の期間）", queryset=Strategy.objects.order_by("first_year"),
                                  empty_label="選んでください", error_messages=REQUIRED)
-    name = forms.CharField(label="新しい総合戦略の名称", max_length=200, validators=[validate_safe_text],
+    name = SafeCharField(label="新しい総合戦略の名称", max_length=200, validators=[validate_safe_text],
                            error_messages=REQUIRED, help_text="例: 第2期入間市まち・ひと・しごと創生総合戦略")
     code = forms.SlugField(label="URL用の名前", max_length=50, required=False,
                            help_text="公開ページの URL に使う半角英数字（例: senryaku-2020）。空欄なら開始年度から作ります。",
@@ -174,7 +174,7 @@ class CarryForm(ChangeForm):
     year = FiscalYearField(label="開始年度", error_messages={"required": "開始年度を入力してください。"},
                            help_text="新しい総合戦略の最初の年度（例: 2020、令和2年度）。")
     last_year = FiscalYearField(label="終了年度", required=False, help_text="空欄でも構いません。")
-    hierarchy = forms.CharField(
+    hierarchy = SafeCharField(
         label="新しい基本目標と基本施策", widget=forms.Textarea(attrs={"rows": 14}), error_messages=REQUIRED,
         validators=[validate_safe_text],
         help_text="基本目標は番号で始まる行（例: 1 働きやすいまちをつくる <しごと応援プロジェクト>）、"

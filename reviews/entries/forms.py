@@ -2,13 +2,14 @@
 
 from django import forms
 
+from projects.forms import SafeCharField
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
 from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS, TEXT_MAX_LENGTH
 from reviews.models import Entry
 
 
-class LimitedTextField(forms.CharField):
+class LimitedTextField(SafeCharField):
     """A text checked against its limit when saved, never cut by the browser: Django would put the
     limit into maxlength, and a paste past it is then cut without a word. The counter (entry.js)
     reads data-limit instead and warns as the limit is passed."""

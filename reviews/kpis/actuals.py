@@ -13,6 +13,7 @@ from decimal import Decimal
 from django import forms
 from django.db import transaction
 
+from projects.forms import SafeCharField
 from projects.models import Kpi
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
@@ -35,10 +36,10 @@ class KpiActualForm(forms.Form):
     value = forms.DecimalField(label="実績値", **NUMBER)
     numerator = forms.DecimalField(label="分子", **NUMBER)
     denominator = forms.DecimalField(label="分母", **NUMBER)
-    note = forms.CharField(label="確定する時期・測れない理由", required=False, max_length=300,
+    note = SafeCharField(label="確定する時期・測れない理由", required=False, max_length=300,
                            validators=[validate_safe_text],
                            error_messages={"max_length": "300文字以内で入力してください。"})
-    comment = forms.CharField(label="コメント", required=False, max_length=TEXT_MAX_LENGTH,
+    comment = SafeCharField(label="コメント", required=False, max_length=TEXT_MAX_LENGTH,
                               validators=[validate_safe_text], widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください。"})
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import is_reviewer, reach_ids_of
+from projects.forms import SafeCharField
 from projects.text import normalize_text
 from projects.validators import validate_safe_text
 from reviews.fields import TEXT_MAX_LENGTH
@@ -41,7 +42,7 @@ class AmendmentForm(forms.Form):
     confirmed_on = forms.DateField(label="確定した日", widget=forms.DateInput(attrs={"type": "date"}),
                                    error_messages={"required": "確定した日を入力してください。",
                                                    "invalid": "日付は 2026-12-01 の形で入力してください。"})
-    comment = forms.CharField(label="コメント（出典など）", required=False, max_length=TEXT_MAX_LENGTH,
+    comment = SafeCharField(label="コメント（出典など）", required=False, max_length=TEXT_MAX_LENGTH,
                               validators=[validate_safe_text], widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください。"})
 

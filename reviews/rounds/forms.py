@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from projects.fiscal_year import format_date, format_fiscal_year, parse_fiscal_year
-from projects.forms import DateField, DepartmentField
+from projects.forms import DateField, DepartmentField, SafeCharField
 from projects.models import Strategy
 from projects.validators import validate_safe_text
 from reviews.models import Entry
@@ -94,10 +94,10 @@ def _describe_next(following) -> str:
 
 class RoundCreateForm(forms.Form):
     fiscal_year = FiscalYearField(label="年度", help_text="例: 2019、R1、令和元年度")
-    title = forms.CharField(label="表題", max_length=200, validators=[validate_safe_text])
-    implementation_heading = forms.CharField(label="実施内容の見出し", max_length=100, validators=[validate_safe_text],
+    title = SafeCharField(label="表題", max_length=200, validators=[validate_safe_text])
+    implementation_heading = SafeCharField(label="実施内容の見出し", max_length=100, validators=[validate_safe_text],
                                              help_text="入力表の5列目の見出しです。例: 令和元年度の実施内容")
-    legend = forms.CharField(label="凡例", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+    legend = SafeCharField(label="凡例", required=False, widget=forms.Textarea(attrs={"rows": 6}),
                              validators=[validate_safe_text],
                              help_text="段落の間は空行で区切ります。")
     deadline = DeadlineField(label="提出期限", required=False)

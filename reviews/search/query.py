@@ -14,7 +14,7 @@ from django import forms
 from django.db.models import F, QuerySet
 
 from projects.fiscal_year import format_fiscal_year, parse_fiscal_year
-from projects.forms import match_name
+from projects.forms import SafeCharField, match_name
 from projects.text import normalize_name
 from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
@@ -36,7 +36,7 @@ def _is_a_department(text: str) -> bool:
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="探す言葉", required=False, max_length=200, validators=[validate_safe_text],
+    q = SafeCharField(label="探す言葉", required=False, max_length=200, validators=[validate_safe_text],
                         help_text="事業名・事業内容・実施内容・評価・今後の方針から探します。空白で区切ると、すべてを含むものを探します。",
                         error_messages={"max_length": "探す言葉は200文字以内で入力してください。"})
     goal = forms.TypedChoiceField(label="基本目標", required=False, coerce=int, empty_value=None)
