@@ -194,6 +194,11 @@ def _plan_row(doc: SheetDocument, row: SheetProject, entry: Entry, changed: dict
     result.warnings.extend(project_facts_warnings(doc, row, _project_facts(entry, book)))
     if not changed and memo is None:
         return None
+    if row.entry_version is not None and row.entry_version > entry.version:
+        # A version the entry never had: the hidden ID was typed over, or the sheet comes from
+        # another installation (or from before a restore); there is nothing to compare it with.
+        result.errors.append(sheet_error(doc, row.row, "name_code", f"事業「{entry.project.name}」の行の非表示のID（{row.entry_id}:{row.entry_version}）が、この評価の記録と合いません。IDの列が書き換えられたか、別の環境の入力表です。最新の入力表をダウンロードし直して反映してから取り込んでください。"))
+        return None
     if row.entry_version != entry.version:
         moved = _changed_on_screen_since(entry, row, downloaded_at, [*changed, *(["memo"] if memo is not None else [])])
         if moved:

@@ -435,3 +435,19 @@ def test_the_import_command_refuses_each_defect_naming_the_row_and_writes_nothin
 def test_the_import_command_refuses_an_unknown_round_year_format(seed, tmp_path):
     with pytest.raises(CommandError, match="年度として読めません"):
         call_command("import_sheet", str(GOLDEN / "clean.xlsx"), "--round", "来年")
+
+
+def test_a_hidden_id_with_a_version_the_entry_never_had_is_refused_as_not_this_entrys(open_round, staff_a):
+    """Not reported as a change on screen: nothing on screen changed; the ID was typed over."""
+    shoko = Department.objects.get(name="商工観光課")
+    entry = Entry.objects.get(round=open_round, project__name="企業等誘致事業")
+    data = edited_sheet(open_round, {"企業等誘致事業": {"implementation": "Excelで書いた内容",
+                                                 "entry_version": entry.version + 5}}, department=shoko)
+
+    result = import_update(load(data), open_round, by=staff_a, department=shoko)
+
+    assert not result.applied
+    [error] = result.errors
+    assert f"非表示のID（{entry.pk}:{entry.version + 5}）が、この評価の記録と合いません" in error.message
+    assert "画面で変更されています" not in error.message
+    assert Entry.objects.get(pk=entry.pk).implementation == entry.implementation
