@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = "実施事業評価"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in  # noqa: PLC0415
+
+        from reviews.entries.views import forget_anothers_typed_text  # noqa: PLC0415
         from reviews.kpis import records  # noqa: PLC0415 (models are ready only now)
         from reviews.public import cache  # noqa: PLC0415
         from reviews.rounds import year  # noqa: PLC0415
@@ -16,3 +19,4 @@ class ReviewsConfig(AppConfig):
         index.connect()
         records.connect()
         year.connect()
+        user_logged_in.connect(forget_anothers_typed_text, dispatch_uid="reviews.forget_anothers_typed_text")

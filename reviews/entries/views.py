@@ -168,6 +168,14 @@ def _sign_in_keeping_what_was_typed(request: HttpRequest, pk: int) -> HttpRespon
     return redirect_to_login(reverse("reviews:entry", args=[pk]), settings.LOGIN_URL)
 
 
+def forget_anothers_typed_text(sender, request: HttpRequest, user, **kwargs) -> None:
+    """At a sign-in (user_logged_in): text kept for someone else leaves this browser's session, so
+    that it does not wait, unseen but stored, in the next person's session until theirs ends."""
+    kept = request.session.get(TYPED_BEFORE_SIGN_IN) if hasattr(request, "session") else None
+    if isinstance(kept, dict) and kept.get("writer") != user.pk:
+        del request.session[TYPED_BEFORE_SIGN_IN]
+
+
 def _typed_before_sign_in(request: HttpRequest, entry: Entry) -> tuple[EntryForm | None, list]:
     """What this person typed for this entry before signing in again: on the form when they may
     still edit it, else as (label, text) pairs to copy (a colleague submitted it meanwhile). Kept

@@ -153,8 +153,18 @@ def test_text_kept_over_a_sign_in_goes_back_to_its_writer_only(client, world):
     typed = {**form_data(entry, "save", implementation="staff_a の書きかけ"), "writer": writer_token(world["clerk"])}
     client.post(url("entry-edit", entry), typed)
     client.force_login(colleague)
+    # Nor is it kept in the colleague's session, waiting unseen until that session ends.
+    assert "staff_a の書きかけ" not in str(dict(client.session))
     page = client.get(url("entry", entry)).content.decode()
     assert "staff_a の書きかけ" not in page and "入力した内容を戻しました" not in page
+
+
+def test_text_kept_over_a_sign_in_stays_through_its_writers_own_sign_in(client, world):
+    entry = world["entry"]
+    typed = {**form_data(entry, "save", implementation="本人の書きかけ"), "writer": writer_token(world["clerk"])}
+    response = client.post(url("entry-edit", entry), typed)
+    client.post(response["Location"], {"username": "staff_a", "password": "pass-for-tests"})
+    assert "本人の書きかけ" in str(dict(client.session))
 
 
 def test_text_kept_for_one_entry_waits_while_the_writer_opens_another(client, world):
