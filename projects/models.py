@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from projects.fiscal_year import format_fiscal_year_with_western
-from projects.validators import validate_department_name, validate_safe_text
+from projects.validators import validate_department_name, validate_kpi_number, validate_safe_text
 
 DESCRIPTION_MAX_LENGTH = 1000
 
@@ -327,12 +327,12 @@ class Kpi(models.Model):
                                      help_text="実績は分子と分母から計算します。累計の割合は分子と分母を合計して計算します。")
     numerator_label = models.CharField("分子", max_length=100, blank=True, validators=[validate_safe_text])
     denominator_label = models.CharField("分母", max_length=100, blank=True, validators=[validate_safe_text])
-    baseline_value = models.DecimalField("基準値", max_digits=18, decimal_places=4)
+    baseline_value = models.DecimalField("基準値", max_digits=18, decimal_places=4, validators=[validate_kpi_number])
     baseline_year = models.PositiveSmallIntegerField("基準年度")
-    target_value = models.DecimalField("目標値", max_digits=18, decimal_places=4)
+    target_value = models.DecimalField("目標値", max_digits=18, decimal_places=4, validators=[validate_kpi_number])
     target_year = models.PositiveSmallIntegerField("目標年度")
     carried_value = models.DecimalField(
-        "累計の引継ぎ（累計値）", max_digits=18, decimal_places=4, null=True, blank=True,
+        "累計の引継ぎ（累計値）", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True,
         help_text="累計の指標を途中からこのシステムで管理するとき、その年度までの累計値（割合の指標には使えません）。")
     carried_year = models.PositiveSmallIntegerField("累計の引継ぎ（年度）", null=True, blank=True)
     department = models.ForeignKey(Department, verbose_name="報告する課", on_delete=models.PROTECT,
@@ -394,7 +394,7 @@ class KpiTarget(models.Model):
 
     kpi = models.ForeignKey(Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="yearly_targets")
     year = models.PositiveSmallIntegerField("年度")
-    value = models.DecimalField("その年度の目標値", max_digits=18, decimal_places=4)
+    value = models.DecimalField("その年度の目標値", max_digits=18, decimal_places=4, validators=[validate_kpi_number])
 
     class Meta:
         verbose_name = "年度ごとの目標値"

@@ -10,6 +10,7 @@ from import_export import fields, resources, results, widgets
 
 from projects.models import Department, Goal, Kpi, KpiTarget, Policy, Project, ProjectDepartment, Strategy
 from projects.text import unsafe_character_message
+from projects.validators import validate_kpi_number
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
 UNEXPECTED_IMPORT_ERROR = "{what}を取り込めませんでした（詳細はサーバーの記録にあります）。内容を確かめ、直らなければシステム管理者に伝えてください。"
@@ -227,8 +228,10 @@ class JapaneseDecimalWidget(widgets.DecimalWidget):
             number = super().clean(value, row=row, **kwargs)
         except Exception:  # noqa: BLE001 (decimal raises its own kinds)
             raise FlatValueError(f"{self.label}の欄は数字で入力してください（「{shown(value)}」は読めません）。") from None
-        if number is not None and (not number.is_finite() or abs(number) >= 10**14):
-            raise FlatValueError(f"{self.label}の欄は14桁までの数字で入力してください。")
+        try:
+            validate_kpi_number(number)  # every decimal column of the flat files is a KPI's figure
+        except ValidationError as error:
+            raise FlatValueError(f"{self.label}の欄: {error.messages[0]}") from None
         return number
 
 

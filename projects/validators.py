@@ -1,5 +1,7 @@
 """Validators shared by the models and the forms of both apps."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 
 from projects.text import unsafe_character_message
@@ -34,3 +36,26 @@ def department_name_problem(name: str) -> str:
 def validate_department_name(value: str) -> None:
     if message := department_name_problem(value):
         raise ValidationError(message, code="department_name")
+
+
+# A KPI's figures: at most 11 digits before the point and 4 after (15 in all). SQLite keeps a
+# decimal column as a floating-point number, exact to 15 significant digits: a longer figure came
+# back rounded (lost input), and one near 10**14 came back as 1E+14, which no longer fit its column
+# (every page showing it answered 500). PostgreSQL is held to the same, so both keep the same data.
+KPI_WHOLE_DIGITS = 11
+KPI_DECIMAL_PLACES = 4
+KPI_NUMBER_LIMIT = Decimal(10) ** KPI_WHOLE_DIGITS
+KPI_NUMBER_MESSAGE = "数字は整数部分11桁まで、小数点以下4桁までで入力してください。"
+
+
+def kpi_number_fits(value: Decimal) -> bool:
+    """Whether a figure (typed or computed, before rounding to 4 places) is small enough to keep."""
+    return value.is_finite() and abs(value) < KPI_NUMBER_LIMIT
+
+
+def validate_kpi_number(value: Decimal | None) -> None:
+    if value is None:
+        return
+    places = -value.as_tuple().exponent if value.is_finite() else 0
+    if not kpi_number_fits(value) or places > KPI_DECIMAL_PLACES:
+        raise ValidationError(KPI_NUMBER_MESSAGE, code="kpi_number")

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.fiscal_year import format_fiscal_year
 from projects.models import Project, Strategy
-from projects.validators import validate_safe_text
+from projects.validators import validate_kpi_number, validate_safe_text
 from reviews import fields
 from reviews.facts import Facts, live_facts
 from reviews.fields import TEXT_MAX_LENGTH
@@ -766,9 +766,9 @@ class KpiActual(models.Model):
     department = models.ForeignKey("projects.Department", verbose_name="報告する課", on_delete=models.PROTECT,
                                    related_name="kpi_actuals")
     status = models.CharField("実績の状況", max_length=20, choices=Status.choices, blank=True)
-    value = models.DecimalField("実績値", max_digits=18, decimal_places=4, null=True, blank=True)
-    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, null=True, blank=True)
-    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, null=True, blank=True)
+    value = models.DecimalField("実績値", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
+    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
+    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
     note = models.CharField("確定する時期・測れない理由", max_length=300, blank=True, validators=[validate_safe_text])
     comment = models.TextField("コメント", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     state = models.CharField("状態", max_length=20, choices=Entry.State.choices, default=Entry.State.DRAFT,
@@ -844,9 +844,9 @@ class KpiAmendment(AppendOnly):
 
     actual = models.ForeignKey(KpiActual, verbose_name="公表した実績", on_delete=models.PROTECT,
                                related_name="amendments")
-    value = models.DecimalField("確定した実績値", max_digits=18, decimal_places=4, null=True, blank=True)
-    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, null=True, blank=True)
-    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, null=True, blank=True)
+    value = models.DecimalField("確定した実績値", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
+    numerator = models.DecimalField("分子", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
+    denominator = models.DecimalField("分母", max_digits=18, decimal_places=4, validators=[validate_kpi_number], null=True, blank=True)
     confirmed_on = models.DateField("確定した日")
     comment = models.TextField("コメント", max_length=TEXT_MAX_LENGTH, blank=True, validators=[validate_safe_text])
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="記録した人", null=True, blank=True,

@@ -16,7 +16,7 @@ from django.db import transaction
 from projects.forms import SafeCharField
 from projects.models import Kpi
 from projects.text import normalize_text
-from projects.validators import validate_safe_text
+from projects.validators import kpi_number_fits, validate_safe_text
 from reviews.access import rounds_visible_to
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
@@ -156,8 +156,8 @@ def report_row(actual: KpiActual, user, *, editable: bool, form: KpiActualForm |
 
 
 def fits(value: Decimal) -> bool:
-    """Whether a computed figure fits the columns (14 digits before the point)."""
-    return value.is_finite() and abs(value) < Decimal("1e14")
+    """Whether a computed figure fits the columns (projects.validators: 11 digits before the point)."""
+    return kpi_number_fits(value)
 
 
 def stored_values(kpi: Kpi, data: dict) -> dict:

@@ -14,14 +14,14 @@ from django.utils import timezone
 from projects.access import is_reviewer, reach_ids_of
 from projects.forms import SafeCharField
 from projects.text import normalize_text
-from projects.validators import validate_safe_text
+from projects.validators import KPI_DECIMAL_PLACES, KPI_NUMBER_MESSAGE, KPI_WHOLE_DIGITS, validate_safe_text
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.models import KpiActual, KpiAmendment
 
 # The number fields of every KPI form.
-NUMBER = dict(max_digits=18, decimal_places=4, required=False,
+NUMBER = dict(max_digits=KPI_WHOLE_DIGITS + KPI_DECIMAL_PLACES, decimal_places=KPI_DECIMAL_PLACES, required=False,
               error_messages={"invalid": "数字で入力してください。", "max_decimal_places": "小数点以下は4桁までです。",
-                              "max_digits": "桁が多すぎます。"})
+                              "max_digits": KPI_NUMBER_MESSAGE, "max_whole_digits": KPI_NUMBER_MESSAGE})
 
 
 class AmendmentError(Exception):

@@ -15,12 +15,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from projects.history import names_in
 from projects.text import normalize_text, unsafe_character_message
+from projects.validators import validate_kpi_number
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.actuals import StaleKpiError, fits, stored_values
@@ -152,8 +154,10 @@ def _decimal(text: str, row: int, column: str, problems: list[SheetProblem]) -> 
     except InvalidOperation:
         problems.append(SheetProblem(row, column, f"「{text}」は数字として読めません。"))
         return None
-    if not value.is_finite() or abs(value) >= Decimal("1e14") or -value.as_tuple().exponent > 4:
-        problems.append(SheetProblem(row, column, "数字は14桁まで、小数点以下は4桁までで入力してください。"))
+    try:
+        validate_kpi_number(value)
+    except ValidationError as error:
+        problems.append(SheetProblem(row, column, error.messages[0]))
         return None
     return value
 

@@ -97,7 +97,7 @@ def test_a_percentage_too_big_for_its_column_is_refused_in_words(client, open_ro
     entry = Entry.objects.get(round=open_round, project__name=PROJECT)
     response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
         f"kpi-{actual.pk}-version": 1, f"kpi-{actual.pk}-status": "reported",
-        f"kpi-{actual.pk}-numerator": "99999999999999", f"kpi-{actual.pk}-denominator": "0.0001"})
+        f"kpi-{actual.pk}-numerator": "99999999999", f"kpi-{actual.pk}-denominator": "0.0001"})
     assert response.status_code == 400 and "大きすぎます" in response.content.decode()
     assert client.get(reverse("reviews:entry", args=[entry.pk])).status_code == 200
 
@@ -136,3 +136,54 @@ def test_a_yearly_target_outside_the_kpis_years_is_refused(open_round):
     kpi = project_kpi(open_round.strategy)
     with pytest.raises(ValidationError, match="基準年度（2014）より後で"):
         KpiTarget(kpi=kpi, year=1900, value=D(1)).full_clean()
+
+
+def post_figure(client, entry, actual, value: str):
+    return client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
+        f"kpi-{actual.pk}-version": actual.version, f"kpi-{actual.pk}-status": "reported",
+        f"kpi-{actual.pk}-value": value})
+
+
+@pytest.mark.parametrize("typed", ["99999999999999.9999", "12345678901234.5678", "100000000000", "-100000000000"])
+def test_a_figure_the_database_cannot_keep_exactly_is_refused_in_words_not_rounded(client, open_round, staff_a, typed):
+    """SQLite keeps 15 significant digits: 12345678901234.5678 came back as …234.6, and a figure near
+    10**14 as 1E+14, which broke every page that showed it (the entry, the KPI sheet, the public round)."""
+    kpi = project_kpi(open_round.strategy)
+    actual = KpiActual.objects.get(kpi=kpi)
+    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+    client.force_login(staff_a)
+    response = post_figure(client, entry, actual, typed)
+    assert response.status_code == 400
+    assert "整数部分11桁まで、小数点以下4桁まで" in response.content.decode()
+    assert KpiActual.objects.get(pk=actual.pk).value is None
+    assert client.get(reverse("reviews:entry", args=[entry.pk])).status_code == 200
+
+
+def test_the_largest_figure_allowed_comes_back_exactly(client, open_round, staff_a):
+    kpi = project_kpi(open_round.strategy)
+    actual = KpiActual.objects.get(kpi=kpi)
+    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+    client.force_login(staff_a)
+    assert post_figure(client, entry, actual, "-99999999999.9999").status_code == 302
+    assert KpiActual.objects.get(pk=actual.pk).value == D("-99999999999.9999")
+    assert client.get(reverse("reviews:entry", args=[entry.pk])).status_code == 200
+
+
+def test_a_kpi_whose_target_the_database_cannot_keep_is_refused_by_the_admins_checks(open_round):
+    kpi = project_kpi(open_round.strategy)
+    kpi.target_value = D("99999999999999.9999")
+    with pytest.raises(ValidationError) as refused:
+        kpi.full_clean()
+    assert "整数部分11桁まで" in str(refused.value.message_dict["target_value"])
+    target = KpiTarget(kpi=kpi, year=2018, value=D("123456789012.5"))
+    with pytest.raises(ValidationError):
+        target.full_clean()
+
+
+def test_the_flat_import_refuses_a_kpi_figure_the_database_cannot_keep(open_round):
+    kpi = project_kpi(open_round.strategy)
+    dataset = KpiResource().export(queryset=Kpi.objects.filter(pk=kpi.pk))
+    dataset.dict = [{**row, "目標値": "99999999999999.9999"} for row in dataset.dict]
+    result = KpiResource().import_data(dataset, dry_run=True)
+    assert result.has_validation_errors() or result.has_errors()
+    assert Kpi.objects.get(pk=kpi.pk).target_value == D(10)

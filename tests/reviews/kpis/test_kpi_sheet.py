@@ -207,3 +207,13 @@ def test_an_entry_submitted_between_the_check_and_the_write_keeps_its_kpi(open_r
             for actual, _values in checked.changes:
                 kpi_sheet._lock_and_check(actual, staff_a)
     assert KpiActual.objects.get(kpi=project_kpi).value == D(5)
+
+
+def test_a_figure_the_database_cannot_keep_exactly_is_refused_by_row_and_column(open_round, kpis, staff_a):
+    data = sheet_of(open_round, staff_a)
+    first = HEADER_ROW + 1
+    bad = edited(data, {(first, 8): "実績値あり", (first, 9): 99999999999999.9999})
+    result = apply_kpi_sheet(bad, open_round, visible_to(staff_a), by=staff_a)
+    assert not result.applied
+    assert f"{first}行目 I列: 数字は整数部分11桁まで、小数点以下4桁までで入力してください。" in [str(e) for e in result.errors]
+    assert not KpiActual.objects.exclude(status="").exists()
