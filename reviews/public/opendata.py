@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -224,13 +225,25 @@ def kpi_records(round_: Round) -> list[dict]:
     return result
 
 
+PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _kpi_cell(column: Column, value):
+    if value is None:
+        return ""
+    if column.type == "数値" and isinstance(value, str) and PLAIN_NUMBER.fullmatch(value):
+        # A figure as _number wrote it: Excel reads "-3" as minus three, not as a formula, and a
+        # quote in front would make the open data's negative numbers text.
+        return value
+    return csv_cell(one_line(value)) if isinstance(value, str) else value
+
+
 def kpi_csv(rows: list[dict]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in KPI_COLUMNS])
     for row in rows:
-        writer.writerow([csv_cell(one_line(v)) if isinstance(v := row[c.key], str) else ("" if v is None else v)
-                         for c in KPI_COLUMNS])
+        writer.writerow([_kpi_cell(c, row[c.key]) for c in KPI_COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -187,3 +187,17 @@ def test_the_flat_import_refuses_a_kpi_figure_the_database_cannot_keep(open_roun
     result = KpiResource().import_data(dataset, dry_run=True)
     assert result.has_validation_errors() or result.has_errors()
     assert Kpi.objects.get(pk=kpi.pk).target_value == D(10)
+
+
+def test_negative_figures_in_the_kpi_open_data_csv_are_numbers_and_hostile_names_stay_text(client, open_round, reviewer):
+    import csv
+    import io
+
+    kpi = project_kpi(open_round.strategy, name="-1+cmd", baseline_value=D(-5), target_value=D(5),
+                      direction=Kpi.Direction.HIGHER)
+    KpiActual.objects.filter(kpi=kpi).update(status="reported", value=D("-3.5"))
+    publish(open_round, reviewer)
+    response = client.get(reverse("public:kpi-csv", args=[open_round.strategy.code, open_round.fiscal_year]))
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["基準値"], row["実績値"], row["比べる値"]) == ("-5", "-3.5", "-3.5")
+    assert row["指標名"] == "'-1+cmd"  # text that Excel would read as a formula stays behind the quote
