@@ -12,7 +12,10 @@ from django.core.exceptions import FieldError, PermissionDenied, SuspiciousFileO
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.http import content_disposition_header
+from django.utils.timezone import localdate
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import SelectableFieldsExportForm
 
 from projects import staff_import
 from projects.access import is_administrator
@@ -50,10 +53,30 @@ admin.site.site_title = "実施事業評価 管理画面"
 admin.site.index_title = "管理メニュー"
 
 
+class JapaneseExportForm(SelectableFieldsExportForm):
+    """The export page's column checkboxes under the column names the file will carry (部署名), not
+    django-import-export's English attribute title beside them ("Name (部署名)")."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field else field_name
+
+
 class FlatSheetAdminMixin:
     """CSV (UTF-8 or cp932) and XLSX for the admin's flat import and export."""
 
     formats = FLAT_FORMATS
+    export_form_class = JapaneseExportForm
+
+    def export_filename(self, file_format) -> str:
+        """The file as a clerk will find it in their downloads: 部署_2026-12-06.csv, not Department-2026-12-06.csv."""
+        return f"{self.model._meta.verbose_name}_{localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+        # django-import-export writes filename="..." as is, which cannot carry a Japanese name.
+        response["Content-Disposition"] = content_disposition_header(True, self.export_filename(file_format))
+        return response
 
     def export_action(self, request):
         """An export address with conditions the list does not know (a stale link, a typed one):

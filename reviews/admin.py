@@ -1,5 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
@@ -67,6 +68,12 @@ class ReadOnlyAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+ROUND_FIXED = (
+    "この評価回は「{state}」のため、ここでは変更できません。"
+    "受付・締切・公表などの操作は評価回の画面から行います（操作は記録されます）。"
+)
+
+
 @admin.register(Round)
 class RoundAdmin(admin.ModelAdmin):
     list_display = ["__str__", "fiscal_year_display", "strategy", "state", "deadline"]
@@ -94,6 +101,23 @@ class RoundAdmin(admin.ModelAdmin):
 
     def get_exclude(self, request, obj=None):
         return ["fiscal_year"]  # shown as 令和元年度（2019年度） instead
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A round is the record of its year: its entries, events and uploads refer to it for good.
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        round_ = self.get_object(request, object_id)
+        if round_ is None or round_.state == Round.State.PREPARING:
+            return super().change_view(request, object_id, form_url, extra_context)
+        # Every field is read-only once departments can see the round: a 保存 button would only
+        # report a change that was never made. (Its sheet is still loaded from the page's link.)
+        if request.method == "POST":
+            messages.error(request, ROUND_FIXED.format(state=round_.get_state_display()))
+            return redirect(request.path)
+        fixed = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
+                 "show_delete": False, "round_fixed": ROUND_FIXED.format(state=round_.get_state_display())}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **fixed})
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "may_load_sheet": is_administrator(request.user)}

@@ -1,8 +1,11 @@
 """The Django admin: in Japanese, for administrators, closed to department users."""
 
+from urllib.parse import unquote
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.timezone import localdate
 
 from projects.models import Department, Goal, Membership, Policy, Project, Strategy
 from reviews.models import (
@@ -340,3 +343,55 @@ def test_a_department_made_its_own_parent_is_refused_in_plain_japanese(client, a
     text = response.content.decode()
     assert "上位の部署にはできません" in text and "department_not_own_parent" not in text
     assert Department.objects.get(pk=department.pk).parent is None
+
+
+def test_the_admin_index_names_every_app_in_japanese(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "総合戦略と事業" in page
+    assert ">Projects<" not in page and ">Reviews<" not in page
+
+
+def test_the_export_page_names_columns_as_the_file_does_and_the_file_has_a_japanese_name(client, admin_user):
+    client.force_login(admin_user)
+    form = client.get(admin_url(Department, "export")).context["form"]
+    labels = [field.label for name, field in form.fields.items() if name.startswith("departmentresource_")]
+    assert "部署名" in labels
+    assert not [label for label in labels if "(" in label or label.isascii()]
+    data = {"format": "0", "resource": "0", **{name: "on" for name in form.fields if name.startswith("departmentresource_")}}
+    response = client.post(admin_url(Department, "export"), data)
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    # RFC 6266's filename*: the Japanese name survives every browser; "Department-…" is gone.
+    name = unquote(disposition.split("filename*=utf-8''")[1])
+    assert name == f"{Department._meta.verbose_name}_{localdate():%Y-%m-%d}.csv"
+    assert "Department" not in disposition
+
+
+def test_a_published_rounds_admin_page_offers_neither_save_nor_delete_and_a_post_changes_nothing(
+    client, admin_user
+):
+    client.force_login(admin_user)
+    round_ = Round.objects.filter(state=Round.State.PUBLISHED).first() or Round.objects.first()
+    round_.state = Round.State.PUBLISHED
+    round_.save()
+    title = round_.title
+    page = client.get(admin_url(Round, "change", round_.pk)).content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert "/delete/" not in page
+    assert "「公表済」のため、ここでは変更できません" in page
+    response = client.post(admin_url(Round, "change", round_.pk), {"title": "書き換え"}, follow=True)
+    assert "変更できません" in response.content.decode()
+    assert "変更しました" not in response.content.decode()
+    round_.refresh_from_db()
+    assert round_.title == title
+    assert client.get(admin_url(Round, "delete", round_.pk)).status_code == 403
+
+
+def test_a_preparing_rounds_admin_page_still_saves_its_heading(client, admin_user):
+    client.force_login(admin_user)
+    round_ = Round.objects.first()
+    round_.state = Round.State.PREPARING
+    round_.save()
+    page = client.get(admin_url(Round, "change", round_.pk)).content.decode()
+    assert 'name="_save"' in page
