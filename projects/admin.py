@@ -21,7 +21,7 @@ from projects import staff_import
 from projects.access import is_administrator
 from projects.fiscal_year import format_fiscal_year_with_western
 from projects.formats import FLAT_FORMATS
-from projects.forms import as_id
+from projects.forms import as_id, file_messages
 from projects.models import (
     Change,
     Department,
@@ -305,7 +305,8 @@ admin.site.unregister(User)
 
 
 class StaffCsvForm(forms.Form):
-    file = forms.FileField(label="職員名簿（CSV: 氏名, ログイン名, 部署, 役割［, メールアドレス］）")
+    file = forms.FileField(label="職員名簿（CSV: 氏名, ログイン名, 部署, 役割［, メールアドレス］）",
+                           error_messages=file_messages("職員名簿の CSV ファイル"))
 
 
 class LeaversForm(forms.Form):

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 
 from projects.models import Department
 from projects.text import normalize_name, unsafe_character_message
-from projects.validators import validate_safe_text
+from projects.validators import parse_kpi_number, validate_safe_text
 
 MAX_LISTED = 8  # candidates named in an error before "ほか"
 _SEPARATORS = re.compile(r"[\n、，,;；]+")
@@ -27,13 +27,27 @@ def as_id(text: str) -> int | None:
     return int(text) if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
+class CountedMaxLengthValidator(MaxLengthValidator):
+    """Django's length check, with the counts written as people read them: 1,001 文字, not 1001."""
+
+    def __call__(self, value) -> None:
+        count = self.clean(value)
+        if self.compare(count, self.limit_value):
+            params = {"limit_value": f"{self.limit_value:,}", "show_value": f"{count:,}", "value": value}
+            raise ValidationError(self.message, code=self.code, params=params)
+
+
 class SafeCharField(forms.CharField):
     """A text field that refuses control characters with one message: validate_safe_text's, which
-    names U+0000 too (Django's own NUL check, which every CharField adds, would say it twice)."""
+    names U+0000 too (Django's own NUL check, which every CharField adds, would say it twice).
+    Its length message may quote %(show_value)s, the count with its comma."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        self.validators = [
+            CountedMaxLengthValidator(v.limit_value) if type(v) is MaxLengthValidator else v
+            for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
         if validate_safe_text not in self.validators:
             self.validators.insert(0, validate_safe_text)
 
@@ -148,7 +162,7 @@ class DepartmentsField(DepartmentField):
             raise ValidationError(self.error_messages["required"], code="required")
 
 
-_DATE_SHAPE = re.compile(r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$")
+_DATE_SHAPE = re.compile(r"^\s*[0-9]{4}([-/])[0-9]{1,2}\1[0-9]{1,2}\s*$")
 
 
 class DateField(forms.DateField):
@@ -156,6 +170,8 @@ class DateField(forms.DateField):
     tells a wrong shape from a day that does not exist (2026-02-30)."""
 
     default_error_messages = {"invalid": "日付は 2026-12-01 の形で入力してください。"}
+    # Year first only: Django's defaults also take 12/1/2026, which a person may mean as 12 January.
+    input_formats = ["%Y-%m-%d", "%Y/%m/%d"]
 
     def to_python(self, value):
         if isinstance(value, str):
@@ -167,3 +183,26 @@ class DateField(forms.DateField):
                 raise ValidationError(f"{value.strip()} という日付はありません。月と日を確かめてください。",
                                       code="invalid") from None
             raise
+
+
+class KpiNumberField(forms.DecimalField):
+    """A KPI's figure, read as the KPI sheet and the flat files read it (validators.parse_kpi_number):
+    1,234 typed with separators or with full-width digits is the same number everywhere."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_kpi_number(value)
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return super().to_python(value)
+
+
+def file_messages(what: str) -> dict[str, str]:
+    """A file field's messages naming the file asked for (Django's say only 「このフィールドは必須です。」)."""
+    return {
+        "required": f"{what}を選んでください。",
+        "empty": f"選んだファイルが空です（0バイト）。{what}を選び直してください。",
+        "invalid": f"ファイルを受け取れませんでした。{what}をもう一度選んでください。",
+        "missing": f"ファイルを受け取れませんでした。{what}をもう一度選んでください。",
+    }

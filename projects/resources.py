@@ -10,7 +10,7 @@ from import_export import fields, resources, results, widgets
 
 from projects.models import Department, Goal, Kpi, KpiTarget, Policy, Project, ProjectDepartment, Strategy
 from projects.text import unsafe_character_message
-from projects.validators import validate_kpi_number
+from projects.validators import parse_kpi_number, validate_kpi_number
 
 DEPARTMENT_SEPARATORS = ("\n", "、", ",")
 UNEXPECTED_IMPORT_ERROR = "{what}を取り込めませんでした（詳細はサーバーの記録にあります）。内容を確かめ、直らなければシステム管理者に伝えてください。"
@@ -225,7 +225,9 @@ class JapaneseDecimalWidget(widgets.DecimalWidget):
 
     def clean(self, value, row=None, **kwargs):
         try:
-            number = super().clean(value, row=row, **kwargs)
+            # Text cells are read as the KPI form and sheet read them (1,234 and full-width digits).
+            number = parse_kpi_number(value) if isinstance(value, str) and value.strip() else super().clean(
+                value, row=row, **kwargs)
         except Exception:  # noqa: BLE001 (decimal raises its own kinds)
             raise FlatValueError(f"{self.label}の欄は数字で入力してください（「{shown(value)}」は読めません）。") from None
         try:

@@ -1,5 +1,7 @@
 """Validators shared by the models and the forms of both apps."""
 
+import re
+import unicodedata
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -59,3 +61,19 @@ def validate_kpi_number(value: Decimal | None) -> None:
     places = -value.as_tuple().exponent if value.is_finite() else 0
     if not kpi_number_fits(value) or places > KPI_DECIMAL_PLACES:
         raise ValidationError(KPI_NUMBER_MESSAGE, code="kpi_number")
+
+
+# A figure as people write it in the KPI form, the KPI sheet and the flat files alike: digits half-
+# or full-width, thousands separators where they belong (1,234.5), a minus written as -, −, △ or ▲
+# (municipal tables write negatives with △). Nothing else: not 1e5, 1_000, NaN nor 1,2,3, which
+# Decimal() would take and turn into something the person did not write.
+_KPI_NUMBER_SHAPE = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|-?\.[0-9]+")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u25b3": "-", "\u25b2": "-"})
+
+
+def parse_kpi_number(text: str) -> Decimal:
+    """The number ``text`` writes; ValueError when it is not one of the shapes above."""
+    shaped = unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).replace(" ", "").lstrip("+")
+    if not _KPI_NUMBER_SHAPE.fullmatch(shaped):
+        raise ValueError(text)
+    return Decimal(shaped.replace(",", ""))

@@ -357,11 +357,18 @@ class SheetUpload(models.Model):
     )
     uploaded_at = models.DateTimeField("取込日時", auto_now_add=True)
     summary = models.JSONField("変更内容", default=dict, blank=True)
+    # The preview's staged file this upload confirmed: a second confirmation of the same preview
+    # (a double click, a second tab) is told it is done, and can never apply twice (unique).
+    staged_name = models.CharField("確認した取込み", max_length=255, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = "入力表の取込み"
         verbose_name_plural = "入力表の取込み"
         ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["staged_name"], condition=~models.Q(staged_name=""),
+                                    name="sheetupload_confirmed_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.round}）"

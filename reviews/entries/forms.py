@@ -29,7 +29,7 @@ def _text_field(name: str) -> forms.CharField:
         # No maxlength: the browser would cut a paste without a word. The counter warns past the
         # limit, and saving refuses with the count.
         widget=forms.Textarea(attrs={"rows": 8, "data-limit": TEXT_MAX_LENGTH}),
-        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)s 文字）。"},
     )
 
 
@@ -84,7 +84,7 @@ class CommentForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         validators=[validate_safe_text],
         widget=forms.Textarea(attrs={"rows": 3, "data-limit": TEXT_MAX_LENGTH}),
-        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)s 文字）。"},
     )
 
     def clean_comment(self) -> str:
@@ -99,7 +99,7 @@ class MemoForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         validators=[validate_safe_text],
         widget=forms.Textarea(attrs={"rows": 3, "data-limit": TEXT_MAX_LENGTH}),
-        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"},
+        error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)s 文字）。"},
     )
 
     def clean_memo(self) -> str:

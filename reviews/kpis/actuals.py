@@ -13,15 +13,15 @@ from decimal import Decimal
 from django import forms
 from django.db import transaction
 
-from projects.forms import SafeCharField
+from projects.forms import KpiNumberField, SafeCharField
 from projects.models import Kpi
 from projects.text import normalize_text
-from projects.validators import kpi_number_fits, validate_safe_text
+from projects.validators import validate_safe_text
 from reviews.access import rounds_visible_to
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.kpis.achievement import FORMULA, Progress, percent_text, progress
-from reviews.kpis.amendments import NUMBER, AmendmentForm, may_amend
+from reviews.kpis.amendments import NUMBER, AmendmentForm, may_amend, ratio_problem
 from reviews.kpis.records import figure_of, figure_problems, indicator_for, scale_of
 from reviews.kpis.trend import trend_chart, trends
 from reviews.models import Entry, KpiActual
@@ -33,9 +33,9 @@ class KpiActualForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(label="実績の状況", required=False, choices=[("", "選んでください"), *KpiActual.Status.choices],
                                error_messages={"invalid_choice": "一覧から選んでください。"})
-    value = forms.DecimalField(label="実績値", **NUMBER)
-    numerator = forms.DecimalField(label="分子", **NUMBER)
-    denominator = forms.DecimalField(label="分母", **NUMBER)
+    value = KpiNumberField(label="実績値", **NUMBER)
+    numerator = KpiNumberField(label="分子", **NUMBER)
+    denominator = KpiNumberField(label="分母", **NUMBER)
     note = SafeCharField(label="確定する時期・測れない理由", required=False, max_length=300,
                            validators=[validate_safe_text],
                            error_messages={"max_length": "300文字以内で入力してください。"})
@@ -58,11 +58,8 @@ class KpiActualForm(forms.Form):
         for name in ("note", "comment"):
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = normalize_text(cleaned[name]).strip()
-        denominator = cleaned.get("denominator")
-        if denominator is not None and denominator <= 0:
-            self.add_error("denominator", "分母は0より大きい数にしてください。")
-        elif denominator and cleaned.get("numerator") is not None and not fits(cleaned["numerator"] / denominator * 100):
-            self.add_error("numerator", "分子÷分母×100 が大きすぎます。分子と分母を確かめてください。")
+        if problem := ratio_problem(cleaned.get("numerator"), cleaned.get("denominator")):
+            self.add_error(*problem)
         return cleaned
 
     @classmethod
@@ -153,11 +150,6 @@ def report_row(actual: KpiActual, user, *, editable: bool, form: KpiActualForm |
     fresh = _with_details(KpiActual.objects.filter(pk=actual.pk)).get()
     return _rows([fresh], editable, {fresh.pk: form} if form else None, user,
                  {fresh.pk: amend_form} if amend_form else None)[0]
-
-
-def fits(value: Decimal) -> bool:
-    """Whether a computed figure fits the columns (projects.validators: 11 digits before the point)."""
-    return kpi_number_fits(value)
 
 
 def stored_values(kpi: Kpi, data: dict) -> dict:

@@ -12,9 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.access import is_reviewer, reach_ids_of
-from projects.forms import SafeCharField
+from projects.forms import DateField, KpiNumberField, SafeCharField
 from projects.text import normalize_text
-from projects.validators import KPI_DECIMAL_PLACES, KPI_NUMBER_MESSAGE, KPI_WHOLE_DIGITS, validate_safe_text
+from projects.validators import (
+    KPI_DECIMAL_PLACES,
+    KPI_NUMBER_MESSAGE,
+    KPI_WHOLE_DIGITS,
+    kpi_number_fits,
+    validate_safe_text,
+)
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.models import KpiActual, KpiAmendment
 
@@ -22,6 +28,18 @@ from reviews.models import KpiActual, KpiAmendment
 NUMBER = dict(max_digits=KPI_WHOLE_DIGITS + KPI_DECIMAL_PLACES, decimal_places=KPI_DECIMAL_PLACES, required=False,
               error_messages={"invalid": "数字で入力してください。", "max_decimal_places": "小数点以下は4桁までです。",
                               "max_digits": KPI_NUMBER_MESSAGE, "max_whole_digits": KPI_NUMBER_MESSAGE})
+
+
+def ratio_problem(numerator: Decimal | None, denominator: Decimal | None) -> tuple[str, str] | None:
+    """What is wrong with a percentage KPI's 分子 and 分母, as (the field, the message), or None.
+    One rule for the KPI form, the KPI sheet and the amendments."""
+    if denominator is not None and denominator <= 0:
+        return "denominator", "分母は0より大きい数にしてください。"
+    if numerator is not None and numerator < 0:
+        return "numerator", "分子は0以上の数にしてください（割合の指標です）。"
+    if denominator and numerator is not None and not kpi_number_fits(numerator / denominator * 100):
+        return "numerator", "分子÷分母×100 が大きすぎます。分子と分母を確かめてください。"
+    return None
 
 
 class AmendmentError(Exception):
@@ -36,12 +54,11 @@ def may_amend(actual: KpiActual, user) -> bool:
 
 
 class AmendmentForm(forms.Form):
-    value = forms.DecimalField(label="確定した実績値", **NUMBER)
-    numerator = forms.DecimalField(label="分子", **NUMBER)
-    denominator = forms.DecimalField(label="分母", **NUMBER)
-    confirmed_on = forms.DateField(label="確定した日", widget=forms.DateInput(attrs={"type": "date"}),
-                                   error_messages={"required": "確定した日を入力してください。",
-                                                   "invalid": "日付は 2026-12-01 の形で入力してください。"})
+    value = KpiNumberField(label="確定した実績値", **NUMBER)
+    numerator = KpiNumberField(label="分子", **NUMBER)
+    denominator = KpiNumberField(label="分母", **NUMBER)
+    confirmed_on = DateField(label="確定した日", widget=forms.DateInput(attrs={"type": "date"}),
+                             error_messages={"required": "確定した日を入力してください。"})
     comment = SafeCharField(label="コメント（出典など）", required=False, max_length=TEXT_MAX_LENGTH,
                               validators=[validate_safe_text], widget=forms.Textarea(attrs={"rows": 2}),
                               error_messages={"max_length": f"{TEXT_MAX_LENGTH:,}文字以内で入力してください。"})
@@ -73,12 +90,11 @@ def record_amendment(actual: KpiActual, *, by, confirmed_on: date, value: Decima
         raise PermissionDenied("公表後の確定値は、報告する課の職員か企画課の審査担当者だけが記録できます。")
     kpi = locked.kpi
     if kpi.percentage:
-        if numerator is None or not denominator or denominator <= 0:
+        if numerator is None or not denominator:
             raise AmendmentError(f"「{kpi.name}」は割合の指標です。分子と分母（0より大きい数）を入力してください。")
-        value = numerator / denominator * 100
-        if not (value.is_finite() and abs(value) < Decimal("1e14")):
-            raise AmendmentError("分子÷分母×100 が大きすぎます。分子と分母を確かめてください。")
-        value = value.quantize(Decimal("0.0001"))
+        if problem := ratio_problem(numerator, denominator):
+            raise AmendmentError(problem[1])
+        value = (numerator / denominator * 100).quantize(Decimal("0.0001"))
     elif value is None:
         raise AmendmentError(f"「{kpi.name}」の確定した実績値を入力してください。")
     if confirmed_on > timezone.localdate():

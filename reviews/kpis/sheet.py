@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,10 +22,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from projects.history import names_in
 from projects.text import normalize_text, unsafe_character_message
-from projects.validators import validate_kpi_number
+from projects.validators import parse_kpi_number, validate_kpi_number
 from reviews.entries import workflow
 from reviews.fields import TEXT_MAX_LENGTH
-from reviews.kpis.actuals import StaleKpiError, fits, stored_values
+from reviews.kpis.actuals import StaleKpiError, stored_values
+from reviews.kpis.amendments import ratio_problem
 from reviews.kpis.reports import RULES_FOR_REPORTS
 from reviews.models import Entry, KpiActual, Round
 from reviews.results.workbook import HouseSheet, add_styles
@@ -141,8 +142,9 @@ class KpiSheetResult:
 def _cell_text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+    if isinstance(value, float):
+        # 0.00001 as written, not str()'s 1e-05, which no figure's reader takes.
+        value = int(value) if value.is_integer() else format(Decimal(repr(value)), "f")
     return normalize_text(str(value)).strip()
 
 
@@ -150,8 +152,8 @@ def _decimal(text: str, row: int, column: str, problems: list[SheetProblem]) -> 
     if not text:
         return None
     try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
+        value = parse_kpi_number(text)
+    except ValueError:
         problems.append(SheetProblem(row, column, f"「{text}」は数字として読めません。"))
         return None
     try:
@@ -243,11 +245,9 @@ def read_kpi_sheet(content: bytes, round_: Round, visible, *, by) -> KpiSheetRes
                 problems.append(SheetProblem(number, _letter(EDITABLE[name]), f"{limit:,}文字以内で書いてください。"))
         numbers = {key: _decimal(texts[name], number, _letter(EDITABLE[name]), problems)
                    for key, name in (("value", "実績値"), ("numerator", "分子"), ("denominator", "分母"))}
-        if numbers["denominator"] is not None and numbers["denominator"] <= 0:
-            problems.append(SheetProblem(number, _letter(EDITABLE["分母"]), "分母は0より大きい数にしてください。"))
-        elif numbers["denominator"] and numbers["numerator"] is not None and \
-                not fits(numbers["numerator"] / numbers["denominator"] * 100):
-            problems.append(SheetProblem(number, _letter(EDITABLE["分子"]), "分子÷分母×100 が大きすぎます。"))
+        if problem := ratio_problem(numbers["numerator"], numbers["denominator"]):
+            column = {"numerator": "分子", "denominator": "分母"}[problem[0]]
+            problems.append(SheetProblem(number, _letter(EDITABLE[column]), problem[1]))
         if problems:
             result.errors.extend(problems)
             continue

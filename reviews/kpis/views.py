@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from projects.forms import file_messages
 from projects.models import Kpi
 from reviews.access import (
     get_entry_for,
@@ -257,4 +258,4 @@ def kpi_sheet_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 class KpiSheetUploadForm(forms.Form):
     file = forms.FileField(label="記入した KPI シート（.xlsx）",
-                           error_messages={"required": "ファイルを選んでください。", "empty": "ファイルが空です。"})
+                           error_messages=file_messages("記入した KPI シート（.xlsx）"))

@@ -11,7 +11,7 @@ from reviews.entries.forms import LimitedTextField
 from reviews.fields import TEXT_MAX_LENGTH
 from reviews.models import Opinion, Round
 
-LIMIT_MESSAGE = f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)d 文字）。"
+LIMIT_MESSAGE = f"{TEXT_MAX_LENGTH:,}文字以内で入力してください（現在 %(show_value)s 文字）。"
 
 
 def _text(label: str, required: bool) -> LimitedTextField:

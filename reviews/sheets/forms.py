@@ -2,7 +2,7 @@
 
 from django import forms
 
-from projects.forms import DepartmentField
+from projects.forms import DepartmentField, file_messages
 from projects.models import Strategy
 from reviews.access import may_use_city_sheet, sheet_departments_for
 from reviews.rounds.forms import FiscalYearField
@@ -39,7 +39,7 @@ class DownloadForm(SheetChoiceForm):
 
 
 class UploadForm(SheetChoiceForm):
-    file = forms.FileField(label="入力表ファイル（.xlsx）")
+    file = forms.FileField(label="入力表ファイル（.xlsx）", error_messages=file_messages("取り込む入力表のファイル（.xlsx）"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -50,7 +50,7 @@ class NewRoundForm(forms.Form):
     """Loading a sheet as a new round (administrators): the file may be absent on confirmation,
     when the staged file is named by the token."""
 
-    file = forms.FileField(label="入力表ファイル（.xlsx）")
+    file = forms.FileField(label="入力表ファイル（.xlsx）", error_messages=file_messages("取り込む入力表のファイル（.xlsx）"))
     fiscal_year = FiscalYearField(label="年度", help_text="例: 2019、R1、令和元年度")
     strategy = forms.ModelChoiceField(
         label="総合戦略", queryset=Strategy.objects.all(), required=False, empty_label="入力表の表題から",

@@ -15,10 +15,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from projects.fiscal_year import fiscal_years_named, format_fiscal_year_with_western
-from projects.models import Department, Strategy
+from projects.models import Department, Strategy, person_name
 from reviews.models import Round, SheetUpload
 from reviews.sheets.loading import ImportResult, import_new_round, import_update
 from reviews.sheets.storage import delete_stale
@@ -67,8 +68,19 @@ def staged(token: str, context: str) -> tuple[str, str]:
     if data.get("context") != context:
         raise ValueError("確認した内容と違う取込みです。もう一度ファイルを選んでください。")
     if not default_storage.exists(data["name"]):
-        raise ValueError("確認中のファイルが見つかりません。もう一度ファイルを選んでください。")
+        raise ValueError(already_confirmed(data["name"]) or "確認中のファイルが見つかりません。もう一度ファイルを選んでください。")
     return data["name"], data["original"]
+
+
+def already_confirmed(name: str) -> str:
+    """What to tell someone confirming a preview that was confirmed already, or ""."""
+    done = SheetUpload.objects.filter(staged_name=name).select_related("uploaded_by").first()
+    if done is None:
+        return ""
+    who = f"{person_name(done.uploaded_by)}さん" if done.uploaded_by else "管理者"
+    when = timezone.localtime(done.uploaded_at)
+    return (f"この入力表は {when:%Y年%-m月%-d日 %H:%M} に{who}が取り込み済みです。"
+            "もう一度確定しても何も変わりません。取り込んだ内容は評価の一覧で確かめられます。")
 
 
 def purge_stale() -> None:
@@ -116,7 +128,7 @@ def another_years_sheet(upload: Upload, document: SheetDocument) -> str:
             f"実施内容です。{target}には取り込めません。年度と、取り込む入力表を確かめてください。")
 
 
-def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool) -> ImportResult:
+def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool, staged_name: str = "") -> ImportResult:
     """Read the sheet and import it (or only plan it, with ``dry_run``). When applied, the file
     and what it changed are recorded in the same transaction."""
     read = read_sheet(content, filename=original_name, limits=sheet_limits())
@@ -143,6 +155,7 @@ def run(upload: Upload, content: bytes, original_name: str, *, by, dry_run: bool
                 round=result.round, department=upload.department, original_name=original_name,
                 kind=SheetUpload.Kind.NEW_ROUND if upload.round is None else SheetUpload.Kind.UPDATE,
                 uploaded_by=by, summary=result.summary(), file=ContentFile(content, name=original_name),
+                staged_name=staged_name,
             )
     return result
 
@@ -164,7 +177,14 @@ def confirm(upload: Upload, token: str, *, by) -> ImportResult:
     name, original = staged(token, _context(upload, by))
     with default_storage.open(name, "rb") as stream:
         content = stream.read()
-    result = run(upload, content, original, by=by, dry_run=False)
+    try:
+        result = run(upload, content, original, by=by, dry_run=False, staged_name=name)
+    except IntegrityError:
+        # Confirmed at the same moment from another tab or server: that one applied it, this one
+        # rolled back whole.
+        if message := already_confirmed(name):
+            raise ValueError(message) from None
+        raise
     if result.applied:
         default_storage.delete(name)
     return result

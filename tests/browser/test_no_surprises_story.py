@@ -37,7 +37,7 @@ def test_a_return_a_warning_a_long_paste_and_the_internal_sheet(page, live_serve
     expect(page.get_by_label(EVALUATION, exact=True)).to_have_value("あ" * 1200)
     expect(page.locator("#id_evaluation-counter")).to_contain_text("200文字多すぎます")
     page.get_by_role("button", name="下書き保存").click()
-    expect(page.locator("#error-summary")).to_contain_text("現在 1200 文字")
+    expect(page.locator("#error-summary")).to_contain_text("現在 1,200 文字")
     expect(page.get_by_label(EVALUATION, exact=True)).to_have_value("あ" * 1200)
     step(page, "shoko-too-long")
     page.get_by_label(EVALUATION, exact=True).fill("来年度に向けて調整した。未実施。")

@@ -284,7 +284,7 @@ def test_a_text_over_1000_characters_is_refused_with_the_count(client, world):
     client.force_login(world["clerk"])
     response = client.post(url("entry-edit", world["entry"]), form_data(world["entry"], "save", evaluation="あ" * 1001))
     assert response.status_code == 400
-    assert "1,000文字以内で入力してください（現在 1001 文字）" in response.content.decode()
+    assert "1,000文字以内で入力してください（現在 1,001 文字）" in response.content.decode()
     assert Entry.objects.get(pk=world["entry"].pk).evaluation == ""
 
 
@@ -494,7 +494,7 @@ def test_a_refused_memo_says_why(client, world):
     response = client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "メモ\x07"}, follow=True)
     assert "使えない制御文字" in response.content.decode()
     response = client.post(url("entry-memo", entry), {"version": entry.memo_version, "memo": "あ" * 1001}, follow=True)
-    assert "現在 1001 文字" in response.content.decode()
+    assert "現在 1,001 文字" in response.content.decode()
 
 
 def test_a_return_comment_of_only_spaces_gets_its_error_beside_the_field(client, world):

@@ -201,3 +201,36 @@ def test_negative_figures_in_the_kpi_open_data_csv_are_numbers_and_hostile_names
     [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert (row["基準値"], row["実績値"], row["比べる値"]) == ("-5", "-3.5", "-3.5")
     assert row["指標名"] == "'-1+cmd"  # text that Excel would read as a formula stays behind the quote
+
+
+def test_a_negative_numerator_of_a_percentage_kpi_is_refused_on_screen_and_as_an_amendment(
+    client, open_round, staff_a, reviewer
+):
+    kpi = project_kpi(open_round.strategy, percentage=True, numerator_label="立地", denominator_label="訪問", unit="%",
+                      target_value=D(50))
+    actual = KpiActual.objects.get(kpi=kpi)
+    client.force_login(staff_a)
+    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+    response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
+        f"kpi-{actual.pk}-version": 1, f"kpi-{actual.pk}-status": "reported",
+        f"kpi-{actual.pk}-numerator": "-3", f"kpi-{actual.pk}-denominator": "10"})
+    assert response.status_code == 400 and "分子は0以上の数にしてください" in response.content.decode()
+    assert KpiActual.objects.get(pk=actual.pk).numerator is None
+    KpiActual.objects.filter(pk=actual.pk).update(status="reported", numerator=D(3), denominator=D(10), value=D(30))
+    publish(open_round, reviewer)
+    with pytest.raises(AmendmentError, match="分子は0以上の数"):
+        record_amendment(KpiActual.objects.get(pk=actual.pk), by=staff_a, numerator=D(-1), denominator=D(10),
+                         confirmed_on=timezone.localdate())
+
+
+@pytest.mark.parametrize("typed", ["12/1/2026", "12/01/26", "Dec 1 2026"])
+def test_a_confirmation_date_written_month_first_is_refused_rather_than_guessed(open_round, typed):
+    from reviews.kpis.amendments import AmendmentForm
+
+    actual = KpiActual.objects.get(kpi=project_kpi(open_round.strategy))
+    form = AmendmentForm({f"amend-{actual.pk}-value": "5", f"amend-{actual.pk}-confirmed_on": typed}, actual=actual)
+    assert not form.is_valid()
+    assert form.errors["confirmed_on"] == ["日付は 2026-12-01 の形で入力してください。"]
+    written = AmendmentForm({f"amend-{actual.pk}-value": "5", f"amend-{actual.pk}-confirmed_on": "2026/12/1"},
+                            actual=actual)
+    assert written.is_valid() and written.cleaned_data["confirmed_on"] == date(2026, 12, 1)

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from projects.models import Department, Goal, Kpi, Project
@@ -139,7 +140,6 @@ def test_a_file_that_is_not_the_kpi_sheet_is_refused_in_words(open_round, kpis, 
 def test_a_clerk_downloads_fills_previews_and_confirms_the_kpi_sheet_on_screen(client, open_round, kpis, staff_a, settings,
                                                                               tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
 
     settings.MEDIA_ROOT = tmp_path / "media"
     project_kpi, _goal = kpis
@@ -181,7 +181,6 @@ def test_a_kpi_sheet_beyond_the_upload_bounds_is_refused_before_it_is_read(open_
 
 def test_the_preview_shows_each_change_as_the_pages_print_it(client, open_round, kpis, staff_a, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
 
     settings.MEDIA_ROOT = tmp_path / "media"
     client.force_login(staff_a)
@@ -217,3 +216,44 @@ def test_a_figure_the_database_cannot_keep_exactly_is_refused_by_row_and_column(
     assert not result.applied
     assert f"{first}行目 I列: 数字は整数部分11桁まで、小数点以下4桁までで入力してください。" in [str(e) for e in result.errors]
     assert not KpiActual.objects.exclude(status="").exists()
+
+
+@pytest.mark.parametrize(("typed", "kept"), [("1,234", D(1234)), ("１，２３４．５", D("1234.5")), ("△5", D(-5)),
+                                             ("−2", D(-2)), (1234.5, D("1234.5"))])
+def test_a_figure_reads_the_same_from_the_sheet_as_from_the_form(client, open_round, kpis, staff_a, typed, kept):
+    """What a clerk types in a sheet cell and in the KPI form is one number, whichever way they write it."""
+    project_kpi, _ = kpis
+    project_row = HEADER_ROW + 2
+    result = apply_kpi_sheet(edited(sheet_of(open_round, staff_a), {(project_row, 8): "実績値あり", (project_row, 9): typed}),
+                             open_round, visible_to(staff_a), by=staff_a)
+    assert result.applied, [str(e) for e in result.errors]
+    actual = KpiActual.objects.get(kpi=project_kpi)
+    assert actual.value == kept
+    if isinstance(typed, str):
+        KpiActual.objects.filter(pk=actual.pk).update(value=None)
+        actual.refresh_from_db()
+        entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+        client.force_login(staff_a)
+        response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
+            f"kpi-{actual.pk}-version": actual.version, f"kpi-{actual.pk}-status": "reported",
+            f"kpi-{actual.pk}-value": typed})
+        assert response.status_code == 302
+        assert KpiActual.objects.get(pk=actual.pk).value == kept
+
+
+@pytest.mark.parametrize("typed", ["1,2,3", "1e5", "1_000", "NaN", "12,34"])
+def test_a_figure_neither_the_sheet_nor_the_form_can_read_is_refused_by_both(client, open_round, kpis, staff_a, typed):
+    project_kpi, _ = kpis
+    project_row = HEADER_ROW + 2
+    result = apply_kpi_sheet(edited(sheet_of(open_round, staff_a), {(project_row, 8): "実績値あり", (project_row, 9): typed}),
+                             open_round, visible_to(staff_a), by=staff_a)
+    assert not result.applied
+    assert f"{project_row}行目 I列: 「{typed}」は数字として読めません。" in [str(e) for e in result.errors]
+    actual = KpiActual.objects.get(kpi=project_kpi)
+    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
+    client.force_login(staff_a)
+    response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
+        f"kpi-{actual.pk}-version": actual.version, f"kpi-{actual.pk}-status": "reported",
+        f"kpi-{actual.pk}-value": typed})
+    assert response.status_code == 400 and "数字で入力してください。" in response.content.decode()
+    assert KpiActual.objects.get(pk=actual.pk).value is None

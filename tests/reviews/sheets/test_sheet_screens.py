@@ -136,3 +136,52 @@ def test_a_bad_or_expired_preview_token_keeps_its_message_and_redirects_to_the_s
     assert "確認の期限が切れたか、正しくない操作です。もう一度ファイルを選んでください。" in page
     assert not SheetUpload.objects.exists()
     assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").implementation == ""
+
+
+def test_a_clerk_who_confirms_the_same_preview_twice_is_told_it_is_done_and_nothing_applies_twice(
+        client, staff_a, open_round):
+    shoko = Department.objects.get(name="商工観光課")
+    client.force_login(staff_a)
+    filled = fill_in(download(client, open_round, shoko), {"企業等誘致事業": {"implementation": "一度だけ"}})
+    token = upload(client, open_round, filled, shoko).context["token"]
+    confirm = {"token": token, "upload-department": shoko.pk}
+    first = client.post(reverse("reviews:round-sheet-confirm", args=[open_round.pk]), confirm, follow=True)
+    assert "入力表を取り込みました" in first.content.decode()
+    again = client.post(reverse("reviews:round-sheet-confirm", args=[open_round.pk]), confirm, follow=True)
+    page = again.content.decode()
+    assert "取り込み済みです" in page and "もう一度確定しても何も変わりません" in page
+    assert "見つかりません" not in page
+    assert SheetUpload.objects.count() == 1
+
+
+def test_an_upload_without_a_file_names_the_file_it_needs(client, staff_a, open_round):
+    shoko = Department.objects.get(name="商工観光課")
+    client.force_login(staff_a)
+    response = client.post(reverse("reviews:round-sheet-upload", args=[open_round.pk]), {"upload-department": shoko.pk})
+    page = response.content.decode()
+    assert "取り込む入力表のファイル（.xlsx）を選んでください。" in page
+    assert "このフィールドは必須です" not in page
+
+
+def test_two_confirmations_racing_each_other_apply_the_sheet_once(client, staff_a, open_round):
+    """The second confirmation still finds the preview's file (it came at the same moment): the
+    unique record of the confirmed preview rolls it back whole, and it is told why."""
+    from django.core import signing
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from reviews.sheets import uploads
+
+    shoko = Department.objects.get(name="商工観光課")
+    client.force_login(staff_a)
+    filled = fill_in(download(client, open_round, shoko), {"企業等誘致事業": {"implementation": "同時に二回"}})
+    token = upload(client, open_round, filled, shoko).context["token"]
+    name = signing.loads(token, salt=uploads.TOKEN_SALT)["name"]
+    confirm = {"token": token, "upload-department": shoko.pk}
+    client.post(reverse("reviews:round-sheet-confirm", args=[open_round.pk]), confirm)
+    default_storage.save(name, ContentFile(filled))  # as the second request saw it
+    events = Entry.objects.get(round=open_round, project__name="企業等誘致事業").events.count()
+    again = client.post(reverse("reviews:round-sheet-confirm", args=[open_round.pk]), confirm, follow=True)
+    assert "取り込み済みです" in again.content.decode()
+    assert SheetUpload.objects.count() == 1
+    assert Entry.objects.get(round=open_round, project__name="企業等誘致事業").events.count() == events
