@@ -20,6 +20,13 @@ _SEPARATORS = re.compile(r"[\n、，,;；]+")
 _NAME_LENGTH = Department._meta.get_field("name").max_length
 
 
+def name_required(field: forms.Field) -> None:
+    """A blank required field says which one (「担当課を入力してください。」), not Django's
+    「このフィールドは必須です。」 under every field alike."""
+    if field.label and field.error_messages.get("required") == forms.Field.default_error_messages["required"]:
+        field.error_messages["required"] = f"{field.label}を入力してください。"
+
+
 def as_id(text: str) -> int | None:
     """An id or a version number as a form or link carries it, else None (ASCII digits only: "²" is
     a digit to isdigit(), not to int(); at most 18 of them: they fit in 63 bits, and int() refuses
@@ -48,6 +55,7 @@ class SafeCharField(forms.CharField):
             CountedMaxLengthValidator(v.limit_value) if type(v) is MaxLengthValidator else v
             for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
         ]
+        name_required(self)
         if validate_safe_text not in self.validators:
             self.validators.insert(0, validate_safe_text)
 
@@ -86,6 +94,7 @@ class DepartmentField(forms.Field):
     def __init__(self, *, choices=None, queryset=None, **kwargs):
         kwargs.setdefault("help_text", "部署名を入力します（一部でも、一つに決まれば構いません）。")
         super().__init__(**kwargs)
+        name_required(self)
         self.choices, self.queryset = choices, queryset
 
     def pairs(self) -> list[tuple[int, str]]:
@@ -172,6 +181,10 @@ class DateField(forms.DateField):
     default_error_messages = {"invalid": "日付は 2026-12-01 の形で入力してください。"}
     # Year first only: Django's defaults also take 12/1/2026, which a person may mean as 12 January.
     input_formats = ["%Y-%m-%d", "%Y/%m/%d"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        name_required(self)
 
     def to_python(self, value):
         if isinstance(value, str):

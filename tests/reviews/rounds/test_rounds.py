@@ -352,3 +352,12 @@ def test_bulk_approval_first_lists_the_chosen_entries_and_approves_only_when_con
     assert "2 件を承認しました" in confirmed.content.decode()
     queue = client.get(reverse("reviews:queue", args=[open_round.pk])).content.decode()
     assert 'id="select-all"' in queue and "js/queue.js" in queue
+
+
+def test_an_extension_sent_blank_names_each_missing_field_once(client, reviewer, open_round):
+    client.force_login(reviewer)
+    response = client.post(reverse("reviews:manage-round-extend", args=[open_round.pk]), {"department": "", "deadline": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("担当課を入力してください。") == 1 and page.count("延長後の提出期限を入力してください。") == 1
+    assert "このフィールドは必須です" not in page
