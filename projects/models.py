@@ -1,5 +1,6 @@
 """The comprehensive strategy's hierarchy (goal → policy → project) and the departments."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -460,6 +461,14 @@ class RatingScale(models.Model):
 # A change is made only through reviews.changes (a guided action with a preview); these records
 # are added, never edited, so that the rounds of earlier years keep showing what they showed.
 
+# What a change does, as its preview says it (reviews.changes) and as its record says it was done.
+# "表示します" and the like stay: they say how pages show things from then on.
+_DONE = {"統合します": "統合しました", "分割します": "分割しました", "終了します": "終了しました",
+         "登録します": "登録しました", "にします": "にしました", "変えます": "変えました",
+         "引き継ぎます": "引き継ぎました", "になります": "になりました", "入ります": "入りました"}
+_PREVIEW_VERBS = re.compile("|".join(_DONE))
+
+
 class Change(models.Model):
     """One reorganisation or change of a project, effective from a fiscal year: who, when, why."""
 
@@ -503,6 +512,12 @@ class Change(models.Model):
         if self.pk is not None:
             raise ValueError("組織・事業の変更の記録は変更できません。")
         super().save(*args, **kwargs)
+
+    @property
+    def summary_done(self) -> str:
+        """The summary as a record reads: it was written for the preview, before the change was
+        made (「統合します」), and is kept as written; the record says 「統合しました」."""
+        return _PREVIEW_VERBS.sub(lambda match: _DONE[match.group(0)], self.summary)
 
     @property
     def effective_year_label(self) -> str:

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
 from projects.models import Change, Department, DepartmentSuccession, Membership, Project
 from reviews.access import entries_of_departments, entries_visible_to
@@ -226,3 +227,17 @@ def test_a_department_made_by_a_merge_is_not_renamed_from_before_it_existed(thre
     changes.rename_department(Department.objects.get(pk=merged.pk), name="産業部", year=2019, by=admin_user,
                               reason="名称の誤りを直す")
     assert Department.objects.get(pk=merged.pk).name == "産業部"
+
+
+def test_a_merges_record_says_what_was_done_not_what_will_be(client, open_round, admin_user):
+    shoko, hoken = Department.objects.get(name="商工観光課"), Department.objects.get(name="地域保健課")
+    preview = changes.merge_departments([shoko, hoken], new_name="産業保健部", year=2019, by=admin_user,
+                                        reason="統合", dry_run=True)
+    assert "統合します" in "\n".join(preview.lines)
+    changes.merge_departments([shoko, hoken], new_name="産業保健部", year=2019, by=admin_user, reason="統合")
+    change = Change.objects.get()
+    client.force_login(admin_user)
+    page = client.get(reverse("reviews:changes-record", args=[change.pk])).content.decode()
+    assert "統合しました" in page and "統合します" not in page
+    listing = client.get(reverse("reviews:changes")).content.decode()
+    assert "統合しました" in listing and "統合します" not in listing
