@@ -139,6 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "ja"
+FORMAT_MODULE_PATH = ["iruma_eval.formats"]  # the admin's dates with a space before the time
 LANGUAGES = [("ja", "日本語")]
 # Our translations of what the libraries leave in English (compiled .mo committed: no gettext needed).
 LOCALE_PATHS = [BASE_DIR / "locale"]

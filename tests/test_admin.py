@@ -1,5 +1,6 @@
 """The Django admin: in Japanese, for administrators, closed to department users."""
 
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -395,3 +396,14 @@ def test_a_preparing_rounds_admin_page_still_saves_its_heading(client, admin_use
     round_.save()
     page = client.get(admin_url(Round, "change", round_.pk)).content.decode()
     assert 'name="_save"' in page
+
+
+def test_admin_dates_keep_a_space_before_the_time(client, admin_user):
+    from django.utils import formats, timezone
+
+    stamp = timezone.localtime()
+    assert formats.date_format(stamp, "DATETIME_FORMAT") == f"{stamp.year}年{stamp.month}月{stamp.day}日 {stamp:%H}:{stamp:%M}".replace(
+        f" {stamp:%H}", f" {stamp.hour}")
+    client.force_login(admin_user)
+    page = client.get(admin_url(Round, "change", Round.objects.first().pk)).content.decode()
+    assert f"{stamp.year}年" in page and not re.search(r"[0-9]+日[0-9]+:[0-9]{2}", page)
