@@ -59,6 +59,15 @@ class EntryForm(forms.Form):
         initial["version"] = entry.version
         return cls(data, initial=initial, implementation_heading=entry.round.implementation_heading)
 
+    @classmethod
+    def with_previous_text(cls, entry: Entry, data, name: str, previous: Entry) -> "EntryForm":
+        """The form as sent, with ``previous``'s text of ``name`` in that field instead of what was
+        typed there: 「前回の内容をここに写す」 without a script. The version is the one sent, so
+        a save from this form is checked against what the person opened, as any other save."""
+        data = data.copy()
+        data[name] = getattr(previous, name)
+        return cls.for_entry(entry, data=data)
+
     def clean(self):
         cleaned = super().clean()
         for name in DEPARTMENT_TEXTS:

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.access import is_reviewer
+from projects.text import normalize_text
 from reviews.access import get_entry_for, may_see_answer
 from reviews.entries import conversation, workflow
 from reviews.entries.forms import CommentForm, EntryForm, MemoForm
 from reviews.entries.guidance import guidance
-from reviews.fields import DEPARTMENT_FIELDS, FIELDS
+from reviews.fields import DEPARTMENT_FIELDS, DEPARTMENT_TEXTS, FIELDS
 from reviews.fields import labels as field_labels
 from reviews.kpis import actuals as kpi_actuals
 from reviews.models import Answer, Entry, Notification
@@ -66,10 +67,10 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
                  unsaved: bool | None = None, unanswered: list | None = None,
                  kpi_forms: dict | None = None, incomplete_kpis: list | None = None,
                  kpi_amend_forms: dict | None = None, message_error: str = "",
-                 not_restored: list | None = None) -> HttpResponse:
+                 not_restored: list | None = None, copied: dict | None = None) -> HttpResponse:
     """The entry page. ``comment_error`` is (action, message) for a refused return or reopening
     comment, and ``message_error`` for a refused message, each shown beside its field with what was
-    typed kept."""
+    typed kept; ``copied`` names the field 「前回の内容をここに写す」 filled and the text it replaced."""
     user = request.user
     # The events and the history, newest first, read once for the page's parts (the approval's
     # check among them: workflow.wrote_text_under_review reads them from the entry).
@@ -119,6 +120,7 @@ def render_entry(request: HttpRequest, entry: Entry, *, form: EntryForm | None =
             "incomplete_kpis": incomplete_kpis,
             "message_error": message_error,
             "not_restored": not_restored or [],
+            "copied": copied,
             "writer_token": writer_token(user) if form is not None else "",
             "message_typed": request.POST.get("body", "") if message_error else "",
         },
@@ -217,6 +219,8 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_keeping_what_was_typed(request, pk)
     entry = get_entry_for(request.user, pk)
+    if "copy_previous" in request.POST:  # the button names the field; it never saves
+        return _copy_previous(request, entry, request.POST["copy_previous"])
     intent = request.POST.get("intent")
     if intent not in ("save", "submit", "correct"):
         return HttpResponseBadRequest("不明な操作です。")
@@ -238,6 +242,28 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return _submit_stopped(request, entry, form, error)
     messages.success(request, SUCCESS_MESSAGES[intent])
     return redirect("reviews:entry", pk=entry.pk)
+
+
+def _copy_previous(request: HttpRequest, entry: Entry, name: str) -> HttpResponse:
+    """「前回の内容をここに写す」 without a script: the page again, unsaved, with the previous
+    entry's text in field ``name`` and everything else as typed; a text it replaces is shown
+    beside the form to take back (no script asks before replacing it)."""
+    if name not in DEPARTMENT_TEXTS:
+        return HttpResponseBadRequest("不明な操作です。")
+    previous = workflow.previous_entry(entry)
+    editable = any(rule.action in ("save", "correct") for rule in workflow.available_actions(entry, request.user))
+    if previous is None or not editable:
+        # As a refused save: what was typed stays on the form, and nothing is written.
+        reason = "前回の評価がない" if previous is None else "この評価は今は編集できない"
+        messages.error(request, f"{reason}ため、前回の内容を写せませんでした。入力した内容は保存されていません。")
+        return render_entry(request, entry, form=EntryForm.for_entry(entry, data=request.POST), status=409)
+    label = field_labels(entry.round.implementation_heading)[name]
+    typed = normalize_text(request.POST.get(name, ""))
+    replaced = typed if typed != normalize_text(getattr(previous, name)) else ""
+    messages.info(request, f"「{label}」に前回（{previous.round.display_name}）の内容を写しました。まだ保存されていません。"
+                           "確かめてから保存のボタンを押してください。")
+    return render_entry(request, entry, form=EntryForm.with_previous_text(entry, request.POST, name, previous),
+                        copied={"field": name, "replaced": replaced})
 
 
 def _submit_stopped(request: HttpRequest, entry: Entry, form: EntryForm, error: workflow.WorkflowError) -> HttpResponse:

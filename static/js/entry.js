@@ -50,7 +50,9 @@
   });
 
   document.querySelectorAll("button[data-copy-from]").forEach(function (button) {
-    button.addEventListener("click", function () {
+    button.addEventListener("click", function (event) {
+      // The button also submits the form, for browsers without this script; here it copies in place.
+      event.preventDefault();
       var source = document.getElementById(button.getAttribute("data-copy-from"));
       var target = document.getElementById(button.getAttribute("data-copy-to"));
       if (!source || !target) { return; }

@@ -553,3 +553,102 @@ def test_a_refused_return_keeps_the_reason_typed(client, world):
     client.force_login(world["reviewer"])
     response = client.post(url("entry-return", entry), {"version": stale, "comment": "件数を書いてください"})
     assert response.status_code == 409 and "件数を書いてください</textarea>" in response.content.decode()
+
+
+# Last year's text, without JavaScript ------------------------------------------------------------
+
+def entry_form_buttons(page: str, entry: Entry) -> list[str]:
+    """The submit buttons of the entry's edit form, in the page's order."""
+    form = page[page.index(f'action="{url("entry-edit", entry)}"'):]
+    return re.findall(r'<button type="submit"[^>]*>', form[:form.index("</form>")])
+
+
+def typed_without_a_button(entry: Entry, **texts) -> dict:
+    """The form as the clerk filled it in; the button pressed is added by each test."""
+    data = form_data(entry, "save", **texts)
+    del data["intent"]
+    return data
+
+
+def test_a_clerk_without_javascript_copies_last_years_text_and_keeps_what_they_typed(client, world):
+    """With scripts off, 「前回の内容をここに写す」 is a button of the form itself: the page comes back
+    with last year's text in that field and the rest as the clerk typed it, and nothing is saved
+    until they press 下書き保存."""
+    entry = world["entry"]
+    before = snapshot(entry)
+    client.force_login(world["clerk"])
+    buttons = entry_form_buttons(client.get(url("entry", entry)).content.decode(), entry)
+    assert any('name="copy_previous" value="implementation"' in button for button in buttons)
+    assert 'value="save"' in buttons[0]  # Enter in a field still saves the draft, never copies
+
+    typed = typed_without_a_button(entry, status="B", implementation="", evaluation="今年書いた評価",
+                                   future_policy="今年の方針")
+    response = client.post(url("entry-edit", entry), {**typed, "copy_previous": "implementation"})
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form["implementation"].value() == "昨年の実施内容"
+    assert [form[name].value() for name in ("status", "evaluation", "future_policy")] == ["B", "今年書いた評価", "今年の方針"]
+    page = response.content.decode()
+    assert "まだ保存されていません" in page and 'data-unsaved-warning="unsaved"' in page
+    assert snapshot(entry) == before  # not saved, no version taken, no event
+
+    client.post(url("entry-edit", entry), {**typed, "implementation": form["implementation"].value(),
+                                            "version": form["version"].value(), "intent": "save"})
+    saved = Entry.objects.get(pk=entry.pk)
+    assert (saved.implementation, saved.evaluation, saved.status) == ("昨年の実施内容", "今年書いた評価", "B")
+
+
+def test_copying_over_a_half_written_text_shows_the_replaced_text_so_nothing_is_lost(client, world):
+    """Without a script nobody asks 「置き換えます。よろしいですか？」 first: the text that was in
+    the field stays on the page to take back."""
+    entry = world["entry"]
+    client.force_login(world["clerk"])
+    typed = typed_without_a_button(entry, evaluation="半分まで書いた評価")
+    response = client.post(url("entry-edit", entry), {**typed, "copy_previous": "evaluation"})
+
+    assert response.context["form"]["evaluation"].value() == "昨年の評価"
+    page = response.content.decode()
+    assert "前回の内容に置き換える前の入力" in page and "半分まで書いた評価" in page
+    assert Entry.objects.get(pk=entry.pk).evaluation == ""
+
+
+def test_copying_saves_nothing_and_a_colleagues_save_meanwhile_is_still_caught(client, world):
+    """Copying is not saving: the form keeps the version the clerk opened, so a colleague's save
+    in between is still shown as a conflict when the clerk saves."""
+    entry = world["entry"]
+    opened = entry.version
+    colleague = make_user("colleague", make_department("商工観光課"))
+    workflow.save_draft(entry, by=colleague, version=opened, implementation="同僚の内容")
+    after_colleague = snapshot(entry)
+    client.force_login(world["clerk"])
+
+    typed = typed_without_a_button(entry, implementation="", evaluation="私の評価")
+    response = client.post(url("entry-edit", entry), {**typed, "copy_previous": "future_policy"})
+    assert response.status_code == 200
+    assert response.context["form"]["version"].value() == str(opened)
+    assert snapshot(entry) == after_colleague
+
+    response = client.post(url("entry-edit", entry), {**typed, "future_policy": "昨年の方針", "intent": "save"})
+    page = response.content.decode()
+    assert response.status_code == 409 and "ほかの人が保存した内容" in page and "同僚の内容" in page
+    assert "私の評価" in page and "昨年の方針" in page
+    assert Entry.objects.get(pk=entry.pk).implementation == "同僚の内容"
+
+
+def test_a_clerk_who_copies_after_the_entry_was_submitted_keeps_what_they_typed(client, world):
+    """A colleague submitted the entry while the clerk was still writing: copying is refused with
+    a reason, the typed text stays on the page, and the submitted entry is untouched."""
+    entry = world["entry"]
+    opened = entry.version
+    submitted(world)
+    before = snapshot(entry)
+    client.force_login(world["clerk"])
+    response = client.post(url("entry-edit", entry), {
+        **typed_without_a_button(entry, evaluation="書きかけの評価"), "version": opened,
+        "copy_previous": "implementation"})
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "書きかけの評価" in page and "写せませんでした" in page
+    assert snapshot(entry) == before
