@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import defaults
 
+from projects.access import department_names_of, sees_everything
+
 
 def _public(request: HttpRequest) -> bool:
     return request.path == settings.PUBLIC_PREFIX.rstrip("/") or request.path.startswith(settings.PUBLIC_PREFIX)
@@ -34,7 +36,18 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if _public(request):
         return _public_page(404, "お探しのページは見つかりませんでした。公表された評価だけを掲載しています。")
-    return defaults.page_not_found(request, exception)
+    return render(request, "404.html", own_work(request), status=404)
+
+
+def own_work(request: HttpRequest) -> dict:
+    """What the 404 page tells a department's member about their own work: their departments (the
+    header's current round gives the link to their list). The same for anything not found, so the
+    page never tells another department's entry from a missing one; an old link of the department
+    they left in April (projects.staff_import) lands here. Reviewers see every entry: nothing."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or sees_everything(user):
+        return {}
+    return {"department_member": True, "own_departments": department_names_of(user)}
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
