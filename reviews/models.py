@@ -817,9 +817,11 @@ class KpiActual(models.Model):
 
     @property
     def figure_text(self) -> str:
-        """As the pages print it: 「12件」, 「未把握（翌年度7月に確定）」, 「未入力」."""
+        """As the pages print it: 「12件」, 「未把握（翌年度7月に確定）」, 「未入力」; a published
+        figure in the unit it was published in (a unit changed since never rewrites it)."""
         if self.status == self.Status.REPORTED:
-            return figure_text(self.value, self.numerator, self.denominator, self.kpi.unit)
+            unit = self.published_kpi["unit"] if self.published_kpi else self.kpi.unit
+            return figure_text(self.value, self.numerator, self.denominator, unit)
         label = self.get_status_display() if self.status else "未入力"
         return f"{label}（{self.note}）" if self.note else label
 

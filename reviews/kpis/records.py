@@ -3,6 +3,7 @@ and each round's actuals: which exist, what is complete, the best-known figure.
 
 Only models are imported here, so that a round's life and the entry workflow can use it."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models.signals import post_save
@@ -23,6 +24,55 @@ def captured_kpi(kpi: Kpi) -> dict:
         "carried_value": str(kpi.carried_value) if kpi.carried_value is not None else None,
         "carried_year": kpi.carried_year,
     }
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What the pages print of a KPI for one year's figure: as the year's round published it
+    (KpiActual.published_kpi), or the KPI as it is now for a round still in progress."""
+
+    name: str
+    unit: str
+    direction: str
+    cumulative: bool
+    baseline: Decimal
+    baseline_year: int
+    target: Decimal
+    target_year: int
+
+    @classmethod
+    def of(cls, actual: KpiActual, kpi: Kpi | None = None) -> "Definition":
+        """``kpi``: the actual's KPI when the caller has it already (no query)."""
+        if data := actual.published_kpi:
+            return cls(name=data["name"], unit=data["unit"], direction=data["direction"],
+                       cumulative=data["cumulative"], baseline=Decimal(data["baseline"]),
+                       baseline_year=data["baseline_year"], target=Decimal(data["target"]),
+                       target_year=data["target_year"])
+        # In progress, or published before definitions were captured (migration 0020): the KPI's.
+        return cls.of_kpi(kpi or actual.kpi)
+
+    @classmethod
+    def of_kpi(cls, kpi: Kpi) -> "Definition":
+        """The KPI as it is now."""
+        return cls(name=kpi.name, unit=kpi.unit, direction=kpi.direction, cumulative=kpi.cumulative,
+                   baseline=kpi.baseline_value, baseline_year=kpi.baseline_year, target=kpi.target_value,
+                   target_year=kpi.target_year)
+
+    def differences_from(self, other: "Definition") -> str:
+        """What this definition says otherwise than ``other``, as a phrase: 「指標名「…」、単位「件」」;
+        empty when a reader would see no difference."""
+        parts = []
+        if self.name != other.name:
+            parts.append(f"指標名「{self.name}」")
+        if self.unit != other.unit:
+            parts.append(f"単位「{self.unit}」")
+        if (self.direction, self.cumulative) != (other.direction, other.cumulative):
+            parts.append(f"望ましい方向「{Kpi.Direction(self.direction).label}{'・累計' if self.cumulative else ''}」")
+        if (self.baseline, self.baseline_year) != (other.baseline, other.baseline_year):
+            parts.append(f"基準値 {self.baseline.normalize():f}{self.unit}（{self.baseline_year}）")
+        if (self.target, self.target_year) != (other.target, other.target_year):
+            parts.append(f"目標値 {self.target.normalize():f}{self.unit}（{self.target_year}）")
+        return "、".join(parts)
 
 
 def indicator_from(data: dict) -> Indicator:

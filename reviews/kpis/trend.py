@@ -9,9 +9,10 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from projects.fiscal_year import format_fiscal_year
 from projects.models import Kpi
 from reviews.kpis.achievement import Progress, percent_text, progress
-from reviews.kpis.records import figure_of, indicator_for, scale_of
+from reviews.kpis.records import Definition, figure_of, indicator_for, scale_of
 from reviews.models import KpiActual, Round
 
 
@@ -23,6 +24,7 @@ class Point:
     progress: Progress
     rating: str
     amended: bool
+    definition: Definition  # the KPI as this year's round published it (as it is now, in progress)
 
     @property
     def achievement_text(self) -> str:
@@ -37,6 +39,23 @@ class Trend:
     @property
     def latest(self) -> Point | None:
         return self.points[-1] if self.points else None
+
+    @property
+    def definition(self) -> Definition:
+        """What heads the trend: its latest year's definition (on the public side the latest
+        published year's, never an edit made since nor a round in progress); the KPI's without points."""
+        return self.points[-1].definition if self.points else Definition.of_kpi(self.kpi)
+
+    @property
+    def definition_notes(self) -> list[str]:
+        """The published years whose definition differs from the heading's, each said once:
+        「平成30年度は、指標名「企業誘致件数」、単位「件」で公表しています。」"""
+        heading = self.definition
+        years: dict[str, list[int]] = {}
+        for point in self.points:
+            if point.actual.published_kpi and (said := point.definition.differences_from(heading)):
+                years.setdefault(said, []).append(point.year)
+        return [f"{'、'.join(format_fiscal_year(y) for y in ys)}は、{said}で公表しています。" for said, ys in years.items()]
 
 
 def trends(kpis: QuerySet[Kpi], rounds: QuerySet[Round], up_to: int | None = None) -> list[Trend]:
@@ -66,7 +85,7 @@ def trends(kpis: QuerySet[Kpi], rounds: QuerySet[Round], up_to: int | None = Non
                 figures[year] = published[year]
             result_of_year = progress(indicator_for(actual), figures, year)
             points.append(Point(year, actual.round.title, actual, result_of_year, scale.rate(result_of_year),
-                                bool(actual.amendments.all())))
+                                bool(actual.amendments.all()), Definition.of(actual, kpi)))
         result.append(Trend(kpi, points))
     return result
 
@@ -113,7 +132,7 @@ def trend_chart(trend: Trend, chart_id: str) -> TrendChart:
     """Bars for the figure compared each year (dark) and the year's target on the path (light)."""
     values = [p.progress.actual for p in trend.points if p.progress.actual is not None]
     values += [p.progress.expected for p in trend.points if p.progress.expected is not None]
-    values += [trend.kpi.baseline_value, trend.kpi.target_value]
+    values += [trend.definition.baseline, trend.definition.target]
     top = max(max(values), Decimal(0)) or Decimal(1)
     area = HEIGHT - TOP - BOTTOM
     bars, years = [], []
@@ -125,9 +144,10 @@ def trend_chart(trend: Trend, chart_id: str) -> TrendChart:
             if value is None:
                 continue
             height = float(area * max(value, Decimal(0)) / top)
-            bars.append(ChartBar(x + offset, TOP + area - height, height, _text(value, trend.kpi.unit), fill, text_fill))
+            bars.append(ChartBar(x + offset, TOP + area - height, height, _text(value, point.definition.unit), fill,
+                                 text_fill))
         years.append((x + BAR + 2, f"{point.year}年度" if trend.kpi.year_basis == Kpi.YearBasis.FISCAL else f"{point.year}年"))
-    return TrendChart(chart_id, f"{trend.kpi.name}の推移（濃い棒: 実績、薄い棒: その年度の目標）", WIDTH, HEIGHT, bars,
+    return TrendChart(chart_id, f"{trend.definition.name}の推移（濃い棒: 実績、薄い棒: その年度の目標）", WIDTH, HEIGHT, bars,
                       years, TOP + area)
 
 
