@@ -165,11 +165,13 @@ def _goal_kpi_sheet(wb: Workbook, packet: Packet) -> None:
     sheet.line(f"達成率 = {FORMULA}")
     sheet.header(["基本目標", "指標", "単位", "基準値（年度）", "目標値（年度）", "実績", "比べる値", "達成率", "評価"])
     for trend in packet.goal_kpis:
-        kpi, point = trend.kpi, trend.latest
+        # As the latest counted year defines it: a published round's packet never shows a later edit.
+        kpi, defined, point = trend.kpi, trend.definition, trend.latest
         progress = point.progress if point else None
         sheet.values([
-            f"基本目標{kpi.goal.number}", kpi.name, kpi.unit,
-            f"{kpi.baseline_value.normalize():f}（{kpi.baseline_year}）", f"{kpi.target_value.normalize():f}（{kpi.target_year}）",
+            f"基本目標{kpi.goal.number}", defined.name, defined.unit,
+            f"{defined.baseline.normalize():f}（{defined.baseline_year}）",
+            f"{defined.target.normalize():f}（{defined.target_year}）",
             point.actual.figure_text if point else "—",
             f"{progress.actual.normalize():f}" if progress and progress.actual is not None else "—",
             point.achievement_text or ("維持" if progress and progress.achieved else "—") if point else "—",

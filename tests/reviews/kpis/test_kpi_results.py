@@ -95,6 +95,22 @@ def test_the_packet_workbook_has_a_sheet_of_the_goals_kpis(client, open_round, k
     assert rows == [["基本目標1", "市内の事業所数", "所", "4000（2014）", "4200（2019）", "4100所", "4100", "50.0%", "達成度 ○"]]
 
 
+def test_a_published_rounds_packet_keeps_the_goal_kpi_as_published_after_the_admin_edits_it(
+        client, open_round, kpis, reviewer):
+    from openpyxl import load_workbook
+
+    goal, _project = kpis
+    publish(open_round, reviewer)
+    goal = Kpi.objects.get(pk=goal.pk)
+    goal.name, goal.unit, goal.target_value = "市内の民営事業所数", "事業所", D(5000)
+    goal.save()
+    client.force_login(reviewer)
+    response = client.get(reverse("reviews:round-packet-download", args=[open_round.pk]))
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = [[c.value for c in row] for row in wb["数値目標"].iter_rows(min_row=4)]
+    assert rows == [["基本目標1", "市内の事業所数", "所", "4000（2014）", "4200（2019）", "4100所", "4100", "50.0%", "達成度 ○"]]
+
+
 def test_a_project_kpi_with_two_rounds_draws_its_trend_on_the_entry_page(client, open_round, kpis, staff_a):
     _goal, project = kpis
     from reviews.models import Round
