@@ -117,10 +117,11 @@ def data_json(request: HttpRequest, strategy: str, year: int) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    """Search among published rounds only."""
+    """Search among published rounds only, by the names they published (never a new name given
+    from a year not yet published)."""
     entries = pages.published_entries()
     form = SearchForm(request.GET or None, entries=entries)
-    result = run(form, entries)
+    result = run(form, entries, published_names_only=True)
     return _page("search.html", {"form": form, "result": result}, status=400 if form.is_bound and form.errors else 200)
 
 

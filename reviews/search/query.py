@@ -20,7 +20,7 @@ from projects.validators import validate_safe_text
 from reviews.facts import Facts, facts_of_rows
 from reviews.fields import EVALUATION, FUTURE_POLICY, IMPLEMENTATION
 from reviews.models import Entry, several_strategies
-from reviews.search.text import Piece, excerpt, terms_of
+from reviews.search.text import Piece, entry_search_text, excerpt, fold, terms_of
 
 RESULT_LIMIT = 100
 
@@ -115,14 +115,52 @@ class Result:
         return self.total > len(self.hits)
 
 
+def _found_by_names_not_shown(entries: QuerySet[Entry], found: QuerySet[Entry], terms: list[str]) -> list[int]:
+    """The entries of ``found`` that hold the ``terms`` only through a name of their project that
+    none of the (published) ``entries`` shows. A search row holds every name its project has had,
+    one given from a year still in progress too; only a renamed project has such names, so only
+    its entries are read, a few queries whatever the number of entries."""
+    from projects.models import ProjectFormerName
+
+    names: dict[int, set[str]] = {}
+    for project_id, former, current in ProjectFormerName.objects.values_list("project_id", "name", "project__name"):
+        names.setdefault(project_id, {current}).add(former)
+    if not names:
+        return []
+    shown: dict[int, set[str]] = {}
+    for project_id, name in (entries.filter(project_id__in=list(names)).order_by()
+                             .values_list("project_id", "published_facts__project_name").distinct()):
+        shown.setdefault(project_id, set()).add(name)
+    # The projects of which a name no published round shows holds one of the words.
+    doubtful = [project_id for project_id, all_names in names.items()
+                if any(term in fold(name) for name in all_names - shown.get(project_id, set()) for term in terms)]
+    if not doubtful:
+        return []
+    hidden = []
+    for facts, row in facts_of_rows(found.filter(project_id__in=doubtful), "pk", "implementation", "evaluation",
+                                    "future_policy"):
+        # The row as it would be with the project's published names only.
+        text = entry_search_text(facts.project_name, facts.description, row["implementation"], row["evaluation"],
+                                 row["future_policy"],
+                                 other_names=sorted(shown.get(row["project_id"], set()) - {facts.project_name}))
+        if not all(term in text for term in terms):
+            hidden.append(row["pk"])
+    return hidden
+
+
 def search(entries: QuerySet[Entry], *, q: str = "", goal: int | None = None, department: str = "",
-           status: str = "", year: int | None = None, limit: int = RESULT_LIMIT) -> Result:
+           status: str = "", year: int | None = None, limit: int = RESULT_LIMIT,
+           published_names_only: bool = False) -> Result:
     """The entries among ``entries`` that contain every word of ``q`` and pass the filters, the
-    newest round first, with the matches marked in the original text."""
+    newest round first, with the matches marked in the original text. ``published_names_only``
+    (the public side, whose ``entries`` are published): a project is found by the names its
+    published rounds showed, not by one given from a year still in progress."""
     terms = terms_of(q)
     found = entries
     for term in terms:
         found = found.filter(search__text__contains=term)
+    if published_names_only and terms:
+        found = found.exclude(pk__in=_found_by_names_not_shown(entries, found, terms))
     if goal:
         found = found.filter(search__goal=goal)
     if department:
