@@ -89,15 +89,21 @@ def test_a_kpi_added_after_its_entry_was_approved_holds_back_publication(open_ro
         publish(open_round, reviewer)
 
 
-def test_a_percentage_too_big_for_its_column_is_refused_in_words(client, open_round, staff_a):
+def post_ratio(client, open_round, clerk, numerator: str, denominator: str):
+    """A clerk types a percentage KPI's 分子 and 分母 on the entry's KPI form."""
     kpi = project_kpi(open_round.strategy, percentage=True, numerator_label="立地", denominator_label="訪問", unit="%",
                       target_value=D(50))
     actual = KpiActual.objects.get(kpi=kpi)
-    client.force_login(staff_a)
+    client.force_login(clerk)
     entry = Entry.objects.get(round=open_round, project__name=PROJECT)
     response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
         f"kpi-{actual.pk}-version": 1, f"kpi-{actual.pk}-status": "reported",
-        f"kpi-{actual.pk}-numerator": "99999999999", f"kpi-{actual.pk}-denominator": "0.0001"})
+        f"kpi-{actual.pk}-numerator": numerator, f"kpi-{actual.pk}-denominator": denominator})
+    return actual, entry, response
+
+
+def test_a_percentage_too_big_for_its_column_is_refused_in_words(client, open_round, staff_a):
+    actual, entry, response = post_ratio(client, open_round, staff_a, "99999999999", "0.0001")
     assert response.status_code == 400 and "大きすぎます" in response.content.decode()
     assert client.get(reverse("reviews:entry", args=[entry.pk])).status_code == 200
 
@@ -206,14 +212,7 @@ def test_negative_figures_in_the_kpi_open_data_csv_are_numbers_and_hostile_names
 def test_a_negative_numerator_of_a_percentage_kpi_is_refused_on_screen_and_as_an_amendment(
     client, open_round, staff_a, reviewer
 ):
-    kpi = project_kpi(open_round.strategy, percentage=True, numerator_label="立地", denominator_label="訪問", unit="%",
-                      target_value=D(50))
-    actual = KpiActual.objects.get(kpi=kpi)
-    client.force_login(staff_a)
-    entry = Entry.objects.get(round=open_round, project__name=PROJECT)
-    response = client.post(reverse("reviews:entry-kpis", args=[entry.pk]), {
-        f"kpi-{actual.pk}-version": 1, f"kpi-{actual.pk}-status": "reported",
-        f"kpi-{actual.pk}-numerator": "-3", f"kpi-{actual.pk}-denominator": "10"})
+    actual, entry, response = post_ratio(client, open_round, staff_a, "-3", "10")
     assert response.status_code == 400 and "分子は0以上の数にしてください" in response.content.decode()
     assert KpiActual.objects.get(pk=actual.pk).numerator is None
     KpiActual.objects.filter(pk=actual.pk).update(status="reported", numerator=D(3), denominator=D(10), value=D(30))
