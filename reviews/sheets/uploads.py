@@ -68,7 +68,9 @@ def staged(token: str, context: str) -> tuple[str, str]:
     if data.get("context") != context:
         raise ValueError("確認した内容と違う取込みです。もう一度ファイルを選んでください。")
     if not default_storage.exists(data["name"]):
-        raise ValueError(already_confirmed(data["name"]) or "確認中のファイルが見つかりません。もう一度ファイルを選んでください。")
+        raise ValueError(already_confirmed(data["name"]) or (
+            "確認中のファイルが見つかりません。すでに確定して取り込んだ可能性があります。"
+            "取り込んだ内容を一覧で確かめ、取り込まれていなければもう一度ファイルを選んでください。"))
     return data["name"], data["original"]
 
 

@@ -257,3 +257,20 @@ def test_a_figure_neither_the_sheet_nor_the_form_can_read_is_refused_by_both(cli
         f"kpi-{actual.pk}-value": typed})
     assert response.status_code == 400 and "数字で入力してください。" in response.content.decode()
     assert KpiActual.objects.get(pk=actual.pk).value is None
+
+
+def test_a_clerk_who_confirms_the_kpi_sheet_twice_is_told_it_may_be_in_already(client, open_round, kpis, staff_a,
+                                                                                settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    project_kpi, _goal = kpis
+    client.force_login(staff_a)
+    data = b"".join(client.get(reverse("reviews:kpi-sheet-download", args=[open_round.pk])).streaming_content)
+    filled = edited(data, {(HEADER_ROW + 2, 8): "実績値あり", (HEADER_ROW + 2, 9): 6})
+    token = client.post(reverse("reviews:kpi-sheet", args=[open_round.pk]),
+                        {"file": SimpleUploadedFile("KPI.xlsx", filled)}).context["token"]
+    client.post(reverse("reviews:kpi-sheet-confirm", args=[open_round.pk]), {"token": token})
+    again = client.post(reverse("reviews:kpi-sheet-confirm", args=[open_round.pk]), {"token": token}, follow=True)
+    assert "すでに確定して取り込んだ可能性があります" in again.content.decode()
+    assert KpiActual.objects.get(kpi=project_kpi).value == D(6)
